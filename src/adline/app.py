@@ -1,0 +1,78 @@
+"""The ASGI application: `create_app()` wires settings, clock, database and routers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from adline import __version__
+from adline.campaigns.router import router as campaigns_router
+from adline.config import Settings
+from adline.core.clock import Clock, SystemClock
+from adline.core.db import create_engine, create_sessionmaker
+from adline.core.errors import install_error_handlers
+from adline.core.versioning import VERSION_HEADER, VersionBundle
+from adline.health.router import router as health_router
+from adline.versions import VERSION_BUNDLE
+
+API_PREFIX = "/api/v1"
+
+
+class VersionHeaderMiddleware:
+    """Names the API version a response was rendered in (`Api-Version-Date`)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_version(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                version = scope.get("state", {}).get("api_version")
+                if version is not None:
+                    headers = list(message.get("headers", []))
+                    headers.append((VERSION_HEADER.lower().encode(), version.encode()))
+                    message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_version)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    version_bundle: VersionBundle = VERSION_BUNDLE,
+) -> FastAPI:
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.database_url)
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Adline",
+        version=__version__,
+        description="Self-hosted ads-management API, compatible with Whop's Ads API.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.clock = clock or SystemClock()
+    app.state.version_bundle = version_bundle
+    install_error_handlers(app)
+    app.add_middleware(VersionHeaderMiddleware)
+    app.include_router(health_router)
+    app.include_router(campaigns_router, prefix=API_PREFIX)
+    return app

@@ -1,0 +1,1 @@
+"""API keys (`apik_`), their permission scopes, and request authentication."""

@@ -1,0 +1,61 @@
+"""Request authentication as FastAPI dependencies.
+
+`Authenticated(scope, ...)` builds the dependency a router declares, e.g.
+`principal: Annotated[Principal, Authenticated(AD_CAMPAIGN_UPDATE)]`. It resolves the API
+version (header, else the key's pin, else the default) and stores it on the request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adline.auth.service import Principal, authenticate
+from adline.core.clock import Clock
+from adline.core.db import session_dependency
+from adline.core.errors import Forbidden, Unauthorized
+from adline.core.http import version_bundle
+from adline.core.versioning import VERSION_HEADER
+
+
+def get_clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+SessionDep = Annotated[AsyncSession, Depends(session_dependency, scope="function")]
+ClockDep = Annotated[Clock, Depends(get_clock)]
+
+
+def _bearer_secret(request: Request) -> str:
+    header = request.headers.get("authorization")
+    if not header:
+        raise Unauthorized("Missing API key: send it as 'Authorization: Bearer <key>'.")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise Unauthorized("Malformed Authorization header: expected 'Bearer <key>'.")
+    return secret.strip()
+
+
+def _authenticator(scopes: tuple[str, ...]) -> Callable[..., Awaitable[Principal]]:
+    async def dependency(request: Request, session: SessionDep, clock: ClockDep) -> Principal:
+        bundle = version_bundle(request)
+        header_version = request.headers.get(VERSION_HEADER)
+        # An unknown version is refused before anything else; a 401 still names a version.
+        request.state.api_version = bundle.resolve(header_version, None)
+        principal = await authenticate(session, clock, _bearer_secret(request))
+        request.state.api_version = bundle.resolve(header_version, principal.api_version_date)
+        for scope in scopes:
+            if scope not in principal.scopes:
+                raise Forbidden(f"This API key lacks the scope this endpoint needs: {scope}.")
+        request.state.principal = principal
+        return principal
+
+    return dependency
+
+
+def Authenticated(*scopes: str) -> Any:
+    return Depends(_authenticator(scopes))

@@ -1,0 +1,85 @@
+"""Work the CLI does on the store outside a request: demo data, companies and keys."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adline.auth.scopes import ALL_SCOPES
+from adline.auth.service import create_api_key, revoke_api_key
+from adline.companies.service import any_company_exists, create_company
+from adline.config import Settings
+from adline.core.clock import Clock, SystemClock
+from adline.core.db import create_engine, create_sessionmaker
+
+T = TypeVar("T")
+
+DEMO_COMPANY_NAME = "Demo Company"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    company_id: str
+    api_key: str
+
+
+async def in_transaction(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    engine = create_engine(settings.database_url)
+    try:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            return await work(session)
+    finally:
+        await engine.dispose()
+
+
+async def create_demo_if_empty(
+    settings: Settings, clock: Clock | None = None
+) -> DemoAccount | None:
+    """On a store with no company, create the demo company and an all-scopes key (once)."""
+    clock = clock or SystemClock()
+
+    async def work(session: AsyncSession) -> DemoAccount | None:
+        if await any_company_exists(session):
+            return None
+        company, _ = await create_company(session, clock, name=DEMO_COMPANY_NAME)
+        issued = await create_api_key(
+            session, clock, company_id=company.id, scopes=list(ALL_SCOPES), name="Demo key"
+        )
+        return DemoAccount(company.id, issued.secret)
+
+    return await in_transaction(settings, work)
+
+
+async def new_company(settings: Settings, name: str, timezone: str) -> str:
+    async def work(session: AsyncSession) -> str:
+        company, _ = await create_company(session, SystemClock(), name=name, timezone=timezone)
+        return company.id
+
+    return await in_transaction(settings, work)
+
+
+async def new_api_key(
+    settings: Settings, company_id: str, scopes: list[str], name: str, api_version_date: str | None
+) -> str:
+    async def work(session: AsyncSession) -> str:
+        issued = await create_api_key(
+            session,
+            SystemClock(),
+            company_id=company_id,
+            scopes=scopes,
+            name=name,
+            api_version_date=api_version_date,
+        )
+        return issued.secret
+
+    return await in_transaction(settings, work)
+
+
+async def revoke_key(settings: Settings, key_id: str) -> None:
+    async def work(session: AsyncSession) -> None:
+        await revoke_api_key(session, SystemClock(), key_id)
+
+    await in_transaction(settings, work)

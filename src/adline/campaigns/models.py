@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from adline.core.db import Base, UTCDateTime
+
+
+class AdCampaign(Base):
+    __tablename__ = "ad_campaigns"
+    __table_args__ = (
+        # Keyset pagination walks (company, sort column, id).
+        Index("ix_ad_campaigns_company_created", "company_id", "created_at", "id"),
+        Index("ix_ad_campaigns_company_updated", "company_id", "updated_at", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    company_id: Mapped[str] = mapped_column(ForeignKey("companies.id"))
+    created_by_user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    title: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(32))
+    platform: Mapped[str] = mapped_column(String(16))
+    campaign_type: Mapped[str] = mapped_column(String(16))
+    objective: Mapped[str] = mapped_column(String(32))
+    special_ad_categories: Mapped[list[str]] = mapped_column(JSON)
+    budget_optimization: Mapped[str] = mapped_column(String(16))
+    # Set only when the campaign owns the budget (CBO); null under ABO.
+    budget_type: Mapped[str | None] = mapped_column(String(16))
+    budget_amount_micros: Mapped[int | None] = mapped_column(BigInteger)
+    bid_type: Mapped[str | None] = mapped_column(String(32))
+    desired_cost_per_result_micros: Mapped[int | None] = mapped_column(BigInteger)
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Deleted campaigns are archived, not erased: their spend stays in reports.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,0 +1,151 @@
+"""Ad campaign request bodies and the response shape, newest version (spec B.1, A.2)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from adline.core.schemas import Dollars, RequestModel, Timestamp, Title
+
+Objective = Literal["awareness", "traffic", "engagement", "leads", "sales"]
+Platform = Literal["meta", "tiktok"]
+BudgetOptimization = Literal["ad_campaign", "ad_group"]
+BudgetType = Literal["daily", "lifetime"]
+BidType = Literal["minimum_cost", "average_target", "maximum_target"]
+CampaignType = Literal["standard", "search"]
+SpecialAdCategory = Literal["housing", "employment", "financial_products", "politics"]
+CampaignStatusFilter = Literal["draft", "active", "paused", "payment_failed"]
+CampaignOrder = Literal["created_at", "updated_at"]
+
+
+class CampaignCreate(RequestModel):
+    title: Title
+    objective: Objective
+    platform: Platform
+    account_id: str | None = None
+    budget_optimization: BudgetOptimization = "ad_group"
+    budget_type: BudgetType | None = None
+    budget_amount: Dollars | None = None
+    budget_amount_local: Dollars | None = None
+    bid_type: BidType | None = None
+    desired_cost_per_result: Dollars | None = Field(default=None, gt=0)
+    campaign_type: CampaignType = "standard"
+    special_ad_categories: list[SpecialAdCategory] = Field(default_factory=list)
+    starts_at: Timestamp | None = None
+    ends_at: Timestamp | None = None
+
+
+class CampaignUpdate(RequestModel):
+    """Every key optional; only the keys sent change (`model_fields_set`)."""
+
+    title: Title | None = None
+    status: Literal["active"] | None = None
+    budget_amount: Dollars | None = None
+    budget_amount_local: Dollars | None = None
+    budget_type: BudgetType | None = None
+    budget_optimization: BudgetOptimization | None = None
+    bid_type: BidType | None = None
+    desired_cost_per_result: Dollars | None = None
+    objective: Objective | None = None
+    campaign_type: CampaignType | None = None
+    special_ad_categories: list[SpecialAdCategory] | None = None
+    starts_at: Timestamp | None = None
+    ends_at: Timestamp | None = None
+
+
+class PlatformIssue(BaseModel):
+    id: str
+    category: Literal["information", "warning", "error"]
+    title: str
+    message: str
+    resource_type: Literal["ad_campaign", "ad_group", "ad"]
+    resource_id: str | None
+
+
+class AdCampaignObject(BaseModel):
+    """The newest AdCampaign: every key is always present (nullable ones as null)."""
+
+    id: str
+    title: str
+    status: str
+    delivery_status: str
+    platform: Platform
+    campaign_type: CampaignType
+    objective: Objective | None
+    special_ad_categories: list[SpecialAdCategory]
+    optimization_goal: str | None
+    budget_amount: float | None
+    budget_amount_local: float | None
+    budget_currency: str
+    budget_type: BudgetType | None
+    budget_optimization: BudgetOptimization | None
+    bid_type: BidType | None
+    desired_cost_per_result: float | None
+    starts_at: str | None
+    ends_at: str | None
+    created_at: str
+    updated_at: str
+    issues: list[PlatformIssue]
+    spend: float
+    spend_currency: str | None
+    impressions: float
+    reach: float
+    clicks: float
+    unique_clicks: float
+    link_clicks: float
+    click_through_rate: float
+    unique_click_through_rate: float | None
+    frequency: float | None
+    cost_per_click: float
+    cost_per_mille: float
+    cost_per_unique_click: float | None
+    cost_per_result: float | None
+    results: float | None
+    result_event: str | None
+    result_event_name: str | None
+    return_on_ad_spend: float
+    purchases: float
+    purchase_value: float
+    leads: float
+    lead_value: float
+    cost_per_purchase: float | None
+    cost_per_lead: float | None
+    contacts: float
+    contact_value: float
+    schedules: float
+    schedule_value: float
+    submitted_applications: float
+    submitted_application_value: float
+    completed_registrations: float
+    completed_registration_value: float
+    viewed_contents: float
+    viewed_content_value: float
+    added_to_carts: float
+    added_to_cart_value: float
+    cost_per_contact: float | None
+    cost_per_schedule: float | None
+    cost_per_submitted_application: float | None
+    cost_per_completed_registration: float | None
+    cost_per_viewed_content: float | None
+    cost_per_added_to_cart: float | None
+    custom_conversions: float
+    custom_event_counts: dict[str, Any]
+    custom_event_values: dict[str, Any]
+
+
+class PageInfoObject(BaseModel):
+    end_cursor: str | None
+    start_cursor: str | None
+    has_next_page: bool
+    has_previous_page: bool
+
+
+class AdCampaignList(BaseModel):
+    data: list[AdCampaignObject]
+    page_info: PageInfoObject
+
+
+class DeletedObject(BaseModel):
+    id: str
+    deleted: bool

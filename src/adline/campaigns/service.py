@@ -1,0 +1,435 @@
+"""Ad campaign rules: creation, updates, the state machine's actions, listing and presenting.
+
+Services only flush; the request owns the transaction. Callable from tests without HTTP.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adline.auth.service import Principal, ensure_own_account
+from adline.campaigns import repository
+from adline.campaigns.delivery_status import CampaignChildren, campaign_delivery_status
+from adline.campaigns.models import AdCampaign
+from adline.campaigns.schemas import CampaignCreate, CampaignUpdate
+from adline.campaigns.state_machine import Action, next_status
+from adline.core.clock import Clock
+from adline.core.errors import Conflict, InvalidRequest, ParameterMissing
+from adline.core.ids import new_id
+from adline.core.money import dollars_to_micros, micros_to_dollars
+from adline.core.pagination import Direction, Page, PageRequest, paginate
+from adline.core.timestamps import format_timestamp, parse_timestamp
+from adline.metrics.formulas import NO_GOAL, StatTotals, compute_metrics
+from adline.metrics.window import StatsWindow
+
+MIN_DAILY_BUDGET_MICROS = 5_000_000
+TARGET_BID_TYPES = {"average_target", "maximum_target"}
+
+
+def _micros(amount: float, param: str) -> int:
+    try:
+        return dollars_to_micros(amount)
+    except ValueError as error:
+        raise InvalidRequest(f"Invalid value for {param}: {error}.", param=param) from None
+
+
+def _budget_micros(amount: float | None, amount_local: float | None) -> int | None:
+    """`budget_amount` (USD) or `budget_amount_local` (the account's currency), never both.
+
+    Every company reports in USD today, so the local amount converts at 1:1.
+    """
+    if amount is not None and amount_local is not None:
+        raise InvalidRequest(
+            "Send budget_amount or budget_amount_local, not both.", param="budget_amount_local"
+        )
+    if amount is not None:
+        return _micros(amount, "budget_amount")
+    if amount_local is not None:
+        return _micros(amount_local, "budget_amount_local")
+    return None
+
+
+def _check_budget_rules(campaign: AdCampaign, now: datetime) -> None:
+    """The rules a campaign's budget settings must satisfy, on create and after every update."""
+    if campaign.budget_optimization == "ad_group":
+        for field, value in (
+            ("budget_amount", campaign.budget_amount_micros),
+            ("budget_type", campaign.budget_type),
+            ("bid_type", campaign.bid_type),
+            ("desired_cost_per_result", campaign.desired_cost_per_result_micros),
+            ("starts_at", campaign.starts_at),
+            ("ends_at", campaign.ends_at),
+        ):
+            if value is not None:
+                raise InvalidRequest(
+                    f"Invalid value for {field}: only campaigns that own the budget "
+                    "(budget_optimization: ad_campaign) take it; under ad_group budgets "
+                    "each ad group sets its own.",
+                    param=field,
+                )
+        return
+
+    if campaign.budget_amount_micros is None:
+        raise ParameterMissing(
+            "Missing required parameter: budget_amount (a campaign with "
+            "budget_optimization ad_campaign owns the budget).",
+            param="budget_amount",
+        )
+    start = campaign.starts_at or now
+    if campaign.ends_at is not None and campaign.ends_at <= start:
+        raise InvalidRequest("Invalid value for ends_at: must be after starts_at.", param="ends_at")
+    if campaign.budget_type == "lifetime":
+        if campaign.ends_at is None:
+            raise ParameterMissing(
+                "Missing required parameter: ends_at (a lifetime budget needs an end).",
+                param="ends_at",
+            )
+        days = max(1, math.ceil((campaign.ends_at - start) / timedelta(days=1)))
+        minimum = MIN_DAILY_BUDGET_MICROS * days
+        if campaign.budget_amount_micros < minimum:
+            raise InvalidRequest(
+                f"Invalid value for budget_amount: a lifetime budget over {days} day(s) must be "
+                f"at least ${micros_to_dollars(minimum):.2f} ($5.00 a day).",
+                param="budget_amount",
+            )
+    elif campaign.budget_amount_micros < MIN_DAILY_BUDGET_MICROS:
+        raise InvalidRequest(
+            "Invalid value for budget_amount: a daily budget must be at least $5.00.",
+            param="budget_amount",
+        )
+
+    if campaign.bid_type in TARGET_BID_TYPES and campaign.desired_cost_per_result_micros is None:
+        raise ParameterMissing(
+            f"Missing required parameter: desired_cost_per_result (bid_type {campaign.bid_type} "
+            "bids toward it).",
+            param="desired_cost_per_result",
+        )
+    if campaign.bid_type == "minimum_cost" and campaign.desired_cost_per_result_micros is not None:
+        raise InvalidRequest(
+            "Invalid value for desired_cost_per_result: minimum_cost bidding takes no target; "
+            "use average_target or maximum_target.",
+            param="desired_cost_per_result",
+        )
+
+
+async def create_campaign(
+    session: AsyncSession, clock: Clock, principal: Principal, body: CampaignCreate
+) -> AdCampaign:
+    company_id = ensure_own_account(principal, body.account_id, "account_id")
+    now = clock.now()
+    owns_budget = body.budget_optimization == "ad_campaign"
+    campaign = AdCampaign(
+        id=new_id("adcamp"),
+        company_id=company_id,
+        created_by_user_id=principal.user_id,
+        title=body.title,
+        status="draft",
+        platform=body.platform,
+        campaign_type=body.campaign_type,
+        objective=body.objective,
+        special_ad_categories=list(dict.fromkeys(body.special_ad_categories)),
+        budget_optimization=body.budget_optimization,
+        budget_type=body.budget_type or ("daily" if owns_budget else None),
+        budget_amount_micros=_budget_micros(body.budget_amount, body.budget_amount_local),
+        bid_type=body.bid_type or ("minimum_cost" if owns_budget else None),
+        desired_cost_per_result_micros=(
+            None
+            if body.desired_cost_per_result is None
+            else _micros(body.desired_cost_per_result, "desired_cost_per_result")
+        ),
+        starts_at=body.starts_at,
+        ends_at=body.ends_at,
+        created_at=now,
+        updated_at=now,
+    )
+    if campaign.ends_at is not None and campaign.ends_at <= now:
+        raise InvalidRequest("Invalid value for ends_at: must be in the future.", param="ends_at")
+    _check_budget_rules(campaign, now)
+    session.add(campaign)
+    await session.flush()
+    return campaign
+
+
+def _refuse_null(field: str) -> InvalidRequest:
+    return InvalidRequest(f"Invalid value for {field}: must not be null.", param=field)
+
+
+def _refuse_change(field: str, why: str) -> InvalidRequest:
+    return InvalidRequest(f"Invalid value for {field}: {why}.", param=field)
+
+
+async def count_children(session: AsyncSession, campaign: AdCampaign) -> CampaignChildren:
+    """Ad groups and ads under the campaign. Ad groups do not exist yet in this release."""
+    return CampaignChildren()
+
+
+async def update_campaign(
+    session: AsyncSession,
+    clock: Clock,
+    principal: Principal,
+    campaign_id: str,
+    body: CampaignUpdate,
+) -> AdCampaign:
+    campaign = await repository.get_campaign(
+        session, principal.company_id, campaign_id, for_update=True
+    )
+    now = clock.now()
+    sent = body.model_fields_set
+    before = _snapshot(campaign)
+
+    # Fixed at creation: the same value is accepted, another is refused.
+    if "objective" in sent and body.objective != campaign.objective:
+        raise _refuse_change("objective", "it is fixed when the campaign is created")
+    if "campaign_type" in sent and body.campaign_type != campaign.campaign_type:
+        raise _refuse_change("campaign_type", "it is fixed when the campaign is created")
+    if "desired_cost_per_result" in sent:
+        wanted = (
+            None
+            if body.desired_cost_per_result is None
+            else _micros(body.desired_cost_per_result, "desired_cost_per_result")
+        )
+        if wanted != campaign.desired_cost_per_result_micros:
+            raise _refuse_change(
+                "desired_cost_per_result", "it is fixed when the campaign is created"
+            )
+
+    for field in ("title", "budget_optimization", "bid_type", "special_ad_categories", "status"):
+        if field in sent and getattr(body, field) is None:
+            raise _refuse_null(field)
+    if "title" in sent and body.title is not None:
+        campaign.title = body.title
+    if "special_ad_categories" in sent and body.special_ad_categories is not None:
+        campaign.special_ad_categories = list(dict.fromkeys(body.special_ad_categories))
+
+    if "budget_optimization" in sent and body.budget_optimization != campaign.budget_optimization:
+        _require_draft(campaign, "budget_optimization")
+        campaign.budget_optimization = body.budget_optimization or campaign.budget_optimization
+        if campaign.budget_optimization == "ad_group":
+            # The budget moves down to the ad groups: the campaign's own settings go.
+            campaign.budget_amount_micros = None
+            campaign.budget_type = None
+            campaign.bid_type = None
+            campaign.desired_cost_per_result_micros = None
+            campaign.starts_at = None
+            campaign.ends_at = None
+        else:
+            campaign.budget_type = campaign.budget_type or "daily"
+            campaign.bid_type = campaign.bid_type or "minimum_cost"
+    if "budget_type" in sent and body.budget_type != campaign.budget_type:
+        _require_draft(campaign, "budget_type")
+        campaign.budget_type = body.budget_type
+    if {"budget_amount", "budget_amount_local"} & sent:
+        campaign.budget_amount_micros = _budget_micros(body.budget_amount, body.budget_amount_local)
+    if "bid_type" in sent and body.bid_type != campaign.bid_type:
+        campaign.bid_type = body.bid_type
+        if body.bid_type == "minimum_cost":
+            campaign.desired_cost_per_result_micros = None
+        elif campaign.desired_cost_per_result_micros is None:
+            raise _refuse_change(
+                "bid_type",
+                f"{body.bid_type} bids toward desired_cost_per_result, which is set only when "
+                "the campaign is created",
+            )
+    if "starts_at" in sent:
+        campaign.starts_at = body.starts_at
+    if "ends_at" in sent:
+        campaign.ends_at = body.ends_at
+    _check_budget_rules(campaign, now)
+
+    if body.status == "active":
+        await _apply_action(session, campaign, "launch")
+
+    if _snapshot(campaign) != before:
+        campaign.updated_at = now
+    await session.flush()
+    return campaign
+
+
+def _require_draft(campaign: AdCampaign, field: str) -> None:
+    if campaign.status != "draft":
+        raise Conflict(
+            f"Cannot change {field} of a campaign whose status is {campaign.status}: "
+            "it can change only while the campaign is a draft."
+        )
+
+
+_SNAPSHOT_FIELDS = (
+    "title",
+    "status",
+    "special_ad_categories",
+    "budget_optimization",
+    "budget_type",
+    "budget_amount_micros",
+    "bid_type",
+    "desired_cost_per_result_micros",
+    "starts_at",
+    "ends_at",
+)
+
+
+def _snapshot(campaign: AdCampaign) -> tuple[Any, ...]:
+    return tuple(
+        list(value) if isinstance(value := getattr(campaign, field), list) else value
+        for field in _SNAPSHOT_FIELDS
+    )
+
+
+async def _apply_action(session: AsyncSession, campaign: AdCampaign, action: Action) -> None:
+    status = next_status(campaign.status, action)
+    if action == "launch" and status != campaign.status:
+        children = await count_children(session, campaign)
+        if children.ad_groups == 0:
+            raise InvalidRequest(
+                "Cannot launch the campaign: it has no ad groups. Add an ad group with at "
+                "least one ad first.",
+                param="status",
+                code="campaign_incomplete",
+            )
+        if children.ads == 0:
+            raise InvalidRequest(
+                "Cannot launch the campaign: its ad groups have no ads.",
+                param="status",
+                code="campaign_incomplete",
+            )
+    campaign.status = status
+
+
+async def act_on_campaign(
+    session: AsyncSession, clock: Clock, principal: Principal, campaign_id: str, action: Action
+) -> AdCampaign:
+    """pause / unpause: the state machine decides; a no-op leaves updated_at alone."""
+    campaign = await repository.get_campaign(
+        session, principal.company_id, campaign_id, for_update=True
+    )
+    previous = campaign.status
+    await _apply_action(session, campaign, action)
+    if campaign.status != previous:
+        campaign.updated_at = clock.now()
+        await session.flush()
+    return campaign
+
+
+async def delete_campaign(
+    session: AsyncSession, clock: Clock, principal: Principal, campaign_id: str
+) -> str:
+    campaign = await repository.get_campaign(
+        session, principal.company_id, campaign_id, for_update=True
+    )
+    next_status(campaign.status, "delete")
+    now = clock.now()
+    campaign.deleted_at = now
+    campaign.updated_at = now
+    await session.flush()
+    return campaign.id
+
+
+async def retrieve_campaign(
+    session: AsyncSession, principal: Principal, campaign_id: str
+) -> AdCampaign:
+    return await repository.get_campaign(session, principal.company_id, campaign_id)
+
+
+@dataclass(frozen=True)
+class CampaignFilters:
+    account_id: str | None = None
+    status: str | None = None
+    campaign_type: str | None = None
+    query: str | None = None
+    created_before: str | None = None
+    created_after: str | None = None
+    order: str = "created_at"
+    direction: Direction = "desc"
+
+
+def _optional_timestamp(value: str | None, param: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return parse_timestamp(value)
+    except ValueError as error:
+        raise InvalidRequest(f"Invalid value for {param}: {error}.", param=param) from None
+
+
+async def list_campaigns(
+    session: AsyncSession, principal: Principal, filters: CampaignFilters, page: PageRequest
+) -> Page[AdCampaign]:
+    company_id = ensure_own_account(principal, filters.account_id, "account_id")
+    statement = repository.filtered_campaigns(
+        company_id,
+        status=filters.status,
+        campaign_type=filters.campaign_type,
+        query=filters.query,
+        created_before=_optional_timestamp(filters.created_before, "created_before"),
+        created_after=_optional_timestamp(filters.created_after, "created_after"),
+    )
+    sort_column = AdCampaign.updated_at if filters.order == "updated_at" else AdCampaign.created_at
+    return await paginate(
+        session,
+        statement,
+        sort_column=sort_column,
+        id_column=AdCampaign.id,
+        order=filters.order,
+        direction=filters.direction,
+        page=page,
+    )
+
+
+async def present_campaigns(
+    session: AsyncSession,
+    principal: Principal,
+    campaigns: list[AdCampaign],
+    window: StatsWindow,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """Newest-shape objects, with delivery status and the window's metrics."""
+    objects = []
+    for campaign in campaigns:
+        children = await count_children(session, campaign)
+        # No delivery exists yet, so every window's totals are zero.
+        objects.append(campaign_object(campaign, principal.currency, children, StatTotals(), now))
+    return objects
+
+
+def campaign_object(
+    campaign: AdCampaign,
+    currency: str,
+    children: CampaignChildren,
+    totals: StatTotals,
+    now: datetime,
+) -> dict[str, Any]:
+    budget = (
+        None
+        if campaign.budget_amount_micros is None
+        else micros_to_dollars(campaign.budget_amount_micros)
+    )
+    desired = campaign.desired_cost_per_result_micros
+    return {
+        "id": campaign.id,
+        "title": campaign.title,
+        "status": campaign.status,
+        "delivery_status": campaign_delivery_status(campaign, children, now),
+        "platform": campaign.platform,
+        "campaign_type": campaign.campaign_type,
+        "objective": campaign.objective,
+        "special_ad_categories": list(campaign.special_ad_categories),
+        # Under CBO every ad group shares the campaign's goal; none are set yet.
+        "optimization_goal": None,
+        "budget_amount": budget,
+        "budget_amount_local": budget,
+        "budget_currency": currency,
+        "budget_type": campaign.budget_type,
+        "budget_optimization": campaign.budget_optimization,
+        "bid_type": campaign.bid_type,
+        "desired_cost_per_result": None if desired is None else micros_to_dollars(desired),
+        "starts_at": None if campaign.starts_at is None else format_timestamp(campaign.starts_at),
+        "ends_at": None if campaign.ends_at is None else format_timestamp(campaign.ends_at),
+        "created_at": format_timestamp(campaign.created_at),
+        "updated_at": format_timestamp(campaign.updated_at),
+        "issues": [],
+        **compute_metrics(totals, NO_GOAL, currency),
+    }

@@ -1,0 +1,26 @@
+"""Settings, read from the environment once at start-up."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/adline.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(database_url=os.environ.get("ADLINE_DATABASE_URL", DEFAULT_DATABASE_URL))
+
+    def ensure_sqlite_directory(self) -> None:
+        """The embedded default keeps its file under ./var/, created on first use."""
+        prefix = "sqlite+aiosqlite:///"
+        if self.database_url.startswith(prefix):
+            path = self.database_url[len(prefix) :]
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)

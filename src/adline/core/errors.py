@@ -1,0 +1,170 @@
+"""The one error envelope: `{"error": {"type", "message", "code", "param"}}` (spec section E).
+
+Every failure is an AdlineError subclass carrying its HTTP status, type, code and param;
+`install_error_handlers` renders them, and maps FastAPI's and Starlette's own errors
+(validation, unknown route, wrong method, crashes) into the same envelope.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger("adline.errors")
+
+
+class AdlineError(Exception):
+    status_code = 500
+    type = "internal_server_error"
+    code: str | None = None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        param: str | None = None,
+        code: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
+        if code is not None:
+            self.code = code
+        self.extra = extra or {}
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "error": {
+                "type": self.type,
+                "message": self.message,
+                "code": self.code,
+                "param": self.param,
+                **self.extra,
+            }
+        }
+
+
+class InvalidRequest(AdlineError):
+    """400: the request is wrong; `param` names the offending parameter."""
+
+    status_code = 400
+    type = "invalid_request_error"
+    code = "parameter_invalid"
+
+
+class ParameterMissing(InvalidRequest):
+    code = "parameter_missing"
+
+
+class InvalidJson(InvalidRequest):
+    code = "invalid_json"
+
+
+class Unauthorized(AdlineError):
+    status_code = 401
+    type = "unauthorized"
+    code = "invalid_api_key"
+
+
+class Forbidden(AdlineError):
+    status_code = 403
+    type = "forbidden"
+    code = "missing_scope"
+
+
+class NotFound(AdlineError):
+    status_code = 404
+    type = "not_found"
+    code = "resource_not_found"
+
+
+class Conflict(AdlineError):
+    """409: the object's current state forbids the action."""
+
+    status_code = 409
+    type = "conflict"
+    code = "invalid_state"
+
+
+class MethodNotAllowed(AdlineError):
+    status_code = 405
+    type = "invalid_request_error"
+    code = "method_not_allowed"
+
+
+def error_response(error: AdlineError, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(error.body(), status_code=error.status_code, headers=headers)
+
+
+def param_path(location: Sequence[int | str]) -> str | None:
+    """`("regions", "include", "countries", 0)` -> `regions.include.countries[0]`."""
+    path = ""
+    for part in location:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else part
+    return path or None
+
+
+def from_validation_errors(errors: Sequence[Any], *, strip_location: int = 0) -> InvalidRequest:
+    """Turn the first pydantic error into the API's error; the first is enough to act on."""
+    first = errors[0]
+    location = tuple(first.get("loc", ()))[strip_location:]
+    param = param_path(location)
+    kind = first.get("type", "")
+    if kind in {"json_invalid", "json_type"}:
+        return InvalidJson("The request body is not valid JSON.")
+    if kind == "missing":
+        return ParameterMissing(f"Missing required parameter: {param}.", param=param)
+    if kind == "extra_forbidden":
+        return InvalidRequest(f"Unknown parameter: {param}.", param=param)
+    message = str(first.get("msg", "is invalid"))
+    # pydantic prefixes messages from our own validators with "Value error, ".
+    message = message.removeprefix("Value error, ")
+    return InvalidRequest(f"Invalid value for {param}: {message}.", param=param)
+
+
+def from_pydantic(error: ValidationError) -> InvalidRequest:
+    return from_validation_errors(error.errors())
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def adline_error(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, AdlineError)
+        return error_response(exc)
+
+    async def request_validation(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        # FastAPI locations start with where the value came from: ("query", "first").
+        return error_response(from_validation_errors(exc.errors(), strip_location=1))
+
+    async def http_error(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        error: AdlineError
+        if exc.status_code == 404:
+            error = NotFound("No such endpoint.", code="unknown_endpoint")
+        elif exc.status_code == 405:
+            error = MethodNotAllowed("This endpoint does not accept that HTTP method.")
+        else:
+            error = AdlineError(str(exc.detail))
+            error.status_code = exc.status_code
+            error.type = "invalid_request_error" if exc.status_code < 500 else error.type
+        return error_response(error, headers=getattr(exc, "headers", None))
+
+    async def crash(request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(AdlineError("An internal error occurred.", code="internal_error"))
+
+    app.add_exception_handler(AdlineError, adline_error)
+    app.add_exception_handler(RequestValidationError, request_validation)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(Exception, crash)

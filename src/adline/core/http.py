@@ -1,0 +1,78 @@
+"""The API edge: reading JSON bodies and rendering responses in the caller's API version.
+
+Request bodies are parsed here rather than by FastAPI so that (1) they can be migrated
+up from the caller's version before validation and (2) every mistake becomes the API's
+own error (invalid_json, parameter_missing, parameter_invalid) instead of a 422.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, TypeVar
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ValidationError
+
+from adline.core.errors import InvalidJson, from_pydantic
+from adline.core.pagination import PageInfo
+from adline.core.versioning import VersionBundle, request_version
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def version_bundle(request: Request) -> VersionBundle:
+    bundle: VersionBundle = request.app.state.version_bundle
+    return bundle
+
+
+async def read_json_object(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidJson("The request body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise InvalidJson("The request body must be a JSON object.")
+    return data
+
+
+def json_body(model: type[ModelT], kind: str) -> Callable[[Request], Awaitable[ModelT]]:
+    """A dependency that reads the body, migrates it to the newest version and validates it."""
+
+    async def dependency(request: Request) -> ModelT:
+        data = await read_json_object(request)
+        data = version_bundle(request).migrate_request(request_version(request), kind, data)
+        try:
+            return model.model_validate(data, strict=True)
+        except ValidationError as error:
+            raise from_pydantic(error) from None
+
+    dependency.__name__ = f"{model.__name__}_body"
+    return dependency
+
+
+def render(
+    request: Request, kind: str, body: dict[str, Any], status_code: int = 200
+) -> JSONResponse:
+    bundle = version_bundle(request)
+    return JSONResponse(
+        bundle.migrate_response(request_version(request), kind, body), status_code=status_code
+    )
+
+
+def render_list(
+    request: Request, kind: str, items: Iterable[dict[str, Any]], page_info: PageInfo
+) -> JSONResponse:
+    bundle = version_bundle(request)
+    version = request_version(request)
+    data = [bundle.migrate_response(version, kind, item) for item in items]
+    envelope = {"data": data, "page_info": page_info.as_dict()}
+    return JSONResponse(bundle.migrate_response(version, f"{kind}.list", envelope))
+
+
+def render_deleted(request: Request, kind: str, object_id: str) -> JSONResponse:
+    return render(request, f"{kind}.deleted", {"id": object_id, "deleted": True})

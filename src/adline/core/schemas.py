@@ -1,0 +1,36 @@
+"""Building blocks shared by request schemas: strict models and typed scalars."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from adline.core.timestamps import parse_timestamp
+
+
+class RequestModel(BaseModel):
+    """A request body: unknown keys are refused, values are not coerced across types."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+def _timestamp(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 timestamp string")
+    return parse_timestamp(value)
+
+
+def _non_blank(value: Any) -> Any:
+    if isinstance(value, str) and not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+Timestamp = Annotated[datetime, BeforeValidator(_timestamp)]
+# Dollar amounts arrive as JSON numbers; at most two decimals (checked by adline.core.money).
+Dollars = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Title = Annotated[str, BeforeValidator(_non_blank), Field(min_length=1, max_length=100)]

@@ -1,0 +1,151 @@
+"""Dated API versions (`Api-Version-Date`), Stripe/Cadwyn style.
+
+Handlers and services know only the newest shapes. Each older version is the newest
+minus a list of named `VersionChange`s; a change migrates request bodies *up* (from its
+version to the next newer one) and response bodies *down* (from the next newer one to its
+version), per resource kind. Adding a version is adding a module of changes and one
+`Version(...)` line to the bundle in `adline.versions`.
+
+Resource kinds are strings such as `"ad_campaign"` (one object), `"ad_campaign.list"`
+(the list envelope, after every item was migrated as `"ad_campaign"`),
+`"ad_campaign.deleted"` and request kinds such as `"ad_campaign.create"`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from fastapi import Request
+
+from adline.core.errors import InvalidRequest
+
+VERSION_HEADER = "Api-Version-Date"
+
+Body = dict[str, Any]
+Migration = Callable[[Body], Body]
+
+
+def request_migration(*kinds: str) -> Callable[[Migration], Migration]:
+    """Mark a VersionChange method as migrating request bodies of `kinds` up one version."""
+
+    def mark(function: Migration) -> Migration:
+        function._adline_request_kinds = kinds  # type: ignore[attr-defined]
+        return function
+
+    return mark
+
+
+def response_migration(*kinds: str) -> Callable[[Migration], Migration]:
+    """Mark a VersionChange method as migrating response bodies of `kinds` down one version."""
+
+    def mark(function: Migration) -> Migration:
+        function._adline_response_kinds = kinds  # type: ignore[attr-defined]
+        return function
+
+    return mark
+
+
+class VersionChange:
+    """One named difference between a version and the next newer one.
+
+    Subclasses say what changed and why in their docstring (it becomes the changelog)
+    and carry `@request_migration` / `@response_migration` static methods.
+    """
+
+    request_migrations: ClassVar[dict[str, list[Migration]]]
+    response_migrations: ClassVar[dict[str, list[Migration]]]
+
+    def __init_subclass__(cls) -> None:
+        super().__init_subclass__()
+        if not (cls.__doc__ or "").strip():
+            raise TypeError(f"{cls.__name__} must say in its docstring what changed and why")
+        cls.request_migrations = {}
+        cls.response_migrations = {}
+        for value in vars(cls).values():
+            function = value.__func__ if isinstance(value, staticmethod) else value
+            for kind in getattr(function, "_adline_request_kinds", ()):
+                cls.request_migrations.setdefault(kind, []).append(function)
+            for kind in getattr(function, "_adline_response_kinds", ()):
+                cls.response_migrations.setdefault(kind, []).append(function)
+
+
+@dataclass(frozen=True)
+class Version:
+    value: str
+    changes: Sequence[type[VersionChange]] = ()
+
+
+@dataclass
+class VersionBundle:
+    """All supported versions, newest first; `default` applies when nothing pins one."""
+
+    versions: Sequence[Version]
+    default: str
+    _index: dict[str, int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._index = {version.value: position for position, version in enumerate(self.versions)}
+        if len(self._index) != len(self.versions):
+            raise ValueError("duplicate API version")
+        if self.default not in self._index:
+            raise ValueError(f"default version {self.default} is not in the bundle")
+        if self.versions[0].changes:
+            raise ValueError("the newest version is the internal model: it has no changes")
+
+    @property
+    def newest(self) -> str:
+        return self.versions[0].value
+
+    @property
+    def values(self) -> list[str]:
+        return [version.value for version in self.versions]
+
+    def is_supported(self, value: str) -> bool:
+        return value in self._index
+
+    def _changes_between_newest_and(self, value: str) -> list[type[VersionChange]]:
+        """Changes from the newest version down to `value`, newest first."""
+        changes: list[type[VersionChange]] = []
+        for version in self.versions[1 : self._index[value] + 1]:
+            changes.extend(version.changes)
+        return changes
+
+    def migrate_request(self, value: str, kind: str, body: Body) -> Body:
+        """Bring a request body written for version `value` up to the newest shape."""
+        for change in reversed(self._changes_between_newest_and(value)):
+            for migration in change.request_migrations.get(kind, ()):
+                body = migration(body)
+        return body
+
+    def migrate_response(self, value: str, kind: str, body: Body) -> Body:
+        """Bring a newest-shape response body down to version `value`."""
+        for change in self._changes_between_newest_and(value):
+            for migration in change.response_migrations.get(kind, ()):
+                body = migration(body)
+        return body
+
+    def resolve(self, header_value: str | None, pinned: str | None) -> str:
+        """Header, else the API key's pinned version, else the default."""
+        if header_value is not None:
+            value = header_value.strip()
+            if not self.is_supported(value):
+                raise InvalidRequest(
+                    f"Unsupported {VERSION_HEADER} {header_value!r}; "
+                    f"supported versions: {', '.join(self.values)}.",
+                    param=VERSION_HEADER,
+                )
+            return value
+        if pinned is not None and self.is_supported(pinned):
+            return pinned
+        return self.default
+
+    def changelog(self) -> list[tuple[str, list[type[VersionChange]]]]:
+        return [(version.value, list(version.changes)) for version in self.versions]
+
+
+def request_version(request: Request) -> str:
+    """The version this request was resolved to (set by the auth dependency)."""
+    version: str = request.state.api_version
+    return version

@@ -1,0 +1,1 @@
+"""Liveness endpoint, outside the versioned API."""

@@ -1,0 +1,1 @@
+"""Delivery metrics: the formulas and null/zero rules of spec section I, in one module."""
