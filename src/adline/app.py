@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from adline import __version__
@@ -49,18 +50,23 @@ def create_app(
     *,
     clock: Clock | None = None,
     version_bundle: VersionBundle = VERSION_BUNDLE,
+    engine: AsyncEngine | None = None,
 ) -> FastAPI:
+    """The app. Pass `engine` to share one (tests); otherwise the lifespan owns its own."""
     settings = settings or Settings.from_env()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings.database_url)
-        app.state.engine = engine
-        app.state.sessionmaker = create_sessionmaker(engine)
+        if engine is not None:
+            yield
+            return
+        own_engine = create_engine(settings.database_url)
+        app.state.engine = own_engine
+        app.state.sessionmaker = create_sessionmaker(own_engine)
         try:
             yield
         finally:
-            await engine.dispose()
+            await own_engine.dispose()
 
     app = FastAPI(
         title="Adline",
@@ -71,6 +77,9 @@ def create_app(
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
     app.state.version_bundle = version_bundle
+    if engine is not None:
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
     install_error_handlers(app)
     app.add_middleware(VersionHeaderMiddleware)
     app.include_router(health_router)

@@ -1,0 +1,164 @@
+"""Fixtures: a migrated store (SQLite or PostgreSQL), an app on a manual clock, companies
+with keys, and HTTP clients.
+
+`ADLINE_TEST_DATABASE` picks the store: `sqlite` (default; a fresh file per run) or a
+PostgreSQL URL, whose schema is dropped and rebuilt by running the migrations, so every
+run tests the migrations too. Tests stay independent by each using companies of their
+own: everything is tenant-scoped.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from adline.app import create_app
+from adline.auth.scopes import ALL_SCOPES
+from adline.auth.service import create_api_key
+from adline.companies.service import create_company
+from adline.config import Settings
+from adline.core.clock import ManualClock
+from adline.core.db import create_engine, create_sessionmaker
+from adline.core.migrate import migrate
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+async def _drop_postgres_schema(url: str) -> None:
+    engine = create_engine(url)
+    async with engine.begin() as connection:
+        await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        await connection.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    choice = os.environ.get("ADLINE_TEST_DATABASE", "sqlite")
+    if choice == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "adline-test.db"
+        url = f"sqlite+aiosqlite:///{path}"
+    else:
+        import asyncio
+
+        url = choice
+        asyncio.run(_drop_postgres_schema(url))
+    migrate(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def is_postgres(database_url: str) -> bool:
+    return database_url.startswith("postgresql")
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    async with create_sessionmaker(engine)() as session:
+        yield session
+        await session.rollback()
+
+
+@pytest.fixture
+def app(database_url: str, engine: AsyncEngine, clock: ManualClock) -> FastAPI:
+    return create_app(Settings(database_url=database_url), clock=clock, engine=engine)
+
+
+@dataclass
+class Tenant:
+    company_id: str
+    user_id: str
+    key: str
+    key_id: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"}
+
+
+@pytest.fixture
+def make_tenant(engine: AsyncEngine, clock: ManualClock):  # type: ignore[no-untyped-def]
+    async def make(
+        name: str = "Acme", scopes: list[str] | None = None, api_version_date: str | None = None
+    ) -> Tenant:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            company, owner = await create_company(session, clock, name=name)
+            issued = await create_api_key(
+                session,
+                clock,
+                company_id=company.id,
+                scopes=list(ALL_SCOPES) if scopes is None else scopes,
+                api_version_date=api_version_date,
+            )
+        return Tenant(company.id, owner.id, issued.secret, issued.key.id)
+
+    return make
+
+
+@pytest.fixture
+def make_key(engine: AsyncEngine, clock: ManualClock):  # type: ignore[no-untyped-def]
+    """Another key for an existing company, with the given scopes."""
+
+    async def make(tenant: Tenant, scopes: list[str], **options: object) -> str:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            issued = await create_api_key(
+                session, clock, company_id=tenant.company_id, scopes=scopes, **options  # type: ignore[arg-type]
+            )
+        return issued.secret
+
+    return make
+
+
+@pytest.fixture
+async def tenant(make_tenant) -> Tenant:  # type: ignore[no-untyped-def]
+    return await make_tenant()
+
+
+@pytest.fixture
+async def other_tenant(make_tenant) -> Tenant:  # type: ignore[no-untyped-def]
+    return await make_tenant(name="Other Co")
+
+
+@pytest.fixture
+async def anonymous(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client with no API key, rooted at /api/v1."""
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://adline.test/api/v1") as c:
+        yield c
+
+
+@pytest.fixture
+async def client(anonymous: httpx.AsyncClient, tenant: Tenant) -> httpx.AsyncClient:
+    """A client authenticated as `tenant` with every scope."""
+    anonymous.headers.update(tenant.headers)
+    return anonymous
+
+
+@pytest.fixture
+def cli_env(database_url: str) -> Iterator[dict[str, str]]:
+    yield dict(os.environ, ADLINE_DATABASE_URL=database_url)
+
+
+def repo_root() -> Path:
+    return Path(__file__).resolve().parent.parent
