@@ -123,7 +123,11 @@ def make_key(engine: AsyncEngine, clock: ManualClock):  # type: ignore[no-untype
     async def make(tenant: Tenant, scopes: list[str], **options: object) -> str:
         async with create_sessionmaker(engine)() as session, session.begin():
             issued = await create_api_key(
-                session, clock, company_id=tenant.company_id, scopes=scopes, **options  # type: ignore[arg-type]
+                session,
+                clock,
+                company_id=tenant.company_id,
+                scopes=scopes,
+                **options,  # type: ignore[arg-type]
             )
         return issued.secret
 

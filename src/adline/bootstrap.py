@@ -8,8 +8,9 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from adline.auth.models import ApiKey
 from adline.auth.scopes import ALL_SCOPES
-from adline.auth.service import create_api_key, revoke_api_key
+from adline.auth.service import IssuedKey, create_api_key, list_api_keys, revoke_api_key
 from adline.companies.service import any_company_exists, create_company
 from adline.config import Settings
 from adline.core.clock import Clock, SystemClock
@@ -63,9 +64,9 @@ async def new_company(settings: Settings, name: str, timezone: str) -> str:
 
 async def new_api_key(
     settings: Settings, company_id: str, scopes: list[str], name: str, api_version_date: str | None
-) -> str:
-    async def work(session: AsyncSession) -> str:
-        issued = await create_api_key(
+) -> IssuedKey:
+    async def work(session: AsyncSession) -> IssuedKey:
+        return await create_api_key(
             session,
             SystemClock(),
             company_id=company_id,
@@ -73,7 +74,13 @@ async def new_api_key(
             name=name,
             api_version_date=api_version_date,
         )
-        return issued.secret
+
+    return await in_transaction(settings, work)
+
+
+async def company_keys(settings: Settings, company_id: str) -> list[ApiKey]:
+    async def work(session: AsyncSession) -> list[ApiKey]:
+        return await list_api_keys(session, company_id)
 
     return await in_transaction(settings, work)
 

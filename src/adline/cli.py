@@ -11,8 +11,8 @@ import sys
 from typing import Annotated, NoReturn
 
 import typer
-from typer._click import exceptions as click_exceptions  # typer vendors click
 from rich.console import Console
+from typer._click import exceptions as click_exceptions  # typer vendors click
 
 from adline.auth.scopes import ALL_SCOPES, parse_scopes
 from adline.config import Settings
@@ -121,7 +121,34 @@ def keys_create(
     if api_version is not None and not VERSION_BUNDLE.is_supported(api_version):
         fail(f"--api-version: unsupported; supported: {', '.join(VERSION_BUNDLE.values)}")
     settings = settings_ready()
-    print(asyncio.run(new_api_key(settings, company, granted, name, api_version)))
+    issued = asyncio.run(new_api_key(settings, company, granted, name, api_version))
+    stderr.print(f"Created {issued.key.id} (the secret below is shown only once)")
+    print(issued.secret)
+
+
+@keys_app.command("list")
+def keys_list(
+    company: Annotated[str, typer.Option(help="The company id (biz_...).")],
+) -> None:
+    """List a company's API keys (ids, scopes, state); secrets are never shown again."""
+    from rich.table import Table
+
+    from adline.bootstrap import company_keys
+    from adline.core.timestamps import format_timestamp
+
+    settings = settings_ready()
+    table = Table("id", "name", "secret", "scopes", "version", "created", "revoked")
+    for key in asyncio.run(company_keys(settings, company)):
+        table.add_row(
+            key.id,
+            key.name,
+            f"adl_sk_…{key.secret_last4}",
+            ",".join(key.scopes),
+            key.api_version_date or "-",
+            format_timestamp(key.created_at),
+            format_timestamp(key.revoked_at) if key.revoked_at else "-",
+        )
+    Console(width=200).print(table)
 
 
 @keys_app.command("revoke")

@@ -79,6 +79,14 @@ async def create_api_key(
     return IssuedKey(key=key, secret=secret)
 
 
+async def list_api_keys(session: AsyncSession, company_id: str) -> list[ApiKey]:
+    await get_company(session, company_id)
+    statement = (
+        select(ApiKey).where(ApiKey.company_id == company_id).order_by(ApiKey.created_at, ApiKey.id)
+    )
+    return list((await session.scalars(statement)).all())
+
+
 async def revoke_api_key(session: AsyncSession, clock: Clock, key_id: str) -> ApiKey:
     key = await session.get(ApiKey, key_id)
     if key is None:

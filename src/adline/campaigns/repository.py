@@ -11,7 +11,7 @@ from adline.campaigns.models import AdCampaign
 from adline.core.errors import NotFound
 
 
-def readable_campaigns(company_id: str) -> Select[tuple[AdCampaign]]:
+def readable_campaigns(company_id: str) -> Select[AdCampaign]:
     return select(AdCampaign).where(
         AdCampaign.company_id == company_id, AdCampaign.deleted_at.is_(None)
     )
@@ -38,7 +38,7 @@ def filtered_campaigns(
     query: str | None,
     created_before: datetime | None,
     created_after: datetime | None,
-) -> Select[tuple[AdCampaign]]:
+) -> Select[AdCampaign]:
     statement = readable_campaigns(company_id)
     if status is not None:
         statement = statement.where(AdCampaign.status == status)

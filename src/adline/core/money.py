@@ -28,12 +28,11 @@ def dollars_to_micros(amount: float | int | Decimal) -> int:
         raise ValueError("must be a number") from None
     if not exact.is_finite():
         raise ValueError("must be a finite number")
+    if abs(exact) * MICROS_PER_UNIT > INT64_MAX:
+        raise ValueError("is too large")
     if exact != exact.quantize(Decimal("0.01")):
         raise ValueError("must have at most two decimal places")
-    micros = int(exact * MICROS_PER_UNIT)
-    if abs(micros) > INT64_MAX:
-        raise ValueError("is too large")
-    return micros
+    return int(exact * MICROS_PER_UNIT)
 
 
 def micros_to_dollars(micros: int) -> float:

@@ -98,7 +98,7 @@ def decode_cursor(cursor: str, order: str, param: str) -> tuple[datetime, str]:
 
 async def paginate(
     session: AsyncSession,
-    statement: Select[tuple[T]],
+    statement: Select[T],
     *,
     sort_column: InstrumentedAttribute[datetime],
     id_column: InstrumentedAttribute[str],

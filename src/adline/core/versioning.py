@@ -64,11 +64,13 @@ class VersionChange:
         cls.request_migrations = {}
         cls.response_migrations = {}
         for value in vars(cls).values():
+            # Markers may sit on a staticmethod or on the plain function inside it.
             function = value.__func__ if isinstance(value, staticmethod) else value
-            for kind in getattr(function, "_adline_request_kinds", ()):
-                cls.request_migrations.setdefault(kind, []).append(function)
-            for kind in getattr(function, "_adline_response_kinds", ()):
-                cls.response_migrations.setdefault(kind, []).append(function)
+            for marked in {id(value): value, id(function): function}.values():
+                for kind in getattr(marked, "_adline_request_kinds", ()):
+                    cls.request_migrations.setdefault(kind, []).append(function)
+                for kind in getattr(marked, "_adline_response_kinds", ()):
+                    cls.response_migrations.setdefault(kind, []).append(function)
 
 
 @dataclass(frozen=True)
