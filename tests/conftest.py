@@ -2,14 +2,16 @@
 with keys, and HTTP clients.
 
 `ADLINE_TEST_DATABASE` picks the store: `sqlite` (default; a fresh file per run) or a
-PostgreSQL URL, whose schema is dropped and rebuilt by running the migrations, so every
-run tests the migrations too. Tests stay independent by each using companies of their
-own: everything is tenant-scoped.
+PostgreSQL URL (the run creates and later drops a database of its own on that server).
+Either store is built by running the migrations, so every run tests them too. Tests stay
+independent by each using companies of their own: everything is tenant-scoped.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
+import secrets
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,8 +20,8 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from adline.app import create_app
 from adline.auth.scopes import ALL_SCOPES
@@ -33,32 +35,36 @@ from adline.core.migrate import migrate
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-async def _drop_postgres_schema(url: str) -> None:
-    engine = create_engine(url)
-    async with engine.begin() as connection:
-        await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        await connection.execute(text("CREATE SCHEMA public"))
+async def _postgres_admin(url: str, statement: str) -> None:
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as connection:
+        await connection.execute(text(statement))
     await engine.dispose()
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A brand-new store for this run, built by running the migrations.
+
+    On PostgreSQL the run gets a database of its own on the server the URL names, dropped
+    afterwards, so concurrent runs (and the database in the URL) are left alone.
+    """
     choice = os.environ.get("ADLINE_TEST_DATABASE", "sqlite")
     if choice == "sqlite":
         path = tmp_path_factory.mktemp("db") / "adline-test.db"
         url = f"sqlite+aiosqlite:///{path}"
-    else:
-        import asyncio
-
-        url = choice
-        asyncio.run(_drop_postgres_schema(url))
-    migrate(url)
-    return url
-
-
-@pytest.fixture(scope="session")
-def is_postgres(database_url: str) -> bool:
-    return database_url.startswith("postgresql")
+        migrate(url)
+        yield url
+        return
+    server = make_url(choice)
+    name = f"adline_test_{secrets.token_hex(4)}"
+    asyncio.run(_postgres_admin(choice, f'CREATE DATABASE "{name}"'))
+    url = server.set(database=name).render_as_string(hide_password=False)
+    try:
+        migrate(url)
+        yield url
+    finally:
+        asyncio.run(_postgres_admin(choice, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session")
@@ -71,13 +77,6 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(START)
-
-
-@pytest.fixture
-async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
-    async with create_sessionmaker(engine)() as session:
-        yield session
-        await session.rollback()
 
 
 @pytest.fixture
