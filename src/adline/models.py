@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from adline.ad_groups.models import AdGroup
+from adline.ads.models import Ad
 from adline.auth.models import ApiKey
 from adline.campaigns.models import AdCampaign
 from adline.companies.models import Company, User
 from adline.core.db import Base
+from adline.issues.models import PlatformIssue
 
 metadata = Base.metadata
 
-__all__ = ["AdCampaign", "ApiKey", "Company", "User", "metadata"]
+__all__ = [
+    "Ad",
+    "AdCampaign",
+    "AdGroup",
+    "ApiKey",
+    "Company",
+    "PlatformIssue",
+    "User",
+    "metadata",
+]

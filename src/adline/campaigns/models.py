@@ -33,6 +33,8 @@ class AdCampaign(Base):
     desired_cost_per_result_micros: Mapped[int | None] = mapped_column(BigInteger)
     starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The campaign this one is a copy of, while status is `duplicating`.
+    duplicate_of_id: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Deleted campaigns are archived, not erased: their spend stays in reports.

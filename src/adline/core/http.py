@@ -40,16 +40,21 @@ async def read_json_object(request: Request) -> dict[str, Any]:
     return data
 
 
+def validate_body(model: type[ModelT], data: dict[str, Any]) -> ModelT:
+    """Validate a newest-shape body; the first problem becomes the API's 400."""
+    try:
+        return model.model_validate(data, strict=True)
+    except ValidationError as error:
+        raise from_pydantic(error) from None
+
+
 def json_body(model: type[ModelT], kind: str) -> Callable[[Request], Awaitable[ModelT]]:
     """A dependency that reads the body, migrates it to the newest version and validates it."""
 
     async def dependency(request: Request) -> ModelT:
         data = await read_json_object(request)
         data = version_bundle(request).migrate_request(request_version(request), kind, data)
-        try:
-            return model.model_validate(data, strict=True)
-        except ValidationError as error:
-            raise from_pydantic(error) from None
+        return validate_body(model, data)
 
     dependency.__name__ = f"{model.__name__}_body"
     return dependency

@@ -1,0 +1,1 @@
+"""Ads (`ad_`): destination, texts and creatives, inside an ad group."""
