@@ -165,3 +165,13 @@ def cli_env(database_url: str) -> Iterator[dict[str, str]]:
 
 def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+async def other_client(app: FastAPI, other_tenant: Tenant) -> AsyncIterator[httpx.AsyncClient]:
+    """A second client, authenticated as `other_tenant` (another company)."""
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://adline.test/api/v1", headers=other_tenant.headers
+    ) as c:
+        yield c

@@ -10,6 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from adline import __version__
+from adline.ad_groups.router import router as ad_groups_router
+from adline.ads.router import router as ads_router
+from adline.campaigns.duplication import finish_pending_duplicates
 from adline.campaigns.router import router as campaigns_router
 from adline.config import Settings
 from adline.core.clock import Clock, SystemClock
@@ -63,6 +66,7 @@ def create_app(
         own_engine = create_engine(settings.database_url)
         app.state.engine = own_engine
         app.state.sessionmaker = create_sessionmaker(own_engine)
+        await finish_pending_duplicates(app.state.sessionmaker, app.state.clock)
         try:
             yield
         finally:
@@ -84,4 +88,6 @@ def create_app(
     app.add_middleware(VersionHeaderMiddleware)
     app.include_router(health_router)
     app.include_router(campaigns_router, prefix=API_PREFIX)
+    app.include_router(ad_groups_router, prefix=API_PREFIX)
+    app.include_router(ads_router, prefix=API_PREFIX)
     return app

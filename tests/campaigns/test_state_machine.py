@@ -15,7 +15,15 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adline.campaigns.models import AdCampaign
-from adline.campaigns.state_machine import DELETED, SAME, TRANSITIONS, Refusal, next_status
+from adline.campaigns.state_machine import (
+    AD,
+    AD_GROUP,
+    CAMPAIGN,
+    DELETED,
+    LIFECYCLES,
+    SAME,
+    Refusal,
+)
 from adline.core.db import create_sessionmaker
 from adline.core.errors import Conflict
 from tests.campaigns.payloads import cbo_campaign
@@ -42,7 +50,8 @@ async def campaign_in(client: httpx.AsyncClient, engine: AsyncEngine, status: st
 
 # Launching a draft also needs ad groups and ads; without them it answers 400 (tested in
 # test_update.py), so the draft->launch row is checked at the state-machine level only.
-HTTP_CASES = [key for key in TRANSITIONS if key != ("draft", "launch")]
+TRANSITIONS = CAMPAIGN.transitions
+HTTP_CASES = [key for key in TRANSITIONS if key != ("draft", "launch") and key[0] != "duplicating"]
 
 
 @pytest.mark.parametrize(("status", "action"), HTTP_CASES, ids=[f"{s}-{a}" for s, a in HTTP_CASES])
@@ -58,7 +67,7 @@ async def test_transition(
     clock.advance(timedelta(minutes=1))
     method, path, body = ACTION_REQUESTS[action]
     response = await client.request(method, path.format(id=campaign["id"]), json=body)
-    outcome = TRANSITIONS[(status, action)]  # type: ignore[index]
+    outcome = TRANSITIONS[(status, action)]
     after = await client.get(f"/ad_campaigns/{campaign['id']}")
 
     if isinstance(outcome, Refusal):
@@ -84,30 +93,46 @@ async def test_transition(
 
 
 def test_draft_launch_goes_active_in_the_table() -> None:
-    assert next_status("draft", "launch") == "active"
+    assert CAMPAIGN.next_status("draft", "launch") == "active"
 
 
 def test_unknown_pair_is_a_conflict() -> None:
     with pytest.raises(Conflict):
-        next_status("archived", "pause")
+        CAMPAIGN.next_status("archived", "pause")
 
 
-def test_every_status_and_action_is_in_the_table() -> None:
-    statuses = {"draft", "active", "paused", "payment_failed"}
-    actions = {"launch", "pause", "unpause", "delete"}
-    assert set(TRANSITIONS) == {(s, a) for s in statuses for a in actions}
+@pytest.mark.parametrize(
+    ("lifecycle", "statuses", "actions"),
+    [
+        (
+            CAMPAIGN,
+            {"draft", "active", "paused", "payment_failed", "duplicating"},
+            {"launch", "pause", "unpause", "delete"},
+        ),
+        (AD_GROUP, {"active", "paused", "rejected", "duplicating"}, {"pause", "unpause", "delete"}),
+        (
+            AD,
+            {"active", "paused", "in_review", "rejected", "duplicating"},
+            {"pause", "unpause", "delete"},
+        ),
+    ],
+)
+def test_every_status_and_action_is_in_the_table(lifecycle, statuses, actions) -> None:  # type: ignore[no-untyped-def]
+    assert set(lifecycle.transitions) == {(s, a) for s in statuses for a in actions}
 
 
-def test_doc_table_matches_the_code() -> None:
+def test_doc_tables_match_the_code() -> None:
     doc = (repo_root() / "docs" / "campaign-states.md").read_text()
-    for (status, action), outcome in TRANSITIONS.items():
-        if isinstance(outcome, Refusal):
-            expected = "409"
-        elif outcome == SAME:
-            expected = "no-op"
-        else:
-            expected = outcome
-        assert f"| {status} | {action} | {expected} |" in doc, (status, action)
+    for lifecycle in LIFECYCLES:
+        for (status, action), outcome in lifecycle.transitions.items():
+            if isinstance(outcome, Refusal):
+                expected = "409"
+            elif outcome == SAME:
+                expected = "no-op"
+            else:
+                expected = outcome
+            row = f"| {lifecycle.noun} | {status} | {action} | {expected} |"
+            assert row in doc, row
 
 
 async def test_budget_type_changes_only_while_draft(

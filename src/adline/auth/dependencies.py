@@ -21,7 +21,7 @@ from adline.core.http import version_bundle
 from adline.core.versioning import VERSION_HEADER
 
 
-def get_clock(request: Request) -> Clock:
+async def get_clock(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
 

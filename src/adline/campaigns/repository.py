@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adline.campaigns.models import AdCampaign
 from adline.core.errors import NotFound
+from adline.core.listing import apply_common_filters
 
 
 def readable_campaigns(company_id: str) -> Select[AdCampaign]:
@@ -18,7 +17,12 @@ def readable_campaigns(company_id: str) -> Select[AdCampaign]:
 
 
 async def get_campaign(
-    session: AsyncSession, company_id: str, campaign_id: str, *, for_update: bool = False
+    session: AsyncSession,
+    company_id: str,
+    campaign_id: str,
+    *,
+    for_update: bool = False,
+    param: str = "id",
 ) -> AdCampaign:
     """The company's campaign, or 404: the same answer for another company's and for none."""
     statement = readable_campaigns(company_id).where(AdCampaign.id == campaign_id)
@@ -26,7 +30,7 @@ async def get_campaign(
         statement = statement.with_for_update()
     campaign = (await session.scalars(statement)).first()
     if campaign is None:
-        raise NotFound(f"No ad campaign with id {campaign_id}.", param="id")
+        raise NotFound(f"No ad campaign with id {campaign_id}.", param=param)
     return campaign
 
 
@@ -36,28 +40,20 @@ def filtered_campaigns(
     status: str | None,
     campaign_type: str | None,
     query: str | None,
-    created_before: datetime | None,
-    created_after: datetime | None,
+    created_before: str | None,
+    created_after: str | None,
 ) -> Select[AdCampaign]:
     statement = readable_campaigns(company_id)
     if status is not None:
         statement = statement.where(AdCampaign.status == status)
     if campaign_type is not None:
         statement = statement.where(AdCampaign.campaign_type == campaign_type)
-    if query:
-        pattern = f"%{_escape_like(query)}%"
-        statement = statement.where(
-            or_(
-                AdCampaign.title.ilike(pattern, escape="\\"),
-                AdCampaign.id.ilike(pattern, escape="\\"),
-            )
-        )
-    if created_before is not None:
-        statement = statement.where(AdCampaign.created_at < created_before)
-    if created_after is not None:
-        statement = statement.where(AdCampaign.created_at > created_after)
-    return statement
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return apply_common_filters(
+        statement,
+        title=AdCampaign.title,
+        id_column=AdCampaign.id,
+        created_at=AdCampaign.created_at,
+        query=query,
+        created_before=created_before,
+        created_after=created_after,
+    )

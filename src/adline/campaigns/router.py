@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Header, Request
 from fastapi.responses import JSONResponse
 
 from adline.auth import scopes
 from adline.auth.dependencies import Authenticated, ClockDep, SessionDep
 from adline.auth.service import Principal
 from adline.campaigns import service
+from adline.campaigns.duplication import finish_in_new_session
 from adline.campaigns.models import AdCampaign
 from adline.campaigns.schemas import (
     AdCampaignList,
@@ -22,8 +23,9 @@ from adline.campaigns.schemas import (
     CampaignUpdate,
     DeletedObject,
 )
-from adline.core.http import json_body, render, render_deleted, render_list
+from adline.core.http import json_body, render, render_collection, render_deleted, render_list
 from adline.core.pagination import Direction, PageRequest, page_params
+from adline.core.schemas import RequestModel
 from adline.metrics.window import StatsWindow, parse_stats_window, stats_window_params
 
 router = APIRouter(prefix="/ad_campaigns", tags=["ad_campaigns"])
@@ -116,8 +118,11 @@ async def update_ad_campaign(
     session: SessionDep,
     clock: ClockDep,
     body: Annotated[CampaignUpdate, Depends(json_body(CampaignUpdate, f"{KIND}.update"))],
+    x_ads_platform: Annotated[str | None, Header(alias="X-Ads-Platform")] = None,
 ) -> JSONResponse:
-    campaign = await service.update_campaign(session, clock, principal, campaign_id, body)
+    campaign = await service.update_campaign(
+        session, clock, principal, campaign_id, body, x_ads_platform
+    )
     return await _render_one(request, session, clock, principal, campaign)
 
 
@@ -131,6 +136,39 @@ async def delete_ad_campaign(
 ) -> JSONResponse:
     deleted_id = await service.delete_campaign(session, clock, principal, campaign_id)
     return render_deleted(request, KIND, deleted_id)
+
+
+class DuplicateCampaign(RequestModel):
+    count: int = 1
+    preserve_engagement: bool = False
+
+
+@router.post("/{campaign_id}/duplicate", summary="Duplicate a campaign with its groups and ads")
+async def duplicate_ad_campaign(
+    request: Request,
+    campaign_id: str,
+    principal: CanCreate,
+    session: SessionDep,
+    clock: ClockDep,
+    background: BackgroundTasks,
+    body: Annotated[DuplicateCampaign, Depends(json_body(DuplicateCampaign, f"{KIND}.duplicate"))],
+) -> JSONResponse:
+    copies = await service.duplicate_campaign(
+        session,
+        clock,
+        principal,
+        campaign_id,
+        count=body.count,
+        preserve_engagement=body.preserve_engagement,
+    )
+    items = await service.present_campaigns(session, principal, copies, LIFETIME, clock.now())
+    background.add_task(
+        finish_in_new_session,
+        request.app.state.sessionmaker,
+        clock,
+        [copy.id for copy in copies],
+    )
+    return render_collection(request, KIND, items)
 
 
 @router.post("/{campaign_id}/pause", response_model=AdCampaignObject, summary="Pause")

@@ -10,21 +10,38 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from adline.ad_groups.models import AdGroup
+from adline.ads.models import Ad
 from adline.auth.service import Principal, ensure_own_account
-from adline.campaigns import repository
-from adline.campaigns.delivery_status import CampaignChildren, campaign_delivery_status
+from adline.campaigns import duplication, repository, tree
+from adline.campaigns.delivery_status import (
+    CampaignChildren,
+    DeliveryFacts,
+    campaign_delivery_status,
+)
 from adline.campaigns.models import AdCampaign
 from adline.campaigns.schemas import CampaignCreate, CampaignUpdate
-from adline.campaigns.state_machine import Action, next_status
+from adline.campaigns.state_machine import CAMPAIGN, Action
 from adline.core.clock import Clock
+from adline.core.db import column_values
 from adline.core.errors import Conflict, InvalidRequest, ParameterMissing
 from adline.core.ids import new_id
 from adline.core.money import dollars_to_micros, micros_to_dollars
 from adline.core.pagination import Direction, Page, PageRequest, paginate
-from adline.core.timestamps import format_timestamp, parse_timestamp
-from adline.metrics.formulas import NO_GOAL, StatTotals, compute_metrics
+from adline.core.platforms import check_platform_header
+from adline.core.timestamps import format_timestamp
+from adline.issues.models import PlatformIssue
+from adline.issues.service import issue_object, open_issues_by_campaign
+from adline.metrics.formulas import (
+    ResultGoal,
+    StatTotals,
+    ad_group_goal,
+    combined_goal,
+    compute_metrics,
+)
 from adline.metrics.window import StatsWindow
 
 MIN_DAILY_BUDGET_MICROS = 5_000_000
@@ -55,7 +72,10 @@ def _budget_micros(amount: float | None, amount_local: float | None) -> int | No
 
 
 def _check_budget_rules(campaign: AdCampaign, now: datetime) -> None:
-    """The rules a campaign's budget settings must satisfy, on create and after every update."""
+    """The rules a campaign's budget settings must satisfy, on create and after every update.
+
+    `now` is where a campaign without `starts_at` starts: its creation.
+    """
     if campaign.budget_optimization == "ad_group":
         for field, value in (
             ("budget_amount", campaign.budget_amount_micros),
@@ -163,24 +183,23 @@ def _refuse_change(field: str, why: str) -> InvalidRequest:
     return InvalidRequest(f"Invalid value for {field}: {why}.", param=field)
 
 
-async def count_children(session: AsyncSession, campaign: AdCampaign) -> CampaignChildren:
-    """Ad groups and ads under the campaign. Ad groups do not exist yet in this release."""
-    return CampaignChildren()
-
-
 async def update_campaign(
     session: AsyncSession,
     clock: Clock,
     principal: Principal,
     campaign_id: str,
     body: CampaignUpdate,
+    platform_header: str | None = None,
 ) -> AdCampaign:
     campaign = await repository.get_campaign(
         session, principal.company_id, campaign_id, for_update=True
     )
+    check_platform_header(platform_header, campaign.platform)
+    if campaign.status == "duplicating":
+        raise Conflict("The campaign is still being duplicated; wait until the copy is done.")
     now = clock.now()
     sent = body.model_fields_set
-    before = _snapshot(campaign)
+    before = column_values(campaign)
 
     # Fixed at creation: the same value is accepted, another is refused.
     if "objective" in sent and body.objective != campaign.objective:
@@ -239,15 +258,46 @@ async def update_campaign(
         campaign.starts_at = body.starts_at
     if "ends_at" in sent:
         campaign.ends_at = body.ends_at
-    _check_budget_rules(campaign, now)
+    if "ends_at" in sent and campaign.ends_at is not None and campaign.ends_at <= now:
+        raise InvalidRequest("Invalid value for ends_at: must be in the future.", param="ends_at")
+    # Without starts_at a campaign could run from its creation: that is its start.
+    _check_budget_rules(campaign, campaign.created_at)
 
+    await _carry_budget_changes_to_groups(session, campaign, before, now)
     if body.status == "active":
         await _apply_action(session, campaign, "launch")
 
-    if _snapshot(campaign) != before:
+    if column_values(campaign) != before:
         campaign.updated_at = now
     await session.flush()
     return campaign
+
+
+async def _carry_budget_changes_to_groups(
+    session: AsyncSession, campaign: AdCampaign, before: dict[str, Any], now: datetime
+) -> None:
+    """Budget moves between levels: the groups follow the campaign (spec A.2)."""
+    groups = (AdGroup.ad_campaign_id == campaign.id) & AdGroup.deleted_at.is_(None)
+    if campaign.budget_optimization == "ad_campaign" != before["budget_optimization"]:
+        # The campaign now owns the budget: its groups' own budgets and bids go.
+        await session.execute(
+            update(AdGroup)
+            .where(groups)
+            .values(
+                budget_amount_micros=None,
+                budget_type=None,
+                bid_type=None,
+                desired_cost_per_result_micros=None,
+                updated_at=now,
+            )
+        )
+    elif campaign.bid_type == "minimum_cost" != before["bid_type"]:
+        # Lowest-cost bidding has no targets: the groups' cost caps are cleared.
+        await session.execute(
+            update(AdGroup)
+            .where(groups, AdGroup.desired_cost_per_result_micros.is_not(None))
+            .values(desired_cost_per_result_micros=None, updated_at=now)
+        )
 
 
 def _require_draft(campaign: AdCampaign, field: str) -> None:
@@ -258,45 +308,41 @@ def _require_draft(campaign: AdCampaign, field: str) -> None:
         )
 
 
-_SNAPSHOT_FIELDS = (
-    "title",
-    "status",
-    "special_ad_categories",
-    "budget_optimization",
-    "budget_type",
-    "budget_amount_micros",
-    "bid_type",
-    "desired_cost_per_result_micros",
-    "starts_at",
-    "ends_at",
-)
+async def _apply_action(session: AsyncSession, campaign: AdCampaign, action: Action) -> None:
+    status = CAMPAIGN.next_status(campaign.status, action)
+    if action == "launch" and status != campaign.status:
+        await check_launchable(session, campaign)
+    campaign.status = status
 
 
-def _snapshot(campaign: AdCampaign) -> tuple[Any, ...]:
-    return tuple(
-        list(value) if isinstance(value := getattr(campaign, field), list) else value
-        for field in _SNAPSHOT_FIELDS
+def _incomplete(message: str) -> InvalidRequest:
+    return InvalidRequest(
+        f"Cannot launch the campaign: {message}", param="status", code="campaign_incomplete"
     )
 
 
-async def _apply_action(session: AsyncSession, campaign: AdCampaign, action: Action) -> None:
-    status = next_status(campaign.status, action)
-    if action == "launch" and status != campaign.status:
-        children = await count_children(session, campaign)
-        if children.ad_groups == 0:
-            raise InvalidRequest(
-                "Cannot launch the campaign: it has no ad groups. Add an ad group with at "
-                "least one ad first.",
-                param="status",
-                code="campaign_incomplete",
+async def check_launchable(session: AsyncSession, campaign: AdCampaign) -> None:
+    """A launch needs an ad group with an ad, and a budget at the level that owns it."""
+    groups = (await tree.live_groups_of(session, [campaign.id]))[campaign.id]
+    if not groups:
+        raise _incomplete("it has no ad groups. Add an ad group with at least one ad first.")
+    children = await tree.ad_group_children(session, [group.id for group in groups])
+    deliverable = [
+        group
+        for group in groups
+        if group.status == "active" and children[group.id].ads > children[group.id].rejected_ads
+    ]
+    if not any(children[group.id].ads for group in groups):
+        raise _incomplete("its ad groups have no ads.")
+    if not deliverable:
+        raise _incomplete("none of its active ad groups has an ad that can run.")
+    for group in groups:
+        if campaign.budget_optimization == "ad_group" and group.budget_amount_micros is None:
+            raise _incomplete(
+                f"ad group {group.id} has no budget (the campaign's ad groups own the budget)."
             )
-        if children.ads == 0:
-            raise InvalidRequest(
-                "Cannot launch the campaign: its ad groups have no ads.",
-                param="status",
-                code="campaign_incomplete",
-            )
-    campaign.status = status
+        if campaign.campaign_type == "search" and not group.keywords:
+            raise _incomplete(f"ad group {group.id} of a search campaign has no keywords.")
 
 
 async def act_on_campaign(
@@ -320,10 +366,17 @@ async def delete_campaign(
     campaign = await repository.get_campaign(
         session, principal.company_id, campaign_id, for_update=True
     )
-    next_status(campaign.status, "delete")
+    CAMPAIGN.next_status(campaign.status, "delete")
     now = clock.now()
     campaign.deleted_at = now
     campaign.updated_at = now
+    # The campaign's groups and ads go with it; their stats stay for company reports.
+    for model in (AdGroup, Ad):
+        await session.execute(
+            update(model)
+            .where(model.ad_campaign_id == campaign.id, model.deleted_at.is_(None))
+            .values(deleted_at=now, updated_at=now)
+        )
     await session.flush()
     return campaign.id
 
@@ -346,15 +399,6 @@ class CampaignFilters:
     direction: Direction = "desc"
 
 
-def _optional_timestamp(value: str | None, param: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        return parse_timestamp(value)
-    except ValueError as error:
-        raise InvalidRequest(f"Invalid value for {param}: {error}.", param=param) from None
-
-
 async def list_campaigns(
     session: AsyncSession, principal: Principal, filters: CampaignFilters, page: PageRequest
 ) -> Page[AdCampaign]:
@@ -364,8 +408,8 @@ async def list_campaigns(
         status=filters.status,
         campaign_type=filters.campaign_type,
         query=filters.query,
-        created_before=_optional_timestamp(filters.created_before, "created_before"),
-        created_after=_optional_timestamp(filters.created_after, "created_after"),
+        created_before=filters.created_before,
+        created_after=filters.created_after,
     )
     sort_column = AdCampaign.updated_at if filters.order == "updated_at" else AdCampaign.created_at
     return await paginate(
@@ -386,19 +430,43 @@ async def present_campaigns(
     window: StatsWindow,
     now: datetime,
 ) -> list[dict[str, Any]]:
-    """Newest-shape objects, with delivery status and the window's metrics."""
-    objects = []
-    for campaign in campaigns:
-        children = await count_children(session, campaign)
-        # No delivery exists yet, so every window's totals are zero.
-        objects.append(campaign_object(campaign, principal.currency, children, StatTotals(), now))
-    return objects
+    """Newest-shape objects, with delivery status, open issues and the window's metrics."""
+    ids = [campaign.id for campaign in campaigns]
+    children = await tree.campaign_children(session, ids)
+    groups = await tree.live_groups_of(session, ids)
+    issues = await open_issues_by_campaign(session, ids)
+    return [
+        campaign_object(
+            campaign,
+            principal.currency,
+            children[campaign.id],
+            groups[campaign.id],
+            issues[campaign.id],
+            # No delivery exists yet, so every window's totals are zero.
+            StatTotals(),
+            now,
+        )
+        for campaign in campaigns
+    ]
+
+
+def campaign_goal(groups: list[AdGroup]) -> tuple[str | None, ResultGoal]:
+    """The shared optimization goal of the campaign's groups (if they agree) and its result."""
+    goals = [
+        ad_group_goal(group.optimization_goal, group.conversion_location, group.conversion_event)
+        for group in groups
+    ]
+    shared = {goal.optimization_goal for goal in goals}
+    optimization_goal = shared.pop() if len(shared) == 1 else None
+    return optimization_goal, combined_goal(goals, [StatTotals() for _ in goals])
 
 
 def campaign_object(
     campaign: AdCampaign,
     currency: str,
     children: CampaignChildren,
+    groups: list[AdGroup],
+    issues: list[PlatformIssue],
     totals: StatTotals,
     now: datetime,
 ) -> dict[str, Any]:
@@ -408,17 +476,21 @@ def campaign_object(
         else micros_to_dollars(campaign.budget_amount_micros)
     )
     desired = campaign.desired_cost_per_result_micros
+    optimization_goal, goal = campaign_goal(groups)
+    facts = DeliveryFacts(
+        open_errors=sum(1 for issue in issues if issue.severity == "error"),
+        in_appeal=any(issue.in_appeal for issue in issues),
+    )
     return {
         "id": campaign.id,
         "title": campaign.title,
         "status": campaign.status,
-        "delivery_status": campaign_delivery_status(campaign, children, now),
+        "delivery_status": campaign_delivery_status(campaign, children, now, facts),
         "platform": campaign.platform,
         "campaign_type": campaign.campaign_type,
         "objective": campaign.objective,
         "special_ad_categories": list(campaign.special_ad_categories),
-        # Under CBO every ad group shares the campaign's goal; none are set yet.
-        "optimization_goal": None,
+        "optimization_goal": optimization_goal,
         "budget_amount": budget,
         "budget_amount_local": budget,
         "budget_currency": currency,
@@ -430,6 +502,27 @@ def campaign_object(
         "ends_at": None if campaign.ends_at is None else format_timestamp(campaign.ends_at),
         "created_at": format_timestamp(campaign.created_at),
         "updated_at": format_timestamp(campaign.updated_at),
-        "issues": [],
-        **compute_metrics(totals, NO_GOAL, currency),
+        "issues": [issue_object(issue) for issue in issues],
+        **compute_metrics(totals, goal, currency),
     }
+
+
+async def duplicate_campaign(
+    session: AsyncSession,
+    clock: Clock,
+    principal: Principal,
+    campaign_id: str,
+    *,
+    count: int,
+    preserve_engagement: bool,
+) -> list[AdCampaign]:
+    """Deep copies (groups and ads too), each `duplicating` until finished."""
+    duplication.check_count(count)
+    source = await repository.get_campaign(session, principal.company_id, campaign_id)
+    if source.status == "duplicating":
+        raise Conflict("The campaign is still being duplicated; wait until the copy is done.")
+    now = clock.now()
+    return [
+        await duplication.copy_campaign(session, source, now, preserve_engagement)
+        for _ in range(count)
+    ]

@@ -7,9 +7,10 @@ once the handler has returned and before the response is sent.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request
 from sqlalchemy import DateTime, MetaData, event
@@ -34,6 +35,9 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+RowT = TypeVar("RowT", bound=Base)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -83,3 +87,13 @@ async def session_dependency(request: Request) -> AsyncIterator[AsyncSession]:
             await session.rollback()
             raise
         await session.commit()
+
+
+def column_values(row: Base) -> dict[str, Any]:
+    """A deep copy of a row's column values: a snapshot to compare, or the stuff of a clone."""
+    return {column.key: copy.deepcopy(getattr(row, column.key)) for column in row.__table__.columns}
+
+
+def clone_row(row: RowT, **overrides: Any) -> RowT:
+    """A new, unsaved row of the same table with the same values, except `overrides`."""
+    return type(row)(**{**column_values(row), **overrides})

@@ -115,10 +115,15 @@ def param_path(location: Sequence[int | str]) -> str | None:
     return path or None
 
 
-def from_validation_errors(errors: Sequence[Any], *, strip_location: int = 0) -> InvalidRequest:
-    """Turn the first pydantic error into the API's error; the first is enough to act on."""
+def from_validation_errors(
+    errors: Sequence[Any], *, strip_location: int = 0, prefix: tuple[str, ...] = ()
+) -> InvalidRequest:
+    """Turn the first pydantic error into the API's error; the first is enough to act on.
+
+    `prefix` names where the validated value sits in the request (`("ad_group",)`).
+    """
     first = errors[0]
-    location = tuple(first.get("loc", ()))[strip_location:]
+    location = prefix + tuple(first.get("loc", ()))[strip_location:]
     param = param_path(location)
     kind = first.get("type", "")
     if kind in {"json_invalid", "json_type"}:
@@ -133,8 +138,8 @@ def from_validation_errors(errors: Sequence[Any], *, strip_location: int = 0) ->
     return InvalidRequest(f"Invalid value for {param}: {message}.", param=param)
 
 
-def from_pydantic(error: ValidationError) -> InvalidRequest:
-    return from_validation_errors(error.errors())
+def from_pydantic(error: ValidationError, prefix: tuple[str, ...] = ()) -> InvalidRequest:
+    return from_validation_errors(error.errors(), prefix=prefix)
 
 
 def install_error_handlers(app: FastAPI) -> None:

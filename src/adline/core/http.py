@@ -40,12 +40,15 @@ async def read_json_object(request: Request) -> dict[str, Any]:
     return data
 
 
-def validate_body(model: type[ModelT], data: dict[str, Any]) -> ModelT:
-    """Validate a newest-shape body; the first problem becomes the API's 400."""
+def validate_body(
+    model: type[ModelT], data: dict[str, Any], location: tuple[str, ...] = ()
+) -> ModelT:
+    """Validate a newest-shape body (or a part of one at `location`); the first problem
+    becomes the API's 400."""
     try:
         return model.model_validate(data, strict=True)
     except ValidationError as error:
-        raise from_pydantic(error) from None
+        raise from_pydantic(error, location) from None
 
 
 def json_body(model: type[ModelT], kind: str) -> Callable[[Request], Awaitable[ModelT]]:
@@ -77,6 +80,14 @@ def render_list(
     data = [bundle.migrate_response(version, kind, item) for item in items]
     envelope = {"data": data, "page_info": page_info.as_dict()}
     return JSONResponse(bundle.migrate_response(version, f"{kind}.list", envelope))
+
+
+def render_collection(request: Request, kind: str, items: Iterable[dict[str, Any]]) -> JSONResponse:
+    """`{"data": [...]}` without page info (duplicate endpoints)."""
+    bundle = version_bundle(request)
+    version = request_version(request)
+    data = [bundle.migrate_response(version, kind, item) for item in items]
+    return JSONResponse(bundle.migrate_response(version, f"{kind}.collection", {"data": data}))
 
 
 def render_deleted(request: Request, kind: str, object_id: str) -> JSONResponse:

@@ -153,7 +153,7 @@ async def paginate(
     return Page(items, info)
 
 
-def page_params(
+async def page_params(
     first: int | None = None,
     after: str | None = None,
     last: int | None = None,

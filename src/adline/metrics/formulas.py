@@ -118,3 +118,89 @@ def compute_metrics(totals: StatTotals, goal: ResultGoal, currency: str) -> dict
         name: micros_to_dollars(value) for name, value in totals.custom_event_value_micros.items()
     }
     return metrics
+
+
+# Ad-group conversion events (C.15) that Whop's pixel attributes, as result events (C.16).
+RESULT_EVENT_OF_CONVERSION: dict[str, str] = {
+    "purchase": "purchase",
+    "lead": "lead",
+    "schedule": "schedule",
+    "submit_application": "submit_application",
+    "contact": "contact",
+    "complete_registration": "complete_registration",
+    "content_view": "view_content",
+    "add_to_cart": "add_to_cart",
+}
+# Standard conversion events that exist on networks but that Whop's pixel does not attribute.
+UNATTRIBUTED_CONVERSIONS = frozenset(
+    {
+        "initiated_checkout",
+        "add_payment_info",
+        "customize_product",
+        "donate",
+        "find_location",
+        "search",
+        "start_trial",
+        "subscribe",
+    }
+)
+
+
+@dataclass(frozen=True)
+class GroupGoal:
+    """What one ad group optimizes for, as a result event (None: nothing attributable)."""
+
+    optimization_goal: str | None
+    result_event: str | None
+    result_event_name: str | None
+
+
+def ad_group_goal(
+    optimization_goal: str | None, conversion_location: str | None, conversion_event: str | None
+) -> GroupGoal:
+    event: str | None = None
+    name: str | None = None
+    if conversion_event in RESULT_EVENT_OF_CONVERSION:
+        event = RESULT_EVENT_OF_CONVERSION[conversion_event]
+    elif conversion_event is not None and conversion_event not in UNATTRIBUTED_CONVERSIONS:
+        event, name = "custom", conversion_event
+    elif optimization_goal == "conversations" or conversion_location == "messaging":
+        event = "messaging_conversation"
+    elif optimization_goal in ("lead_generation", "quality_lead"):
+        event = "lead"
+    return GroupGoal(optimization_goal, event, name)
+
+
+def result_count(totals: StatTotals, event: str, name: str | None) -> int:
+    if event == "custom":
+        return totals.custom_event_counts.get(name or "", 0)
+    if event == "messaging_conversation":
+        return totals.event_counts.get("messaging_conversation", 0)
+    return totals.event_counts.get(event, 0)
+
+
+def combined_goal(goals: list[GroupGoal], totals_by_goal: list[StatTotals]) -> ResultGoal:
+    """The result goal of an object whose ad groups have `goals` (one ad group: one goal).
+
+    Several groups optimizing the same event share it; different events leave
+    result_event null and results the sum of each group's results (spec section I).
+    """
+    attributable = [
+        (goal, totals)
+        for goal, totals in zip(goals, totals_by_goal, strict=True)
+        if goal.result_event is not None
+    ]
+    if not attributable:
+        return NO_GOAL
+    events = {(goal.result_event, goal.result_event_name) for goal, _ in attributable}
+    results = sum(
+        result_count(totals, goal.result_event or "", goal.result_event_name)
+        for goal, totals in attributable
+    )
+    goal_events = frozenset(
+        goal.result_event for goal, _ in attributable if goal.result_event in EVENT_FIELDS
+    )
+    if len(events) == 1:
+        (event, name) = next(iter(events))
+        return ResultGoal(True, event, name, results, goal_events)
+    return ResultGoal(True, None, None, results, goal_events)

@@ -65,7 +65,7 @@ def parse_stats_window(
     return StatsWindow(start, end, zone_name, attribution_model or "last_touch")
 
 
-def stats_window_params(
+async def stats_window_params(
     stats_from: str | None = None,
     stats_to: str | None = None,
     time_zone: str | None = None,

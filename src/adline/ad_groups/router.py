@@ -1,0 +1,184 @@
+"""HTTP for ad groups: parse, call one service function, render in the caller's version."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, BackgroundTasks, Depends, Header, Query, Request
+from fastapi.responses import JSONResponse
+
+from adline.ad_groups import service
+from adline.ad_groups.models import AdGroup
+from adline.ad_groups.schemas import AdGroupCreate, AdGroupObject, AdGroupUpdate
+from adline.auth import scopes
+from adline.auth.dependencies import Authenticated, ClockDep, SessionDep
+from adline.auth.service import Principal
+from adline.campaigns.duplication import finish_in_new_session
+from adline.campaigns.schemas import DeletedObject
+from adline.core.http import json_body, render, render_collection, render_deleted, render_list
+from adline.core.pagination import Direction, PageRequest, page_params
+from adline.core.schemas import RequestModel
+from adline.metrics.window import StatsWindow, parse_stats_window, stats_window_params
+
+router = APIRouter(prefix="/ad_groups", tags=["ad_groups"])
+
+KIND = "ad_group"
+LIFETIME = parse_stats_window(None, None, None, None)
+
+CanRead = Annotated[Principal, Authenticated(scopes.AD_CAMPAIGN_BASIC_READ)]
+CanCreate = Annotated[Principal, Authenticated(scopes.AD_CAMPAIGN_CREATE)]
+CanUpdate = Annotated[Principal, Authenticated(scopes.AD_CAMPAIGN_UPDATE)]
+CanDelete = Annotated[Principal, Authenticated(scopes.AD_CAMPAIGN_DELETE)]
+Window = Annotated[StatsWindow, Depends(stats_window_params)]
+PlatformHeader = Annotated[str | None, Header(alias="X-Ads-Platform")]
+
+
+class DuplicateAdGroup(RequestModel):
+    count: int = 1
+    preserve_engagement: bool = False
+    target_ad_campaign_id: str | None = None
+
+
+async def _present(
+    session: SessionDep,
+    clock: ClockDep,
+    principal: Principal,
+    groups: list[AdGroup],
+    window: StatsWindow = LIFETIME,
+) -> list[dict[str, Any]]:
+    return await service.present_ad_groups(session, principal, groups, window, clock.now())
+
+
+@router.post("", response_model=AdGroupObject, summary="Create an ad group")
+async def create_ad_group(
+    request: Request,
+    principal: CanCreate,
+    session: SessionDep,
+    clock: ClockDep,
+    body: Annotated[AdGroupCreate, Depends(json_body(AdGroupCreate, f"{KIND}.create"))],
+    x_ads_platform: PlatformHeader = None,
+) -> JSONResponse:
+    group = await service.create_ad_group(session, clock, principal, body, x_ads_platform)
+    [item] = await _present(session, clock, principal, [group])
+    return render(request, KIND, item)
+
+
+@router.get("", summary="List ad groups")
+async def list_ad_groups(
+    request: Request,
+    principal: CanRead,
+    session: SessionDep,
+    clock: ClockDep,
+    window: Window,
+    page: Annotated[PageRequest, Depends(page_params)],
+    account_id: str | None = None,
+    ad_campaign_id: str | None = None,
+    ad_campaign_ids: Annotated[list[str] | None, Query()] = None,
+    status: Literal["active", "paused", "rejected", "duplicating"] | None = None,
+    query: str | None = None,
+    created_before: str | None = None,
+    created_after: str | None = None,
+    order: Literal["created_at", "updated_at"] = "created_at",
+    direction: Direction = "desc",
+) -> JSONResponse:
+    filters = service.AdGroupFilters(
+        account_id=account_id,
+        ad_campaign_id=ad_campaign_id,
+        ad_campaign_ids=ad_campaign_ids,
+        status=status,
+        query=query,
+        created_before=created_before,
+        created_after=created_after,
+        order=order,
+        direction=direction,
+    )
+    result = await service.list_ad_groups(session, principal, filters, page)
+    items = await _present(session, clock, principal, result.items, window)
+    return render_list(request, KIND, items, result.page_info)
+
+
+@router.get("/{ad_group_id}", response_model=AdGroupObject, summary="Retrieve an ad group")
+async def retrieve_ad_group(
+    request: Request,
+    ad_group_id: str,
+    principal: CanRead,
+    session: SessionDep,
+    clock: ClockDep,
+    window: Window,
+) -> JSONResponse:
+    group = await service.retrieve_ad_group(session, principal, ad_group_id)
+    [item] = await _present(session, clock, principal, [group], window)
+    return render(request, KIND, item)
+
+
+@router.patch("/{ad_group_id}", response_model=AdGroupObject, summary="Update an ad group")
+async def update_ad_group(
+    request: Request,
+    ad_group_id: str,
+    principal: CanUpdate,
+    session: SessionDep,
+    clock: ClockDep,
+    body: Annotated[AdGroupUpdate, Depends(json_body(AdGroupUpdate, f"{KIND}.update"))],
+    x_ads_platform: PlatformHeader = None,
+) -> JSONResponse:
+    group = await service.update_ad_group(
+        session, clock, principal, ad_group_id, body, x_ads_platform
+    )
+    [item] = await _present(session, clock, principal, [group])
+    return render(request, KIND, item)
+
+
+@router.delete("/{ad_group_id}", response_model=DeletedObject, summary="Delete an ad group")
+async def delete_ad_group(
+    request: Request, ad_group_id: str, principal: CanDelete, session: SessionDep, clock: ClockDep
+) -> JSONResponse:
+    return render_deleted(
+        request, KIND, await service.delete_ad_group(session, clock, principal, ad_group_id)
+    )
+
+
+@router.post("/{ad_group_id}/pause", response_model=AdGroupObject, summary="Pause an ad group")
+async def pause_ad_group(
+    request: Request, ad_group_id: str, principal: CanUpdate, session: SessionDep, clock: ClockDep
+) -> JSONResponse:
+    group = await service.act_on_ad_group(session, clock, principal, ad_group_id, "pause")
+    [item] = await _present(session, clock, principal, [group])
+    return render(request, KIND, item)
+
+
+@router.post("/{ad_group_id}/unpause", response_model=AdGroupObject, summary="Unpause")
+async def unpause_ad_group(
+    request: Request, ad_group_id: str, principal: CanUpdate, session: SessionDep, clock: ClockDep
+) -> JSONResponse:
+    group = await service.act_on_ad_group(session, clock, principal, ad_group_id, "unpause")
+    [item] = await _present(session, clock, principal, [group])
+    return render(request, KIND, item)
+
+
+@router.post("/{ad_group_id}/duplicate", summary="Duplicate an ad group (with its ads)")
+async def duplicate_ad_group(
+    request: Request,
+    ad_group_id: str,
+    principal: CanCreate,
+    session: SessionDep,
+    clock: ClockDep,
+    background: BackgroundTasks,
+    body: Annotated[DuplicateAdGroup, Depends(json_body(DuplicateAdGroup, f"{KIND}.duplicate"))],
+) -> JSONResponse:
+    copies = await service.duplicate_ad_group(
+        session,
+        clock,
+        principal,
+        ad_group_id,
+        count=body.count,
+        target_ad_campaign_id=body.target_ad_campaign_id,
+        preserve_engagement=body.preserve_engagement,
+    )
+    items = await _present(session, clock, principal, copies)
+    background.add_task(
+        finish_in_new_session,
+        request.app.state.sessionmaker,
+        clock,
+        [copy.ad_campaign_id for copy in copies],
+    )
+    return render_collection(request, KIND, items)

@@ -1,0 +1,322 @@
+"""Ad group rules beyond a group's own settings: its campaign, its siblings, its state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adline.ad_groups import repository
+from adline.ad_groups.models import AdGroup
+from adline.ad_groups.schemas import AdGroupCreate, AdGroupUpdate
+from adline.ad_groups.settings import apply_fields, check_ad_group, settings_object
+from adline.ads.models import Ad
+from adline.auth.service import Principal, ensure_own_account
+from adline.campaigns import duplication, tree
+from adline.campaigns import repository as campaigns
+from adline.campaigns.delivery_status import AdGroupChildren, ad_group_delivery_status
+from adline.campaigns.models import AdCampaign
+from adline.campaigns.state_machine import AD_GROUP, Action
+from adline.core.clock import Clock
+from adline.core.db import column_values
+from adline.core.errors import AdlineError, Conflict, InvalidRequest
+from adline.core.ids import new_id
+from adline.core.listing import check_id_list
+from adline.core.pagination import Direction, Page, PageRequest, paginate
+from adline.core.platforms import check_platform_header
+from adline.core.timestamps import format_timestamp
+from adline.issues.models import PlatformIssue
+from adline.issues.service import issue_object, open_issues_by_campaign
+from adline.metrics.formulas import StatTotals, ad_group_goal, combined_goal, compute_metrics
+from adline.metrics.window import StatsWindow
+
+# Keys of the body that are not settings: the service handles them itself.
+NOT_SETTINGS = {"ad_campaign_id", "status", "dynamic_creative"}
+
+
+def _refuse_while_copying(group: AdGroup) -> None:
+    if group.status == "duplicating":
+        raise Conflict("The ad group is still being duplicated; wait until the copy is done.")
+
+
+async def _check_siblings(session: AsyncSession, group: AdGroup, campaign: AdCampaign) -> None:
+    """Under a campaign budget (CBO) every group shares one frequency cap."""
+    if campaign.budget_optimization != "ad_campaign":
+        return
+    siblings = await session.scalars(
+        select(AdGroup.frequency_cap).where(
+            AdGroup.ad_campaign_id == campaign.id,
+            AdGroup.id != group.id,
+            AdGroup.deleted_at.is_(None),
+        )
+    )
+    for cap in siblings:
+        if cap != group.frequency_cap:
+            raise InvalidRequest(
+                "Invalid value for frequency_cap: under a campaign budget every ad group of "
+                "the campaign has the same frequency cap.",
+                param="frequency_cap",
+            )
+
+
+async def create_ad_group(
+    session: AsyncSession,
+    clock: Clock,
+    principal: Principal,
+    body: AdGroupCreate,
+    platform_header: str | None = None,
+    *,
+    param_prefix: str = "",
+) -> AdGroup:
+    """Create a group; `param_prefix` names where the body sits (`ad_group.` when inline)."""
+    campaign = await campaigns.get_campaign(
+        session, principal.company_id, body.ad_campaign_id, param=f"{param_prefix}ad_campaign_id"
+    )
+    check_platform_header(platform_header, campaign.platform)
+    if campaign.status == "duplicating":
+        raise Conflict("The campaign is still being duplicated; wait until the copy is done.")
+    now = clock.now()
+    group = AdGroup(
+        id=new_id("adgrp"),
+        company_id=campaign.company_id,
+        ad_campaign_id=campaign.id,
+        status=body.status or "active",
+        platform=campaign.platform,
+        languages=[],
+        demographics={},
+        detailed_targeting={},
+        audiences={},
+        devices={},
+        regions={},
+        dynamic_creative=body.dynamic_creative,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        # On create `status` is a plain setting (active or paused); later it is an action.
+        apply_fields(group, body, body.model_fields_set - {"ad_campaign_id", "dynamic_creative"})
+        check_ad_group(group, campaign, now)
+        await _check_siblings(session, group, campaign)
+    except AdlineError as error:
+        if param_prefix and error.param:
+            error.param = param_prefix + error.param
+        raise
+    session.add(group)
+    await session.flush()
+    return group
+
+
+async def update_ad_group(
+    session: AsyncSession,
+    clock: Clock,
+    principal: Principal,
+    group_id: str,
+    body: AdGroupUpdate,
+    platform_header: str | None = None,
+) -> AdGroup:
+    group = await repository.get_ad_group(session, principal.company_id, group_id, for_update=True)
+    check_platform_header(platform_header, group.platform)
+    _refuse_while_copying(group)
+    campaign = await campaigns.get_campaign(session, principal.company_id, group.ad_campaign_id)
+    now = clock.now()
+    sent = body.model_fields_set
+    before = column_values(group)
+    apply_fields(group, body, sent - NOT_SETTINGS)
+    if group.frequency_cap != before["frequency_cap"] and campaign.status != "draft":
+        raise Conflict("The frequency cap is fixed once the campaign has launched.")
+    if "ends_at" in sent and group.ends_at is not None and group.ends_at <= now:
+        raise InvalidRequest("Invalid value for ends_at: must be in the future.", param="ends_at")
+    # Without starts_at a group could run from its creation: that is its start.
+    check_ad_group(group, campaign, group.created_at)
+    await _check_siblings(session, group, campaign)
+    if "status" in sent:
+        if body.status is None:
+            raise InvalidRequest("Invalid value for status: must not be null.", param="status")
+        group.status = AD_GROUP.next_status(
+            group.status, "pause" if body.status == "paused" else "unpause"
+        )
+    if column_values(group) != before:
+        group.updated_at = now
+    await session.flush()
+    return group
+
+
+async def act_on_ad_group(
+    session: AsyncSession, clock: Clock, principal: Principal, group_id: str, action: Action
+) -> AdGroup:
+    group = await repository.get_ad_group(session, principal.company_id, group_id, for_update=True)
+    status = AD_GROUP.next_status(group.status, action)
+    if status != group.status:
+        group.status = status
+        group.updated_at = clock.now()
+        await session.flush()
+    return group
+
+
+async def delete_ad_group(
+    session: AsyncSession, clock: Clock, principal: Principal, group_id: str
+) -> str:
+    group = await repository.get_ad_group(session, principal.company_id, group_id, for_update=True)
+    AD_GROUP.next_status(group.status, "delete")
+    now = clock.now()
+    group.deleted_at = now
+    group.updated_at = now
+    await session.execute(
+        update(Ad)
+        .where(Ad.ad_group_id == group.id, Ad.deleted_at.is_(None))
+        .values(deleted_at=now, updated_at=now)
+    )
+    await session.flush()
+    return group.id
+
+
+async def duplicate_ad_group(
+    session: AsyncSession,
+    clock: Clock,
+    principal: Principal,
+    group_id: str,
+    *,
+    count: int,
+    target_ad_campaign_id: str | None,
+    preserve_engagement: bool,
+) -> list[AdGroup]:
+    duplication.check_count(count)
+    source = await repository.get_ad_group(session, principal.company_id, group_id)
+    _refuse_while_copying(source)
+    target = await campaigns.get_campaign(
+        session,
+        principal.company_id,
+        target_ad_campaign_id or source.ad_campaign_id,
+        param="target_ad_campaign_id",
+    )
+    if target.status == "duplicating":
+        raise Conflict("The target campaign is still being duplicated.")
+    if target.platform != source.platform:
+        raise InvalidRequest(
+            f"Invalid value for target_ad_campaign_id: the campaign runs on {target.platform}, "
+            f"the ad group on {source.platform}.",
+            param="target_ad_campaign_id",
+        )
+    now = clock.now()
+    try:
+        check_ad_group(source, target, source.created_at)
+    except InvalidRequest as error:
+        raise InvalidRequest(
+            f"Invalid value for target_ad_campaign_id: the ad group does not fit that "
+            f"campaign ({error.message})",
+            param="target_ad_campaign_id",
+        ) from None
+    return [
+        await duplication.copy_ad_group(session, source, target, now, preserve_engagement)
+        for _ in range(count)
+    ]
+
+
+async def retrieve_ad_group(session: AsyncSession, principal: Principal, group_id: str) -> AdGroup:
+    return await repository.get_ad_group(session, principal.company_id, group_id)
+
+
+@dataclass(frozen=True)
+class AdGroupFilters:
+    account_id: str | None = None
+    ad_campaign_id: str | None = None
+    ad_campaign_ids: list[str] | None = None
+    status: str | None = None
+    query: str | None = None
+    created_before: str | None = None
+    created_after: str | None = None
+    order: str = "created_at"
+    direction: Direction = "desc"
+
+
+def campaign_scope(single: str | None, many: list[str] | None) -> list[str] | None:
+    """`ad_campaign_id` and repeated `ad_campaign_ids` (at most 100) narrow to the union."""
+    check_id_list(many, "ad_campaign_ids")
+    if single is None and many is None:
+        return None
+    return [*([single] if single else []), *(many or [])]
+
+
+async def list_ad_groups(
+    session: AsyncSession, principal: Principal, filters: AdGroupFilters, page: PageRequest
+) -> Page[AdGroup]:
+    company_id = ensure_own_account(principal, filters.account_id, "account_id")
+    statement = repository.filtered_ad_groups(
+        company_id,
+        campaign_ids=campaign_scope(filters.ad_campaign_id, filters.ad_campaign_ids),
+        status=filters.status,
+        query=filters.query,
+        created_before=filters.created_before,
+        created_after=filters.created_after,
+    )
+    return await paginate(
+        session,
+        statement,
+        sort_column=AdGroup.updated_at if filters.order == "updated_at" else AdGroup.created_at,
+        id_column=AdGroup.id,
+        order=filters.order,
+        direction=filters.direction,
+        page=page,
+    )
+
+
+async def present_ad_groups(
+    session: AsyncSession,
+    principal: Principal,
+    groups: list[AdGroup],
+    window: StatsWindow,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    campaign_rows = await tree.campaigns_by_id(session, [g.ad_campaign_id for g in groups])
+    children = await tree.ad_group_children(session, [g.id for g in groups])
+    issues = await open_issues_by_campaign(session, campaign_rows.keys())
+    ads_of = await tree.ad_ids_by_group(session, [g.id for g in groups]) if issues else {}
+    objects = []
+    for group in groups:
+        own, facts = tree.issue_facts(
+            issues[group.ad_campaign_id], {group.id, *ads_of.get(group.id, ())}
+        )
+        objects.append(
+            ad_group_object(
+                group,
+                campaign_rows[group.ad_campaign_id],
+                children[group.id],
+                own,
+                principal.currency,
+                now,
+                ad_group_delivery_status(
+                    group, campaign_rows[group.ad_campaign_id], children[group.id], now, facts
+                ),
+            )
+        )
+    return objects
+
+
+def ad_group_object(
+    group: AdGroup,
+    campaign: AdCampaign,
+    children: AdGroupChildren,
+    issues: list[PlatformIssue],
+    currency: str,
+    now: datetime,
+    delivery_status: str,
+) -> dict[str, Any]:
+    goal = ad_group_goal(group.optimization_goal, group.conversion_location, group.conversion_event)
+    # No delivery exists yet, so every window's totals are zero.
+    totals = StatTotals()
+    return {
+        "id": group.id,
+        "ad_campaign": {"id": group.ad_campaign_id},
+        "status": group.status,
+        "delivery_status": delivery_status,
+        "platform": group.platform,
+        "issues": [issue_object(issue) for issue in issues],
+        "learning_progress": None,
+        "created_at": format_timestamp(group.created_at),
+        "updated_at": format_timestamp(group.updated_at),
+        **settings_object(group, currency),
+        **compute_metrics(totals, combined_goal([goal], [totals]), currency),
+    }

@@ -1,0 +1,207 @@
+"""Duplicating campaigns, ad groups and ads.
+
+A duplicate request copies the rows at once, with new ids, in status `duplicating`, and
+answers with the copies. Finishing (`finish_duplicates`, run right after the request
+commits and again at start-up for anything left over) turns each copy into a `draft`
+campaign, or gives a group or ad copy its source's active/paused state. A copy whose
+source vanished meanwhile fails and is removed (a GET then answers 404).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from adline.ad_groups.models import AdGroup
+from adline.ads.models import Ad
+from adline.campaigns.models import AdCampaign
+from adline.core.clock import Clock
+from adline.core.db import clone_row
+from adline.core.errors import InvalidRequest
+from adline.core.ids import new_id
+
+MAX_COPIES = 10
+RowT = TypeVar("RowT", AdCampaign, AdGroup, Ad)
+
+
+def check_count(count: int) -> None:
+    if not 1 <= count <= MAX_COPIES:
+        raise InvalidRequest(
+            f"Invalid value for count: must be between 1 and {MAX_COPIES}.", param="count"
+        )
+
+
+def copy_ad(source: Ad, group: AdGroup, now: datetime, preserve_engagement: bool) -> Ad:
+    return clone_row(
+        source,
+        id=new_id("ad"),
+        ad_group_id=group.id,
+        ad_campaign_id=group.ad_campaign_id,
+        status="duplicating",
+        duplicate_of_id=source.id,
+        # Keeping the network post keeps its likes and comments; otherwise a new post.
+        post_id=source.post_id if preserve_engagement else None,
+        post_thumbnail_url=source.post_thumbnail_url if preserve_engagement else None,
+        created_at=now,
+        updated_at=now,
+        deleted_at=None,
+    )
+
+
+async def copy_ad_group(
+    session: AsyncSession,
+    source: AdGroup,
+    campaign: AdCampaign,
+    now: datetime,
+    preserve_engagement: bool,
+) -> AdGroup:
+    """Copy a group and its live ads into `campaign` (flushed, not yet finished)."""
+    group = clone_row(
+        source,
+        id=new_id("adgrp"),
+        ad_campaign_id=campaign.id,
+        status="duplicating",
+        duplicate_of_id=source.id,
+        created_at=now,
+        updated_at=now,
+        deleted_at=None,
+    )
+    session.add(group)
+    await session.flush()
+    ads = await session.scalars(
+        select(Ad)
+        .where(Ad.ad_group_id == source.id, Ad.deleted_at.is_(None))
+        .order_by(Ad.created_at, Ad.id)
+    )
+    for ad in list(ads):
+        session.add(copy_ad(ad, group, now, preserve_engagement))
+    await session.flush()
+    return group
+
+
+async def copy_campaign(
+    session: AsyncSession, source: AdCampaign, now: datetime, preserve_engagement: bool
+) -> AdCampaign:
+    campaign = clone_row(
+        source,
+        id=new_id("adcamp"),
+        status="duplicating",
+        duplicate_of_id=source.id,
+        created_at=now,
+        updated_at=now,
+        deleted_at=None,
+    )
+    session.add(campaign)
+    await session.flush()
+    groups = await session.scalars(
+        select(AdGroup)
+        .where(AdGroup.ad_campaign_id == source.id, AdGroup.deleted_at.is_(None))
+        .order_by(AdGroup.created_at, AdGroup.id)
+    )
+    for group in list(groups):
+        await copy_ad_group(session, group, campaign, now, preserve_engagement)
+    return campaign
+
+
+def _finished_status(model: type[RowT], source_status: str) -> str:
+    if model is AdCampaign:
+        return "draft"
+    # Copies keep their source's active/paused state; an ad in review is copied as active
+    # (its copy is reviewed on launch) and a rejected source yields a paused copy.
+    return {"active": "active", "paused": "paused", "in_review": "active"}.get(
+        source_status, "paused"
+    )
+
+
+async def _finish(
+    session: AsyncSession, model: type[RowT], copies: list[RowT], now: datetime
+) -> list[RowT]:
+    """Finish `copies` of one table; return those whose source is gone (failed)."""
+    source_ids = {copy.duplicate_of_id for copy in copies if copy.duplicate_of_id}
+    sources = {
+        row.id: row for row in await session.scalars(select(model).where(model.id.in_(source_ids)))
+    }
+    failed = []
+    for copy in copies:
+        source = sources.get(copy.duplicate_of_id or "")
+        if source is None or source.deleted_at is not None:
+            failed.append(copy)
+            continue
+        copy.status = _finished_status(model, source.status)
+        copy.duplicate_of_id = None
+        copy.updated_at = now
+    return failed
+
+
+async def finish_duplicates(
+    session: AsyncSession, clock: Clock, campaign_ids: Iterable[str]
+) -> None:
+    """Finish every copy still `duplicating` in these campaigns (idempotent)."""
+    ids = list(set(campaign_ids))
+    now = clock.now()
+    campaigns = list(
+        await session.scalars(
+            select(AdCampaign).where(AdCampaign.id.in_(ids), AdCampaign.status == "duplicating")
+        )
+    )
+    groups = list(
+        await session.scalars(
+            select(AdGroup).where(
+                AdGroup.ad_campaign_id.in_(ids),
+                AdGroup.status == "duplicating",
+                AdGroup.deleted_at.is_(None),
+            )
+        )
+    )
+    ads = list(
+        await session.scalars(
+            select(Ad).where(
+                Ad.ad_campaign_id.in_(ids), Ad.status == "duplicating", Ad.deleted_at.is_(None)
+            )
+        )
+    )
+    failed_campaigns = {c.id for c in await _finish(session, AdCampaign, campaigns, now)}
+    failed_groups = {g.id for g in await _finish(session, AdGroup, groups, now)}
+    failed_ads = {a.id for a in await _finish(session, Ad, ads, now)}
+    # A failed copy never existed for the client: remove it with everything under it.
+    if failed_campaigns:
+        await session.execute(delete(Ad).where(Ad.ad_campaign_id.in_(failed_campaigns)))
+        await session.execute(delete(AdGroup).where(AdGroup.ad_campaign_id.in_(failed_campaigns)))
+        await session.execute(delete(AdCampaign).where(AdCampaign.id.in_(failed_campaigns)))
+    if failed_groups:
+        await session.execute(delete(Ad).where(Ad.ad_group_id.in_(failed_groups)))
+        await session.execute(delete(AdGroup).where(AdGroup.id.in_(failed_groups)))
+    if failed_ads:
+        await session.execute(delete(Ad).where(Ad.id.in_(failed_ads)))
+    await session.flush()
+
+
+async def finish_in_new_session(
+    sessionmaker: async_sessionmaker[AsyncSession], clock: Clock, campaign_ids: list[str]
+) -> None:
+    async with sessionmaker() as session, session.begin():
+        await finish_duplicates(session, clock, campaign_ids)
+
+
+async def finish_pending_duplicates(
+    sessionmaker: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    """At start-up: finish copies that a stopped process left `duplicating`."""
+    async with sessionmaker() as session, session.begin():
+        campaign_ids = set(
+            await session.scalars(select(AdCampaign.id).where(AdCampaign.status == "duplicating"))
+        )
+        for model in (AdGroup, Ad):
+            campaign_ids |= set(
+                await session.scalars(
+                    select(model.ad_campaign_id).where(
+                        model.status == "duplicating", model.deleted_at.is_(None)
+                    )
+                )
+            )
+        if campaign_ids:
+            await finish_duplicates(session, clock, campaign_ids)
