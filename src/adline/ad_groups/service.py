@@ -255,8 +255,7 @@ async def list_ad_groups(
     return await paginate(
         session,
         statement,
-        sort_column=AdGroup.updated_at if filters.order == "updated_at" else AdGroup.created_at,
-        id_column=AdGroup.id,
+        model=AdGroup,
         order=filters.order,
         direction=filters.direction,
         page=page,

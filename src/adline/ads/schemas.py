@@ -18,6 +18,7 @@ from pydantic import AfterValidator, BaseModel, Field, ValidationInfo, field_val
 from adline.ad_groups.iso_codes import LANGUAGES
 from adline.campaigns.schemas import PlatformIssue
 from adline.core.schemas import RequestModel, Title
+from adline.metrics.schemas import MetricFields
 
 # --- enums ------------------------------------------------------------------------------
 
@@ -532,7 +533,7 @@ class TranslationsObject(BaseModel):
     automatic_languages: list[str]
 
 
-class AdObject(BaseModel):
+class AdObject(MetricFields):
     """The newest Ad (whop-sdk 2.6.0): every key always present, nullable ones as null."""
 
     id: str
@@ -565,48 +566,3 @@ class AdObject(BaseModel):
     music: MusicObject | None
     translations: TranslationsObject | None
     # metrics (the same set and rules as a campaign's)
-    spend: float
-    spend_currency: str | None
-    impressions: float
-    reach: float
-    clicks: float
-    unique_clicks: float
-    link_clicks: float
-    click_through_rate: float
-    unique_click_through_rate: float | None
-    frequency: float | None
-    cost_per_click: float
-    cost_per_mille: float
-    cost_per_unique_click: float | None
-    cost_per_result: float | None
-    results: float | None
-    result_event: str | None
-    result_event_name: str | None
-    return_on_ad_spend: float
-    purchases: float
-    purchase_value: float
-    leads: float
-    lead_value: float
-    cost_per_purchase: float | None
-    cost_per_lead: float | None
-    contacts: float
-    contact_value: float
-    schedules: float
-    schedule_value: float
-    submitted_applications: float
-    submitted_application_value: float
-    completed_registrations: float
-    completed_registration_value: float
-    viewed_contents: float
-    viewed_content_value: float
-    added_to_carts: float
-    added_to_cart_value: float
-    cost_per_contact: float | None
-    cost_per_schedule: float | None
-    cost_per_submitted_application: float | None
-    cost_per_completed_registration: float | None
-    cost_per_viewed_content: float | None
-    cost_per_added_to_cart: float | None
-    custom_conversions: float
-    custom_event_counts: dict[str, Any]
-    custom_event_values: dict[str, Any]

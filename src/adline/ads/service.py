@@ -262,8 +262,7 @@ async def list_ads(
     return await paginate(
         session,
         statement,
-        sort_column=Ad.updated_at if filters.order == "updated_at" else Ad.created_at,
-        id_column=Ad.id,
+        model=Ad,
         order=filters.order,
         direction=filters.direction,
         page=page,

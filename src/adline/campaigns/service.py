@@ -411,12 +411,10 @@ async def list_campaigns(
         created_before=filters.created_before,
         created_after=filters.created_after,
     )
-    sort_column = AdCampaign.updated_at if filters.order == "updated_at" else AdCampaign.created_at
     return await paginate(
         session,
         statement,
-        sort_column=sort_column,
-        id_column=AdCampaign.id,
+        model=AdCampaign,
         order=filters.order,
         direction=filters.direction,
         page=page,

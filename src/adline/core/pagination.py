@@ -100,13 +100,15 @@ async def paginate(
     session: AsyncSession,
     statement: Select[T],
     *,
-    sort_column: InstrumentedAttribute[datetime],
-    id_column: InstrumentedAttribute[str],
+    model: type[T],
     order: str,
     direction: Direction,
     page: PageRequest,
 ) -> Page[T]:
-    """Run `statement` (already filtered and tenant-scoped) for one page."""
+    """Run `statement` (already filtered and tenant-scoped) for one page of `model` rows,
+    ordered by the timestamp column named `order` (`created_at`, `updated_at`), then id."""
+    sort_column: InstrumentedAttribute[datetime] = getattr(model, order)
+    id_column: InstrumentedAttribute[str] = getattr(model, "id")  # noqa: B009 - any model
 
     def beyond(cursor: str, param: str, forward: bool) -> ColumnElement[bool]:
         value, row_id = decode_cursor(cursor, order, param)
