@@ -30,8 +30,16 @@ def ensure_venv() -> None:
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
     print("dev.py: installing Adline and its pinned dependencies into .venv", flush=True)
     subprocess.run(
-        [str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         "-e", f"{ROOT}[dev]"],
+        [
+            str(PYTHON),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-e",
+            f"{ROOT}[dev]",
+        ],
         check=True,
     )
     STAMP.write_text(wanted)
@@ -55,7 +63,9 @@ def run_tests(extra: list[str]) -> int:
     if pg:
         runs.append(("PostgreSQL", pg))
     else:
-        print("dev.py: no PostgreSQL reachable (set ADLINE_TEST_POSTGRES_URL): suite runs on SQLite only")
+        print(
+            "dev.py: no PostgreSQL reachable (set ADLINE_TEST_POSTGRES_URL): suite runs on SQLite only"
+        )
     failed = False
     for label, url in runs:
         print(f"dev.py: running the test suite on {label}", flush=True)
@@ -70,8 +80,11 @@ def run_tests(extra: list[str]) -> int:
 
 def main() -> int:
     if len(sys.argv) < 2 or sys.argv[1] not in {"serve", "test", "adline"}:
-        print("usage: python3 dev.py serve [adline serve options] | test [pytest options] | "
-              "adline [command ...]", file=sys.stderr)
+        print(
+            "usage: python3 dev.py serve [adline serve options] | test [pytest options] | "
+            "adline [command ...]",
+            file=sys.stderr,
+        )
         return 2
     command, extra = sys.argv[1], sys.argv[2:]
     ensure_venv()

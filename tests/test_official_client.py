@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import TypeVar
 
 import httpx
@@ -29,10 +30,23 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from whop_sdk import BadRequestError, ConflictError, NotFoundError, UnauthorizedError, Whop
 from whop_sdk.ad_campaigns.types.delete_ad_campaigns_response import DeleteAdCampaignsResponse
+from whop_sdk.ad_campaigns.types.duplicate_ad_campaigns_response import (
+    DuplicateAdCampaignsResponse,
+)
+from whop_sdk.ad_groups.types.duplicate_ad_groups_response import DuplicateAdGroupsResponse
+from whop_sdk.ads.types.create_ads_request_creatives_item import CreateAdsRequestCreativesItem
+from whop_sdk.ads.types.create_ads_request_headlines_item import CreateAdsRequestHeadlinesItem
+from whop_sdk.ads.types.create_ads_request_primary_texts_item import (
+    CreateAdsRequestPrimaryTextsItem,
+)
+from whop_sdk.ads.types.delete_ads_response import DeleteAdsResponse
+from whop_sdk.ads.types.duplicate_ads_response import DuplicateAdsResponse
 from whop_sdk.core.api_error import ApiError
 from whop_sdk.core.pagination import SyncPager
 from whop_sdk.environment import WhopEnvironment
+from whop_sdk.types.ad import Ad as SdkAd
 from whop_sdk.types.ad_campaign import AdCampaign as SdkAdCampaign
+from whop_sdk.types.ad_group import AdGroup as SdkAdGroup
 
 from adline.app import create_app
 from adline.auth.scopes import ALL_SCOPES
@@ -151,6 +165,46 @@ def new_campaign(whop: Whop, title: str = "Spring launch") -> SdkAdCampaign:
         budget_optimization="ad_campaign",
         budget_amount=25,
     )
+
+
+def new_tree(whop: Whop, title: str = "Spring sale") -> tuple[SdkAdCampaign, SdkAdGroup, SdkAd]:
+    """An ABO campaign (a draft) with one $10/day ad group holding one ad, built through the
+    SDK. Nested request objects go in as the SDK's own request models (ads/raw_client.py,
+    RawAdsClient.create: `creatives: Sequence[CreateAdsRequestCreativesItem]`, ...)."""
+    campaign = whop.ad_campaigns.create(
+        title=title, objective="sales", platform="meta", budget_optimization="ad_group"
+    )
+    group = whop.ad_groups.create(
+        ad_campaign_id=campaign.id,
+        budget_amount=10,
+        budget_type="daily",
+        optimization_goal="conversions",
+        conversion_location="website",
+        conversion_event="purchase",
+        title=f"{title}: buyers",
+    )
+    ad = whop.ads.create(
+        ad_group_id=group.id,
+        url="https://shop.example.com/spring?ref=ads",
+        call_to_action="shop_now",
+        creatives=[CreateAdsRequestCreativesItem(id="file_AAAAAAAAAAAAAA", format="square")],
+        primary_texts=[CreateAdsRequestPrimaryTextsItem(text="Spring styles are in.")],
+        headlines=[CreateAdsRequestHeadlinesItem(text="Up to 30% off")],
+        title=f"{title}: square",
+    )
+    return campaign, group, ad
+
+
+def settled(fetch: Callable[[], T], done: Callable[[T], bool], timeout: float = 10) -> T:
+    """Poll `fetch` until `done` holds, as the SDK tells clients to poll a copy until it
+    leaves `duplicating` (Adline finishes copies right after answering, not before)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fetch()
+        if done(value):
+            return value
+        assert time.monotonic() < deadline, f"still not settled: {value!r}"
+        time.sleep(0.05)
 
 
 # -- the tests ----------------------------------------------------------------------------
@@ -320,3 +374,214 @@ class TestOfficialClient:
             other.ad_campaigns.pause(mine.id)
         assert hidden.value.status_code == 404
         assert whop.ad_campaigns.retrieve(mine.id).status == "draft"
+
+    def test_campaign_tree_lifecycle(self, whop: Whop) -> None:
+        # 1. Build campaign -> ad group -> ad. The campaign is a draft; so is what's under it.
+        campaign, group, ad = new_tree(whop)
+        assert campaign.status == "draft"
+        assert campaign.delivery_status == "draft"
+        assert campaign.budget_optimization == "ad_group"
+        assert campaign.budget_amount is None
+
+        assert isinstance(group, SdkAdGroup)
+        assert group.id.startswith("adgrp_")
+        assert group.ad_campaign.id == campaign.id
+        assert group.title == "Spring sale: buyers"
+        assert group.status == "active"
+        assert group.delivery_status == "draft"
+        assert group.budget_amount == 10
+        assert group.budget_type == "daily"
+        assert group.optimization_goal == "conversions"
+        assert group.conversion_location == "website"
+        assert group.conversion_event == "purchase"
+        assert group.platform == "meta"
+
+        assert isinstance(ad, SdkAd)
+        assert ad.id.startswith("ad_")
+        assert ad.ad_group.id == group.id
+        assert ad.ad_campaign.id == campaign.id
+        assert ad.title == "Spring sale: square"
+        assert ad.status == "active"
+        assert ad.delivery_status == "draft"
+        assert ad.url == "https://shop.example.com/spring"  # the query moved out of the URL
+        assert ad.url_parameters == {"ref": "ads"}
+        assert ad.call_to_action == "shop_now"
+        assert [(c.id, c.format) for c in ad.creatives] == [("file_AAAAAAAAAAAAAA", "square")]
+        assert [t.text for t in ad.primary_texts] == ["Spring styles are in."]
+        assert [t.text for t in ad.headlines] == ["Up to 30% off"]
+        assert whop.ads.retrieve(ad.id) == ad
+        assert whop.ad_groups.retrieve(group.id) == group
+
+        # 2. Launch: the whole tree delivers.
+        launched = whop.ad_campaigns.update(campaign.id, status="active")
+        assert launched.status == "active"
+        assert launched.delivery_status == "active"
+        assert whop.ad_groups.retrieve(group.id).delivery_status == "active"
+        assert whop.ads.retrieve(ad.id).delivery_status == "active"
+
+        def statuses() -> list[tuple[str, str]]:
+            c = whop.ad_campaigns.retrieve(campaign.id)
+            g = whop.ad_groups.retrieve(group.id)
+            a = whop.ads.retrieve(ad.id)
+            return [(c.status, c.delivery_status), (g.status, g.delivery_status),
+                    (a.status, a.delivery_status)]  # fmt: skip
+
+        # 3. Pause and resume at each level. A parent's pause leaves its children's status
+        # alone; their delivery_status says why they are not delivering.
+        assert whop.ad_campaigns.pause(campaign.id).status == "paused"
+        assert statuses() == [
+            ("paused", "paused"),
+            ("active", "campaign_paused"),
+            ("active", "campaign_paused"),
+        ]
+        assert whop.ad_campaigns.unpause(campaign.id).status == "active"
+        assert statuses() == [("active", "active")] * 3
+
+        paused_group = whop.ad_groups.pause(group.id)
+        assert isinstance(paused_group, SdkAdGroup)
+        assert (paused_group.status, paused_group.delivery_status) == ("paused", "paused")
+        assert statuses() == [
+            ("active", "ad_groups_off"),  # its only ad group is paused
+            ("paused", "paused"),
+            ("active", "ad_group_paused"),
+        ]
+        unpaused_group = whop.ad_groups.unpause(group.id)
+        assert (unpaused_group.status, unpaused_group.delivery_status) == ("active", "active")
+        assert statuses() == [("active", "active")] * 3
+
+        paused_ad = whop.ads.pause(ad.id)
+        assert isinstance(paused_ad, SdkAd)
+        assert (paused_ad.status, paused_ad.delivery_status) == ("paused", "paused")
+        assert statuses() == [
+            ("active", "active"),
+            ("active", "ads_off"),  # its only ad is paused
+            ("paused", "paused"),
+        ]
+        unpaused_ad = whop.ads.unpause(ad.id)
+        assert (unpaused_ad.status, unpaused_ad.delivery_status) == ("active", "active")
+        assert statuses() == [("active", "active")] * 3
+
+        # 4. Duplicate the campaign twice: the copies answer `duplicating`, then become
+        # drafts holding copies of the group and the ad, under new ids.
+        dup = whop.ad_campaigns.duplicate(campaign.id, count=2)
+        assert isinstance(dup, DuplicateAdCampaignsResponse)
+        assert len(dup.data) == 2
+        assert [c.status for c in dup.data] == ["duplicating", "duplicating"]
+        assert [c.title for c in dup.data] == ["Spring sale", "Spring sale"]
+        copy_ids = [c.id for c in dup.data]
+        assert len({campaign.id, *copy_ids}) == 3
+        for copy_id in copy_ids:
+            copy = settled(
+                partial(whop.ad_campaigns.retrieve, copy_id), lambda c: c.status != "duplicating"
+            )
+            assert copy.status == "draft"
+            assert copy.delivery_status == "draft"
+            assert copy.budget_optimization == "ad_group"
+            copied_groups = list(whop.ad_groups.list(ad_campaign_id=copy_id))
+            assert len(copied_groups) == 1
+            copied_group = copied_groups[0]
+            assert copied_group.id != group.id
+            assert copied_group.ad_campaign.id == copy_id
+            assert copied_group.title == group.title
+            assert copied_group.status == "active"
+            assert copied_group.budget_amount == 10
+            assert copied_group.conversion_event == "purchase"
+            copied_ads = list(whop.ads.list(ad_campaign_id=copy_id))
+            assert len(copied_ads) == 1
+            copied_ad = copied_ads[0]
+            assert copied_ad.id != ad.id
+            assert copied_ad.ad_group.id == copied_group.id
+            assert copied_ad.status == "active"
+            assert copied_ad.url == "https://shop.example.com/spring"
+            assert copied_ad.url_parameters == {"ref": "ads"}
+            assert copied_ad.creatives == ad.creatives
+            assert copied_ad.headlines == ad.headlines
+        # The source is untouched and still delivering.
+        assert statuses() == [("active", "active")] * 3
+        assert [g.id for g in whop.ad_groups.list(ad_campaign_id=campaign.id)] == [group.id]
+
+        # Duplicate the ad group (with its ad) into its own campaign.
+        group_dup = whop.ad_groups.duplicate(group.id, count=1)
+        assert isinstance(group_dup, DuplicateAdGroupsResponse)
+        assert len(group_dup.data) == 1
+        assert group_dup.data[0].status == "duplicating"
+        group_copy_id = group_dup.data[0].id
+        assert group_copy_id != group.id
+        group_copy = settled(
+            lambda: whop.ad_groups.retrieve(group_copy_id), lambda g: g.status != "duplicating"
+        )
+        assert group_copy.status == "active"
+        assert group_copy.delivery_status == "active"
+        assert group_copy.ad_campaign.id == campaign.id
+        assert group_copy.budget_amount == 10
+        assert group_copy.optimization_goal == "conversions"
+        group_copy_ads = list(whop.ads.list(ad_group_id=group_copy_id))
+        assert len(group_copy_ads) == 1
+        assert group_copy_ads[0].id != ad.id
+        assert group_copy_ads[0].url_parameters == {"ref": "ads"}
+        assert sorted(g.id for g in whop.ad_groups.list(ad_campaign_id=campaign.id)) == sorted(
+            [group.id, group_copy_id]
+        )
+
+        # Duplicate the ad into its own ad group.
+        ad_dup = whop.ads.duplicate(ad.id, count=1)
+        assert isinstance(ad_dup, DuplicateAdsResponse)
+        assert len(ad_dup.data) == 1
+        assert ad_dup.data[0].status == "duplicating"
+        ad_copy_id = ad_dup.data[0].id
+        assert ad_copy_id != ad.id
+        assert ad_dup.data[0].ad_group.id == group.id
+        ad_copy = settled(lambda: whop.ads.retrieve(ad_copy_id), lambda a: a.status == "active")
+        assert ad_copy.delivery_status == "active"
+        assert ad_copy.title == ad.title
+        assert ad_copy.url == ad.url
+        assert ad_copy.url_parameters == {"ref": "ads"}
+        assert ad_copy.call_to_action == "shop_now"
+        assert ad_copy.creatives == ad.creatives
+        assert ad_copy.primary_texts == ad.primary_texts
+        assert sorted(a.id for a in whop.ads.list(ad_group_id=group.id)) == sorted(
+            [ad.id, ad_copy_id]
+        )
+
+        # 5. Launching a campaign with no ad groups is refused, and it stays a draft. The
+        # SDK's update() maps no status to a typed error (ad_campaigns/raw_client.py,
+        # RawAdCampaignsClient.update), so this 400 is its base ApiError.
+        empty = whop.ad_campaigns.create(
+            title="Empty", objective="sales", platform="meta", budget_optimization="ad_group"
+        )
+        with pytest.raises(ApiError) as incomplete:
+            whop.ad_campaigns.update(empty.id, status="active")
+        assert type(incomplete.value) is ApiError
+        assert incomplete.value.status_code == 400
+        error = incomplete.value.body["error"]
+        assert error["type"] == "invalid_request_error"
+        assert error["code"] == "campaign_incomplete"
+        assert error["param"] == "status"
+        assert whop.ad_campaigns.retrieve(empty.id).status == "draft"
+
+        # 6. Deleting the campaign deletes everything under it.
+        deleted = whop.ad_campaigns.delete(campaign.id)
+        assert deleted.id == campaign.id
+        assert deleted.deleted is True
+        for group_id in (group.id, group_copy_id):
+            with pytest.raises(NotFoundError) as gone_group:
+                whop.ad_groups.retrieve(group_id)
+            assert gone_group.value.status_code == 404
+            assert gone_group.value.body["error"]["code"] == "resource_not_found"
+        for ad_id in (ad.id, ad_copy_id, group_copy_ads[0].id):
+            with pytest.raises(NotFoundError) as gone_ad:
+                whop.ads.retrieve(ad_id)
+            assert gone_ad.value.status_code == 404
+        with pytest.raises(NotFoundError):
+            whop.ad_campaigns.retrieve(campaign.id)
+        assert list(whop.ad_groups.list(ad_campaign_id=campaign.id)) == []
+        assert list(whop.ads.list(ad_campaign_id=campaign.id)) == []
+        # The copies are campaigns of their own and survive their source.
+        for copy_id in copy_ids:
+            assert whop.ad_campaigns.retrieve(copy_id).status == "draft"
+            assert len(list(whop.ads.list(ad_campaign_id=copy_id))) == 1
+        # Deleting an ad through the SDK answers the deleted marker.
+        survivor = next(iter(whop.ads.list(ad_campaign_id=copy_ids[0])))
+        ad_deleted = whop.ads.delete(survivor.id)
+        assert isinstance(ad_deleted, DeleteAdsResponse)
+        assert (ad_deleted.id, ad_deleted.deleted) == (survivor.id, True)

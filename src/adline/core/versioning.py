@@ -13,7 +13,7 @@ Resource kinds are strings such as `"ad_campaign"` (one object), `"ad_campaign.l
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -47,13 +47,33 @@ def response_migration(*kinds: str) -> Callable[[Migration], Migration]:
     return mark
 
 
+def _refuse_unknown(body: Body, names: Iterable[str]) -> None:
+    for name in names:
+        if name in body:
+            raise InvalidRequest(
+                f"Unknown parameter: {name}. It exists in newer API versions only.", param=name
+            )
+
+
 class VersionChange:
     """One named difference between a version and the next newer one.
 
-    Subclasses say what changed and why in their docstring (it becomes the changelog)
-    and carry `@request_migration` / `@response_migration` static methods.
+    Subclasses say what changed and why in their docstring (it becomes the changelog). They
+    declare the simple differences per object kind (`"ad_campaign"`, `"ad_group"`, `"ad"`):
+
+    - `added_fields`: fields the newer version added; removed from this version's responses
+      and refused in its requests (`<kind>.create`, `<kind>.update`);
+    - `added_response_fields`: removed from responses only (this version may still write them);
+    - `renamed_fields`: `{older name: newer name}`, renamed both ways;
+
+    and carry `@request_migration` / `@response_migration` static methods for the rest.
+    Requests run the declared part first, then the methods; responses the other way round,
+    so the methods see the newer shape whole.
     """
 
+    added_fields: ClassVar[Mapping[str, Sequence[str]]] = {}
+    added_response_fields: ClassVar[Mapping[str, Sequence[str]]] = {}
+    renamed_fields: ClassVar[Mapping[str, Mapping[str, str]]] = {}
     request_migrations: ClassVar[dict[str, list[Migration]]]
     response_migrations: ClassVar[dict[str, list[Migration]]]
 
@@ -63,6 +83,12 @@ class VersionChange:
             raise TypeError(f"{cls.__name__} must say in its docstring what changed and why")
         cls.request_migrations = {}
         cls.response_migrations = {}
+        kinds = {*cls.added_fields, *cls.added_response_fields, *cls.renamed_fields}
+        for kind in sorted(kinds):
+            for request_kind in (f"{kind}.create", f"{kind}.update"):
+                cls.request_migrations.setdefault(request_kind, []).append(
+                    cls._declared_request_migration(kind)
+                )
         for value in vars(cls).values():
             # Markers may sit on a staticmethod or on the plain function inside it.
             function = value.__func__ if isinstance(value, staticmethod) else value
@@ -71,6 +97,39 @@ class VersionChange:
                     cls.request_migrations.setdefault(kind, []).append(function)
                 for kind in getattr(marked, "_adline_response_kinds", ()):
                     cls.response_migrations.setdefault(kind, []).append(function)
+        for kind in sorted(kinds):
+            cls.response_migrations.setdefault(kind, []).append(
+                cls._declared_response_migration(kind)
+            )
+
+    @classmethod
+    def _declared_request_migration(cls, kind: str) -> Migration:
+        unknown = tuple(cls.added_fields.get(kind, ()))
+        renamed = dict(cls.renamed_fields.get(kind, {}))
+
+        def migrate(body: Body) -> Body:
+            _refuse_unknown(body, (*unknown, *renamed.values()))
+            for older, newer in renamed.items():
+                if older in body:
+                    body[newer] = body.pop(older)
+            return body
+
+        return migrate
+
+    @classmethod
+    def _declared_response_migration(cls, kind: str) -> Migration:
+        hidden = (*cls.added_fields.get(kind, ()), *cls.added_response_fields.get(kind, ()))
+        renamed = dict(cls.renamed_fields.get(kind, {}))
+
+        def migrate(body: Body) -> Body:
+            for name in hidden:
+                body.pop(name, None)
+            for older, newer in renamed.items():
+                if newer in body:
+                    body[older] = body.pop(newer)
+            return body
+
+        return migrate
 
 
 @dataclass(frozen=True)
