@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from adline import __version__
 from adline.ad_groups.router import router as ad_groups_router
 from adline.ads.router import router as ads_router
+from adline.auth.router import router as api_keys_router
 from adline.campaigns.duplication import finish_pending_duplicates
 from adline.campaigns.router import router as campaigns_router
 from adline.config import Settings
@@ -90,4 +91,5 @@ def create_app(
     app.include_router(campaigns_router, prefix=API_PREFIX)
     app.include_router(ad_groups_router, prefix=API_PREFIX)
     app.include_router(ads_router, prefix=API_PREFIX)
+    app.include_router(api_keys_router, prefix=API_PREFIX)
     return app

@@ -2,7 +2,9 @@
 
 `Authenticated(scope, ...)` builds the dependency a router declares, e.g.
 `principal: Annotated[Principal, Authenticated(AD_CAMPAIGN_UPDATE)]`. It resolves the API
-version (header, else the key's pin, else the default) and stores it on the request.
+version (header, else the key's pin, else the default) and stores it on the request, then
+checks the key (401), its IP allowlist (403 `ip_not_allowed`) and the scopes (403
+`missing_scope`).
 """
 
 from __future__ import annotations
@@ -46,7 +48,12 @@ def _authenticator(scopes: tuple[str, ...]) -> Callable[..., Awaitable[Principal
         header_version = request.headers.get(VERSION_HEADER)
         # An unknown version is refused before anything else; a 401 still names a version.
         request.state.api_version = bundle.resolve(header_version, None)
-        principal = await authenticate(session, clock, _bearer_secret(request))
+        # The peer's address; behind a reverse proxy, uvicorn's --proxy-headers (on for
+        # proxies listed in --forwarded-allow-ips) makes it the forwarded client's.
+        client_host = request.client.host if request.client is not None else None
+        principal = await authenticate(
+            session, clock, _bearer_secret(request), client_host=client_host
+        )
         request.state.api_version = bundle.resolve(header_version, principal.api_version_date)
         for scope in scopes:
             if scope not in principal.scopes:

@@ -21,6 +21,7 @@ EVENT_CREATE = "event:create"
 WEBHOOK_RECEIVE_AD_CAMPAIGNS = "webhook_receive:ad_campaigns"
 WEBHOOK_RECEIVE_AD_GROUPS = "webhook_receive:ad_groups"
 WEBHOOK_RECEIVE_ADS = "webhook_receive:ads"
+DEVELOPER_MANAGE_API_KEY = "developer:manage_api_key"
 
 ALL_SCOPES: tuple[str, ...] = (
     AD_CAMPAIGN_BASIC_READ,
@@ -38,6 +39,7 @@ ALL_SCOPES: tuple[str, ...] = (
     WEBHOOK_RECEIVE_AD_CAMPAIGNS,
     WEBHOOK_RECEIVE_AD_GROUPS,
     WEBHOOK_RECEIVE_ADS,
+    DEVELOPER_MANAGE_API_KEY,
 )
 
 

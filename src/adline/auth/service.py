@@ -1,21 +1,35 @@
-"""Issuing, revoking and checking API keys."""
+"""Issuing, revoking and checking API keys; the `/api_keys` resource's rules."""
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adline.auth.models import ApiKey
+from adline.auth.schemas import ApiKeyCreate
 from adline.auth.scopes import ALL_SCOPES
 from adline.companies.models import Company
 from adline.companies.service import get_company, owner_of
 from adline.core.clock import Clock
-from adline.core.errors import InvalidRequest, NotFound, Unauthorized
+from adline.core.errors import (
+    Forbidden,
+    InvalidRequest,
+    NotFound,
+    ParameterMissing,
+    Unauthorized,
+)
 from adline.core.ids import new_id, random_base62
+from adline.core.listing import parse_optional_timestamp
+from adline.core.pagination import Direction, Page, PageRequest, paginate
+from adline.core.timestamps import format_timestamp
+from adline.core.versioning import VersionBundle
 
 SECRET_PREFIX = "adl_sk_"
 SECRET_RANDOM_LENGTH = 40
@@ -55,24 +69,36 @@ async def create_api_key(
     name: str = "API key",
     api_version_date: str | None = None,
     expires_at: datetime | None = None,
+    ip_allowlist: list[str] | None = None,
+    created_by_user_id: str | None = None,
+    created_by_key_id: str | None = None,
 ) -> IssuedKey:
+    """Store a new key (inputs already validated) and return it with its secret, once.
+
+    `created_by_user_id` defaults to the company's owner (keys issued from the CLI).
+    """
     await get_company(session, company_id)
     unknown = [scope for scope in scopes if scope not in ALL_SCOPES]
     if unknown:
         raise InvalidRequest(f"Unknown scope: {unknown[0]}.", param="scopes")
-    owner = await owner_of(session, company_id)
+    if created_by_user_id is None:
+        created_by_user_id = (await owner_of(session, company_id)).id
     secret = SECRET_PREFIX + random_base62(SECRET_RANDOM_LENGTH)
+    now = clock.now()
     key = ApiKey(
         id=new_id("apik"),
         company_id=company_id,
-        created_by_user_id=owner.id,
+        created_by_user_id=created_by_user_id,
+        created_by_key_id=created_by_key_id,
         name=name,
         secret_hash=hash_secret(secret),
         secret_last4=secret[-4:],
         scopes=list(dict.fromkeys(scopes)),
         api_version_date=api_version_date,
+        ip_allowlist=ip_allowlist or None,
         expires_at=expires_at,
-        created_at=clock.now(),
+        created_at=now,
+        updated_at=now,
     )
     session.add(key)
     await session.flush()
@@ -92,12 +118,37 @@ async def revoke_api_key(session: AsyncSession, clock: Clock, key_id: str) -> Ap
     if key is None:
         raise NotFound(f"No API key with id {key_id}.", param="id")
     if key.revoked_at is None:
-        key.revoked_at = clock.now()
+        key.revoked_at = key.updated_at = clock.now()
         await session.flush()
     return key
 
 
-async def authenticate(session: AsyncSession, clock: Clock, secret: str) -> Principal:
+def address_allowed(allowlist: Sequence[str], host: str | None) -> bool:
+    """Is `host` (the peer's address) inside one of the allowlist's networks?
+
+    An IPv4 peer seen on a dual-stack socket as `::ffff:a.b.c.d` is matched as `a.b.c.d`.
+    No address, or one that does not parse, is outside every list.
+    """
+    if host is None:
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    candidates: list[ipaddress.IPv4Address | ipaddress.IPv6Address] = [address]
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        candidates.append(address.ipv4_mapped)
+    networks = [ipaddress.ip_network(network) for network in allowlist]
+    return any(candidate in network for candidate in candidates for network in networks)
+
+
+async def authenticate(
+    session: AsyncSession, clock: Clock, secret: str, *, client_host: str | None
+) -> Principal:
+    """The caller behind `secret`, connecting from `client_host` (None when unknown).
+
+    401 for an unknown, revoked or expired key; 403 from outside its IP allowlist.
+    """
     row = (
         await session.execute(
             select(ApiKey, Company.currency, Company.timezone)
@@ -110,6 +161,12 @@ async def authenticate(session: AsyncSession, clock: Clock, secret: str) -> Prin
     key, currency, timezone = row
     if key.expires_at is not None and key.expires_at <= clock.now():
         raise Unauthorized("This API key has expired.", code="expired_api_key")
+    if key.ip_allowlist and not address_allowed(key.ip_allowlist, client_host):
+        raise Forbidden(
+            f"This API key cannot be used from {client_host or 'an unknown address'}: "
+            "the address is outside the key's IP allowlist.",
+            code="ip_not_allowed",
+        )
     return Principal(
         key_id=key.id,
         company_id=key.company_id,
@@ -126,3 +183,194 @@ def ensure_own_account(principal: Principal, account_id: str | None, param: str)
     if account_id is None or account_id == principal.company_id:
         return principal.company_id
     raise NotFound(f"No account with id {account_id}.", param=param)
+
+
+# -- the /api_keys resource --------------------------------------------------------------
+
+ACCOUNT = "account"
+
+
+def readable_api_keys(company_id: str) -> Select[ApiKey]:
+    """The company's keys that still exist: a revoked (deleted) key reads as gone."""
+    return select(ApiKey).where(ApiKey.company_id == company_id, ApiKey.revoked_at.is_(None))
+
+
+async def retrieve_api_key(
+    session: AsyncSession, principal: Principal, key_id: str, *, for_update: bool = False
+) -> ApiKey:
+    """The caller's company's key, or 404: the same answer for another company's and none."""
+    statement = readable_api_keys(principal.company_id).where(ApiKey.id == key_id)
+    if for_update:
+        statement = statement.with_for_update()
+    key = (await session.scalars(statement)).first()
+    if key is None:
+        raise NotFound(f"No API key with id {key_id}.", param="id")
+    return key
+
+
+def _owning_account(
+    principal: Principal, resource_id: str | None, resource_type: str | None
+) -> str:
+    if resource_type not in (None, ACCOUNT):
+        raise InvalidRequest(
+            f"Invalid value for resource_type: Adline has no {resource_type} API keys; "
+            "keys belong to an account (resource_type account).",
+            param="resource_type",
+        )
+    return ensure_own_account(principal, resource_id, "resource_id")
+
+
+def _granted_scopes(principal: Principal, company_id: str, body: ApiKeyCreate) -> list[str]:
+    """The scopes the statements grant, denials removed; the caller may grant only scopes it
+    holds itself (403 `missing_scope` naming the action)."""
+    permissions = body.permissions
+    if permissions.system_role is not None:
+        raise InvalidRequest(
+            "Invalid value for permissions.system_role: Adline has no system roles; "
+            "send permissions.statements.",
+            param="permissions.system_role",
+        )
+    if permissions.statements is None:
+        raise ParameterMissing(
+            "Missing required parameter: permissions.statements.",
+            param="permissions.statements",
+        )
+    granted: list[str] = []
+    denied: set[str] = set()
+    for i, statement in enumerate(permissions.statements):
+        for j, resource in enumerate(statement.resources or ()):
+            if resource != company_id:
+                raise InvalidRequest(
+                    f"Invalid value for permissions.statements[{i}].resources[{j}]: Adline "
+                    f"grants on the whole account only; omit resources or send {company_id}.",
+                    param=f"permissions.statements[{i}].resources[{j}]",
+                )
+        for j, action in enumerate(statement.actions):
+            if not statement.grant:
+                denied.add(action)
+                continue
+            if action not in principal.scopes:
+                raise Forbidden(
+                    f"This API key lacks {action}, so it cannot grant it to another key.",
+                    param=f"permissions.statements[{i}].actions[{j}]",
+                )
+            granted.append(action)
+    return [scope for scope in dict.fromkeys(granted) if scope not in denied]
+
+
+def _version_pin(body: ApiKeyCreate, bundle: VersionBundle) -> str | None:
+    """Omitted: the newest version (the client's "new keys default to the latest version");
+    `null`: unpinned, so the key follows the server's default."""
+    if "api_version_date" not in body.model_fields_set:
+        return bundle.newest
+    value = body.api_version_date
+    if value is not None and not bundle.is_supported(value):
+        raise InvalidRequest(
+            f"Invalid value for api_version_date: unsupported version {value!r}; "
+            f"supported versions: {', '.join(bundle.values)}.",
+            param="api_version_date",
+        )
+    return value
+
+
+async def issue_api_key(
+    session: AsyncSession,
+    clock: Clock,
+    principal: Principal,
+    body: ApiKeyCreate,
+    bundle: VersionBundle,
+) -> IssuedKey:
+    """`POST /api_keys`: a key for the caller's own account, granting at most the caller's
+    scopes."""
+    company_id = _owning_account(principal, body.resource_id, body.resource_type)
+    scopes = _granted_scopes(principal, company_id, body)
+    api_version_date = _version_pin(body, bundle)
+    if body.expires_at is not None and body.expires_at <= clock.now():
+        raise InvalidRequest(
+            "Invalid value for expires_at: must be in the future.", param="expires_at"
+        )
+    return await create_api_key(
+        session,
+        clock,
+        company_id=company_id,
+        scopes=scopes,
+        name=body.name,
+        api_version_date=api_version_date,
+        expires_at=body.expires_at,
+        ip_allowlist=list(dict.fromkeys(body.ip_allowlist or ())),
+        created_by_user_id=principal.user_id,
+        created_by_key_id=principal.key_id,
+    )
+
+
+@dataclass(frozen=True)
+class ApiKeyFilters:
+    resource_id: str | None = None
+    resource_type: str | None = None
+    created_before: str | None = None
+    created_after: str | None = None
+    order: str = "created_at"
+    direction: Direction = "desc"
+
+
+async def list_company_api_keys(
+    session: AsyncSession, principal: Principal, filters: ApiKeyFilters, page: PageRequest
+) -> Page[ApiKey]:
+    company_id = _owning_account(principal, filters.resource_id, filters.resource_type)
+    statement = readable_api_keys(company_id)
+    before = parse_optional_timestamp(filters.created_before, "created_before")
+    after = parse_optional_timestamp(filters.created_after, "created_after")
+    if before is not None:
+        statement = statement.where(ApiKey.created_at < before)
+    if after is not None:
+        statement = statement.where(ApiKey.created_at > after)
+    return await paginate(
+        session,
+        statement,
+        model=ApiKey,
+        order=filters.order,
+        direction=filters.direction,
+        page=page,
+    )
+
+
+async def delete_api_key(
+    session: AsyncSession, clock: Clock, principal: Principal, key_id: str
+) -> str:
+    """`DELETE /api_keys/{id}` revokes: the secret stops authenticating and the key reads as
+    gone (404). A key may delete itself."""
+    key = await retrieve_api_key(session, principal, key_id, for_update=True)
+    key.revoked_at = key.updated_at = clock.now()
+    await session.flush()
+    return key.id
+
+
+def obfuscated_secret(key: ApiKey) -> str:
+    return f"{SECRET_PREFIX}...{key.secret_last4}"
+
+
+def present_api_key(key: ApiKey, secret: str | None = None) -> dict[str, Any]:
+    """The newest-shape ApiKey. `secret` is given only when the key was just issued."""
+    held = set(key.scopes)
+    return {
+        "id": key.id,
+        "name": key.name,
+        "obfuscated_secret_key": obfuscated_secret(key),
+        "secret_key": secret,
+        "api_version_date": key.api_version_date,
+        "expires_at": None if key.expires_at is None else format_timestamp(key.expires_at),
+        "ip_allowlist": key.ip_allowlist,
+        # Keys hold scopes on their whole account: one grant, every known action with
+        # whether the key holds it.
+        "grants": [
+            {
+                "resource_id": key.company_id,
+                "resource_type": ACCOUNT,
+                "actions": [{"action": scope, "granted": scope in held} for scope in ALL_SCOPES],
+            }
+        ],
+        "system_role": None,
+        "is_default_for_resource": False,
+        "created_at": format_timestamp(key.created_at),
+        "updated_at": format_timestamp(key.updated_at),
+    }

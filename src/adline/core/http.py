@@ -15,7 +15,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
-from adline.core.errors import InvalidJson, from_pydantic
+from adline.core.errors import InvalidJson, InvalidRequest, from_pydantic
 from adline.core.pagination import PageInfo
 from adline.core.versioning import VersionBundle, request_version
 
@@ -51,11 +51,35 @@ def validate_body(
         raise from_pydantic(error, location) from None
 
 
+PRIVATE_PREFIX = "_"
+
+
+def strip_private(value: Any) -> Any:
+    """Drop `_`-prefixed keys: facts carried for older versions' migrations, never sent."""
+    if isinstance(value, dict):
+        return {
+            key: strip_private(item)
+            for key, item in value.items()
+            if not key.startswith(PRIVATE_PREFIX)
+        }
+    if isinstance(value, list):
+        return [strip_private(item) for item in value]
+    return value
+
+
+def _refuse_private_keys(data: dict[str, Any]) -> None:
+    for key in data:
+        if key.startswith(PRIVATE_PREFIX):
+            raise InvalidRequest(f"Unknown parameter: {key}.", param=key)
+
+
 def json_body(model: type[ModelT], kind: str) -> Callable[[Request], Awaitable[ModelT]]:
     """A dependency that reads the body, migrates it to the newest version and validates it."""
 
     async def dependency(request: Request) -> ModelT:
         data = await read_json_object(request)
+        # `_` keys are how migrations hand data up; a client may not send them.
+        _refuse_private_keys(data)
         data = version_bundle(request).migrate_request(request_version(request), kind, data)
         return validate_body(model, data)
 
@@ -67,9 +91,8 @@ def render(
     request: Request, kind: str, body: dict[str, Any], status_code: int = 200
 ) -> JSONResponse:
     bundle = version_bundle(request)
-    return JSONResponse(
-        bundle.migrate_response(request_version(request), kind, body), status_code=status_code
-    )
+    migrated = bundle.migrate_response(request_version(request), kind, body)
+    return JSONResponse(strip_private(migrated), status_code=status_code)
 
 
 def render_list(
@@ -79,7 +102,7 @@ def render_list(
     version = request_version(request)
     data = [bundle.migrate_response(version, kind, item) for item in items]
     envelope = {"data": data, "page_info": page_info.as_dict()}
-    return JSONResponse(bundle.migrate_response(version, f"{kind}.list", envelope))
+    return JSONResponse(strip_private(bundle.migrate_response(version, f"{kind}.list", envelope)))
 
 
 def render_collection(request: Request, kind: str, items: Iterable[dict[str, Any]]) -> JSONResponse:
@@ -87,7 +110,8 @@ def render_collection(request: Request, kind: str, items: Iterable[dict[str, Any
     bundle = version_bundle(request)
     version = request_version(request)
     data = [bundle.migrate_response(version, kind, item) for item in items]
-    return JSONResponse(bundle.migrate_response(version, f"{kind}.collection", {"data": data}))
+    collection = bundle.migrate_response(version, f"{kind}.collection", {"data": data})
+    return JSONResponse(strip_private(collection))
 
 
 def render_deleted(request: Request, kind: str, object_id: str) -> JSONResponse:

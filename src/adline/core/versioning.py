@@ -24,7 +24,9 @@ from adline.core.errors import InvalidRequest
 VERSION_HEADER = "Api-Version-Date"
 
 Body = dict[str, Any]
-Migration = Callable[[Body], Body]
+# A migration takes and returns a body; a response migration may return another JSON value
+# (an old endpoint answered a bare `true`).
+Migration = Callable[[Body], Any]
 
 
 def request_migration(*kinds: str) -> Callable[[Migration], Migration]:
@@ -180,7 +182,7 @@ class VersionBundle:
                 body = migration(body)
         return body
 
-    def migrate_response(self, value: str, kind: str, body: Body) -> Body:
+    def migrate_response(self, value: str, kind: str, body: Body) -> Any:
         """Bring a newest-shape response body down to version `value`."""
         for change in self._changes_between_newest_and(value):
             for migration in change.response_migrations.get(kind, ()):

@@ -20,6 +20,7 @@ from adline.ads.models import Ad
 from adline.core.clock import Clock
 from adline.core.errors import NotFound
 from adline.core.ids import new_id
+from adline.core.timestamps import format_timestamp
 from adline.issues.models import PlatformIssue
 
 ResourceType = Literal["ad_campaign", "ad_group", "ad"]
@@ -151,4 +152,11 @@ def issue_object(issue: PlatformIssue) -> dict[str, Any]:
         "message": issue.message,
         "resource_type": issue.resource_type,
         "resource_id": issue.resource_id,
+        # What older versions render of the same issue (B.5); never sent in this shape.
+        "_legacy": {
+            "category": issue.category,
+            "subtype": issue.subtype,
+            "created_at": format_timestamp(issue.created_at),
+            "resolution_status": issue.resolution_status,
+        },
     }

@@ -1,0 +1,115 @@
+"""Value mappings between API versions (spec D.1), one table each, used both ways.
+
+Where a newer value has no older counterpart, the table maps it to the closest documented
+older value; docs/versions.md lists those choices.
+"""
+
+from __future__ import annotations
+
+from adline.core.money import MICROS_PER_CENT, dollars_to_micros, micros_to_dollars
+
+# bid strategy (2025-01-01 `config.bid_strategy`) <-> bid type (newer `bid_type`).
+BID_TYPE_OF_BID_STRATEGY = {
+    "lowest_cost": "minimum_cost",
+    "cost_cap": "average_target",
+    "bid_cap": "maximum_target",
+}
+BID_STRATEGY_OF_BID_TYPE = {value: key for key, value in BID_TYPE_OF_BID_STRATEGY.items()}
+
+# budget optimization: a boolean (2025-01-01 `config.budget_optimization`) <-> the enum.
+BUDGET_OPTIMIZATION_OF_FLAG = {True: "ad_campaign", False: "ad_group"}
+FLAG_OF_BUDGET_OPTIMIZATION = {value: key for key, value in BUDGET_OPTIMIZATION_OF_FLAG.items()}
+
+# special categories: free strings in 2025-01-01, an enum later.
+SPECIAL_AD_CATEGORY_OF_LEGACY = {
+    "housing": "housing",
+    "employment": "employment",
+    "credit": "financial_products",
+    "financial_products": "financial_products",
+    "politics": "politics",
+    "issues_elections_politics": "politics",
+}
+LEGACY_OF_SPECIAL_AD_CATEGORY = {
+    "housing": "housing",
+    "employment": "employment",
+    "financial_products": "credit",
+    "politics": "issues_elections_politics",
+}
+
+# 2025-01-01 `config.conversion_goal` (seed 002) -> objective.
+OBJECTIVE_OF_CONVERSION_GOAL = {
+    "purchase": "sales",
+    "add_to_cart": "sales",
+    "initiate_checkout": "sales",
+    "lead": "leads",
+    "complete_registration": "leads",
+    "submit_application": "leads",
+    "contact": "leads",
+    "schedule": "leads",
+    "link_clicks": "traffic",
+    "landing_page_views": "traffic",
+    "reach": "awareness",
+    "impressions": "awareness",
+    "post_engagement": "engagement",
+    "page_likes": "engagement",
+    "video_views": "engagement",
+}
+
+# Campaign status: the newest 12 values -> the 4 of 2026-06-20 (seed 000).
+CAMPAIGN_STATUS_2026_06_20 = {
+    "draft": "draft",
+    "active": "active",
+    "paused": "paused",
+    "payment_failed": "payment_failed",
+    "duplicating": "draft",
+    "importing": "draft",
+    "imported": "draft",
+    "inactive": "paused",
+    "stale": "paused",
+    "pending_refund": "payment_failed",
+    "in_review": "active",
+    "flagged": "active",
+}
+
+# Ad group status: newest -> 2026-06-09 (active, paused, inactive, in_review, rejected, flagged).
+AD_GROUP_STATUS_2026_06_09 = {
+    "active": "active",
+    "paused": "paused",
+    "rejected": "rejected",
+    "duplicating": "inactive",
+}
+
+# Ad status: newest -> 2026-06-09 (ExternalAdStatuses of seed 001).
+AD_STATUS_2026_06_09 = {
+    "active": "active",
+    "paused": "paused",
+    "in_review": "in_review",
+    "rejected": "rejected",
+    "duplicating": "inactive",
+}
+
+# Campaign status of 2025-01-01 (9 values) from the 2026-06-09 status and, where it says
+# more, the newest delivery status.
+ORIGINAL_STATUS_OF_DELIVERY = {
+    "in_appeal": "in_review",
+    "all_ads_rejected": "flagged",
+}
+
+
+def original_campaign_status(status: str, delivery_status: str) -> str:
+    if status == "active" and delivery_status in ORIGINAL_STATUS_OF_DELIVERY:
+        return ORIGINAL_STATUS_OF_DELIVERY[delivery_status]
+    return status
+
+
+def cents_to_micros(cents: int) -> int:
+    return cents * MICROS_PER_CENT
+
+
+def dollars_to_cents(dollars: float) -> int:
+    """`config.bid_amount` of 2025-01-01 is whole cents (rounded half-even)."""
+    return round(dollars_to_micros(round(dollars, 2)) / MICROS_PER_CENT)
+
+
+def cents_to_dollars(cents: int) -> float:
+    return micros_to_dollars(cents_to_micros(cents))
