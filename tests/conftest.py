@@ -31,8 +31,12 @@ from adline.config import Settings
 from adline.core.clock import ManualClock
 from adline.core.db import create_engine, create_sessionmaker
 from adline.core.migrate import migrate
+from adline.versions import NEWEST
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+# Clients here speak the newest version, as the official client does; tests of the older
+# versions and of the default set or drop the header themselves.
+NEWEST_HEADER = {"Api-Version-Date": NEWEST}
 
 
 async def _postgres_admin(url: str, statement: str) -> None:
@@ -145,9 +149,11 @@ async def other_tenant(make_tenant) -> Tenant:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 async def anonymous(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """A client with no API key, rooted at /api/v1."""
+    """A client with no API key, rooted at /api/v1, speaking the newest version."""
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://adline.test/api/v1") as c:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://adline.test/api/v1", headers=NEWEST_HEADER
+    ) as c:
         yield c
 
 
@@ -172,6 +178,8 @@ async def other_client(app: FastAPI, other_tenant: Tenant) -> AsyncIterator[http
     """A second client, authenticated as `other_tenant` (another company)."""
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(
-        transport=transport, base_url="http://adline.test/api/v1", headers=other_tenant.headers
+        transport=transport,
+        base_url="http://adline.test/api/v1",
+        headers={**NEWEST_HEADER, **other_tenant.headers},
     ) as c:
         yield c

@@ -15,6 +15,7 @@ from adline.companies.service import any_company_exists, create_company
 from adline.config import Settings
 from adline.core.clock import Clock, SystemClock
 from adline.core.db import create_engine, create_sessionmaker
+from adline.versions import NEWEST
 
 T = TypeVar("T")
 
@@ -46,8 +47,14 @@ async def create_demo_if_empty(
         if await any_company_exists(session):
             return None
         company, _ = await create_company(session, clock, name=DEMO_COMPANY_NAME)
+        # Pinned to the newest version, so the README's tour needs no version header.
         issued = await create_api_key(
-            session, clock, company_id=company.id, scopes=list(ALL_SCOPES), name="Demo key"
+            session,
+            clock,
+            company_id=company.id,
+            scopes=list(ALL_SCOPES),
+            name="Demo key",
+            api_version_date=NEWEST,
         )
         return DemoAccount(company.id, issued.secret)
 

@@ -33,6 +33,13 @@ class AdCampaign(Base):
     desired_cost_per_result_micros: Mapped[int | None] = mapped_column(BigInteger)
     starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Written by the original API version (2025-01-01) and rendered back to it.
+    target_country_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    product_id: Mapped[str | None] = mapped_column(String(64))
+    ad_creative_set_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The original shape's campaign-level `daily_budget` of an ABO campaign: what it reads
+    # as its daily budget until its ad groups have budgets of their own.
+    original_daily_budget_micros: Mapped[int | None] = mapped_column(BigInteger)
     # The campaign this one is a copy of, while status is `duplicating`.
     duplicate_of_id: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

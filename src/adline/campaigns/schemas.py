@@ -20,6 +20,17 @@ CampaignStatusFilter = Literal["draft", "active", "paused", "payment_failed"]
 CampaignOrder = Literal["created_at", "updated_at"]
 
 
+class OriginalCampaignFields(RequestModel):
+    """What only the original version (2025-01-01) writes. Its migration fills this from
+    the old body (clients cannot send `_original` themselves); newer versions never see it."""
+
+    target_country_codes: list[str] | None = None
+    product_id: str | None = None
+    ad_creative_set_ids: list[str] | None = None
+    # The campaign-level daily budget of an ABO campaign (see AdCampaign).
+    daily_budget: Dollars | None = None
+
+
 class CampaignCreate(RequestModel):
     title: Title
     objective: Objective
@@ -35,6 +46,7 @@ class CampaignCreate(RequestModel):
     special_ad_categories: list[SpecialAdCategory] = Field(default_factory=list)
     starts_at: Timestamp | None = None
     ends_at: Timestamp | None = None
+    original: OriginalCampaignFields | None = Field(default=None, alias="_original")
 
 
 class CampaignUpdate(RequestModel):
@@ -53,6 +65,7 @@ class CampaignUpdate(RequestModel):
     special_ad_categories: list[SpecialAdCategory] | None = None
     starts_at: Timestamp | None = None
     ends_at: Timestamp | None = None
+    original: OriginalCampaignFields | None = Field(default=None, alias="_original")
 
 
 class PlatformIssue(BaseModel):

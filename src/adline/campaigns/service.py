@@ -23,8 +23,9 @@ from adline.campaigns.delivery_status import (
     campaign_delivery_status,
 )
 from adline.campaigns.models import AdCampaign
-from adline.campaigns.schemas import CampaignCreate, CampaignUpdate
+from adline.campaigns.schemas import CampaignCreate, CampaignUpdate, OriginalCampaignFields
 from adline.campaigns.state_machine import CAMPAIGN, Action
+from adline.companies.models import User
 from adline.core.clock import Clock
 from adline.core.db import column_values
 from adline.core.errors import Conflict, InvalidRequest, ParameterMissing
@@ -164,15 +165,39 @@ async def create_campaign(
         ),
         starts_at=body.starts_at,
         ends_at=body.ends_at,
+        target_country_codes=[],
+        ad_creative_set_ids=[],
         created_at=now,
         updated_at=now,
     )
+    _apply_original(campaign, body.original)
     if campaign.ends_at is not None and campaign.ends_at <= now:
         raise InvalidRequest("Invalid value for ends_at: must be in the future.", param="ends_at")
     _check_budget_rules(campaign, now)
     session.add(campaign)
     await session.flush()
     return campaign
+
+
+def _apply_original(campaign: AdCampaign, original: OriginalCampaignFields | None) -> None:
+    """Store what the original version wrote (validated by its migration)."""
+    if original is None:
+        return
+    sent = original.model_fields_set
+    if "target_country_codes" in sent:
+        campaign.target_country_codes = list(original.target_country_codes or [])
+    if "product_id" in sent:
+        campaign.product_id = original.product_id
+    if "ad_creative_set_ids" in sent:
+        campaign.ad_creative_set_ids = list(original.ad_creative_set_ids or [])
+    if "daily_budget" in sent:
+        amount = original.daily_budget
+        budget = None if amount is None else _micros(amount, "daily_budget")
+        # A daily campaign budget takes it; otherwise it is the ABO campaign's fallback.
+        if campaign.budget_optimization == "ad_campaign" and campaign.budget_type == "daily":
+            campaign.budget_amount_micros = budget
+        else:
+            campaign.original_daily_budget_micros = budget
 
 
 def _refuse_null(field: str) -> InvalidRequest:
@@ -254,6 +279,8 @@ async def update_campaign(
                 f"{body.bid_type} bids toward desired_cost_per_result, which is set only when "
                 "the campaign is created",
             )
+    if "original" in sent:
+        _apply_original(campaign, body.original)
     if "starts_at" in sent:
         campaign.starts_at = body.starts_at
     if "ends_at" in sent:
@@ -433,8 +460,10 @@ async def present_campaigns(
     children = await tree.campaign_children(session, ids)
     groups = await tree.live_groups_of(session, ids)
     issues = await open_issues_by_campaign(session, ids)
-    return [
-        campaign_object(
+    creators = await tree.users_by_id(session, [c.created_by_user_id for c in campaigns])
+    objects = []
+    for campaign in campaigns:
+        body = campaign_object(
             campaign,
             principal.currency,
             children[campaign.id],
@@ -444,8 +473,43 @@ async def present_campaigns(
             StatTotals(),
             now,
         )
-        for campaign in campaigns
+        body["_original"] = original_facts(
+            campaign, groups[campaign.id], creators.get(campaign.created_by_user_id or "")
+        )
+        objects.append(body)
+    return objects
+
+
+def original_facts(
+    campaign: AdCampaign, groups: list[AdGroup], creator: User | None
+) -> dict[str, Any]:
+    """What the original version (2025-01-01) shows beyond the newest shape."""
+    group_budgets = [
+        group.budget_amount_micros
+        for group in groups
+        if group.budget_type == "daily" and group.budget_amount_micros is not None
     ]
+    if group_budgets:
+        daily_budget: int | None = sum(group_budgets)
+    elif campaign.budget_type == "daily":
+        daily_budget = campaign.budget_amount_micros
+    else:
+        daily_budget = campaign.original_daily_budget_micros
+    countries = list(campaign.target_country_codes)
+    for group in groups:
+        for country in (group.regions or {}).get("include", {}).get("countries", []):
+            if country not in countries:
+                countries.append(country)
+    return {
+        "daily_budget_micros": daily_budget,
+        # Spend arrives with delivery; nothing has been spent today yet.
+        "todays_spend_micros": 0,
+        "target_country_codes": countries,
+        "product_id": campaign.product_id,
+        "created_by_user": None
+        if creator is None
+        else {"id": creator.id, "name": creator.name, "username": creator.username},
+    }
 
 
 def campaign_goal(groups: list[AdGroup]) -> tuple[str | None, ResultGoal]:

@@ -16,6 +16,7 @@ from adline.ad_groups.models import AdGroup
 from adline.ads.models import Ad
 from adline.campaigns.delivery_status import AdGroupChildren, CampaignChildren, DeliveryFacts
 from adline.campaigns.models import AdCampaign
+from adline.companies.models import User
 from adline.issues.models import PlatformIssue
 
 
@@ -132,6 +133,14 @@ async def live_ads_of_campaign(session: AsyncSession, campaign_id: str) -> list[
         .order_by(Ad.created_at, Ad.id)
     )
     return list(rows)
+
+
+async def users_by_id(session: AsyncSession, ids: Iterable[str | None]) -> dict[str, User]:
+    wanted = list({user_id for user_id in ids if user_id})
+    if not wanted:
+        return {}
+    rows = await session.scalars(select(User).where(User.id.in_(wanted)))
+    return {user.id: user for user in rows}
 
 
 def issue_facts(

@@ -106,17 +106,26 @@ class VersionChange:
 
     @classmethod
     def _declared_request_migration(cls, kind: str) -> Migration:
-        unknown = tuple(cls.added_fields.get(kind, ()))
         renamed = dict(cls.renamed_fields.get(kind, {}))
 
         def migrate(body: Body) -> Body:
-            _refuse_unknown(body, (*unknown, *renamed.values()))
             for older, newer in renamed.items():
                 if older in body:
                     body[newer] = body.pop(older)
             return body
 
         return migrate
+
+    @classmethod
+    def unknown_in_requests(cls, request_kind: str) -> tuple[str, ...]:
+        """Fields a client of the older version cannot have sent in `<kind>.create|update`."""
+        kind, _, action = request_kind.partition(".")
+        if action not in ("create", "update"):
+            return ()
+        return (
+            *cls.added_fields.get(kind, ()),
+            *cls.renamed_fields.get(kind, {}).values(),
+        )
 
     @classmethod
     def _declared_response_migration(cls, kind: str) -> Migration:
@@ -176,8 +185,15 @@ class VersionBundle:
         return changes
 
     def migrate_request(self, value: str, kind: str, body: Body) -> Body:
-        """Bring a request body written for version `value` up to the newest shape."""
-        for change in reversed(self._changes_between_newest_and(value)):
+        """Bring a request body written for version `value` up to the newest shape.
+
+        Fields that version never had are refused first, on what the client sent; the
+        migrations may then write newer fields freely.
+        """
+        changes = self._changes_between_newest_and(value)
+        for change in changes:
+            _refuse_unknown(body, change.unknown_in_requests(kind))
+        for change in reversed(changes):
             for migration in change.request_migrations.get(kind, ()):
                 body = migration(body)
         return body
