@@ -3,27 +3,48 @@
 
 It needs only python3 (3.11+): it creates `.venv/`, installs Adline with its pinned
 dependencies into it (again whenever pyproject.toml changes), then runs the command.
+
+It also installs the older official client that the tests drive Adline with, pinned in
+pyproject.toml as `[tool.adline] legacy-sdk`, into a directory of its own,
+`.venv/legacy-whop-sdk` (with its own dependencies): it is another release of the same
+package as the newest client (`whop-sdk`), so the two cannot share one environment. The
+tests run it with that directory on PYTHONPATH.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 PYTHON = VENV / "bin" / "python"
 STAMP = VENV / ".adline-installed"
+LEGACY_SDK_DIR = VENV / "legacy-whop-sdk"
 LOCAL_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
 
+def legacy_sdk_requirement(pyproject: bytes) -> str:
+    """The older official client's pin: `[tool.adline] legacy-sdk` in pyproject.toml."""
+    requirement: str = tomllib.loads(pyproject.decode())["tool"]["adline"]["legacy-sdk"]
+    return requirement
+
+
 def ensure_venv() -> None:
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    if STAMP.exists() and STAMP.read_text() == wanted and PYTHON.exists():
+    pyproject = (ROOT / "pyproject.toml").read_bytes()
+    wanted = hashlib.sha256(pyproject).hexdigest()
+    if (
+        STAMP.exists()
+        and STAMP.read_text() == wanted
+        and PYTHON.exists()
+        and LEGACY_SDK_DIR.is_dir()
+    ):
         return
     if not PYTHON.exists():
         print("dev.py: creating .venv", flush=True)
@@ -39,6 +60,24 @@ def ensure_venv() -> None:
             "--disable-pip-version-check",
             "-e",
             f"{ROOT}[dev]",
+        ],
+        check=True,
+    )
+    legacy = legacy_sdk_requirement(pyproject)
+    print(f"dev.py: installing {legacy} into {LEGACY_SDK_DIR.relative_to(ROOT)}", flush=True)
+    # A fresh directory each time: `pip install --target` does not replace what is there.
+    shutil.rmtree(LEGACY_SDK_DIR, ignore_errors=True)
+    subprocess.run(
+        [
+            str(PYTHON),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--target",
+            str(LEGACY_SDK_DIR),
+            legacy,
         ],
         check=True,
     )

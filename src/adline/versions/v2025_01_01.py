@@ -178,8 +178,14 @@ def _config_up(config: Any, body: dict[str, Any], *, creating: bool) -> None:
         for key, newer in (("start_time", "starts_at"), ("end_time", "ends_at")):
             if key in config:
                 body[newer] = config[key]
-    # config.status (active|paused) and config.lifetime_budget are not kept: campaigns start
-    # as drafts and launch with their ad groups (docs/versions.md).
+        # `config.status: active` launches a draft (or is a no-op when live); pausing goes
+        # through POST /ad_campaigns/{id}/pause, as in every version.
+        if "status" in config:
+            if config["status"] != "active":
+                raise _invalid("config.status", "only active (launch); pause with the endpoint")
+            body["status"] = "active"
+    # On create, config.status and config.lifetime_budget are not kept: campaigns start as
+    # drafts and launch once they have ad groups and ads (docs/versions.md).
 
 
 def _daily_budget_up(body: dict[str, Any], extras: dict[str, Any], *, owns_budget: bool) -> None:
@@ -206,6 +212,9 @@ class OriginalCampaignShape(VersionChange):
     @request_migration("ad_campaign.create")
     @staticmethod
     def create_up(body: dict[str, Any]) -> dict[str, Any]:
+        for name in ("objective", "budget", "budget_type", "account_id"):
+            if name in body:
+                raise InvalidRequest(f"Unknown parameter: {name}.", param=name)
         if "company_id" not in body:
             raise ParameterMissing("Missing required parameter: company_id.", param="company_id")
         if "config" not in body:
@@ -214,9 +223,6 @@ class OriginalCampaignShape(VersionChange):
             raise ParameterMissing(
                 "Missing required parameter: daily_budget.", param="daily_budget"
             )
-        if "objective" in body or "budget" in body or "budget_type" in body:
-            name = next(key for key in ("objective", "budget", "budget_type") if key in body)
-            raise InvalidRequest(f"Unknown parameter: {name}.", param=name)
         body["account_id"] = body.pop("company_id")
         extras = _original_extras(body)
         _config_up(body.pop("config"), body, creating=True)
