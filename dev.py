@@ -85,7 +85,7 @@ def ensure_venv() -> None:
 
 
 def postgres_url() -> str | None:
-    """The PostgreSQL the suite runs on a second time: $ADLINE_TEST_POSTGRES_URL, else the local one."""
+    """The PostgreSQL of the second run: $ADLINE_TEST_POSTGRES_URL, else the local one."""
     url = os.environ.get("ADLINE_TEST_POSTGRES_URL")
     if url:
         return url
@@ -103,7 +103,8 @@ def run_tests(extra: list[str]) -> int:
         runs.append(("PostgreSQL", pg))
     else:
         print(
-            "dev.py: no PostgreSQL reachable (set ADLINE_TEST_POSTGRES_URL): suite runs on SQLite only"
+            "dev.py: no PostgreSQL reachable (set ADLINE_TEST_POSTGRES_URL): "
+            "suite runs on SQLite only"
         )
     failed = False
     for label, url in runs:

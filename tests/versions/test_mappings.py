@@ -137,3 +137,37 @@ async def test_one_issue_in_three_shapes(
     )
     assert "issues" not in original
     assert original["status"] == "rejected"
+
+
+async def test_list_filters_take_older_status_names(
+    client: httpx.AsyncClient,
+    engine: AsyncEngine,  # type: ignore[no-untyped-def]
+) -> None:
+    from sqlalchemy import update
+
+    from adline.ad_groups.models import AdGroup
+
+    tree = await launched_tree(client)
+    async with create_sessionmaker(engine)() as session, session.begin():
+        await session.execute(
+            update(AdGroup).where(AdGroup.id == tree.group["id"]).values(status="duplicating")
+        )
+
+    async def group_ids(status: str, version: str) -> list[str]:
+        body = await ok(
+            await client.get(
+                "/ad_groups", params={"status": status}, headers={"Api-Version-Date": version}
+            )
+        )
+        return [group["id"] for group in body["data"]]
+
+    # 2026-06-09 shows a group being copied as `inactive`, and can filter on it.
+    assert await group_ids("inactive", "2026-06-09") == [tree.group["id"]]
+    assert await group_ids("duplicating", NEWEST_VERSION) == [tree.group["id"]]
+    assert await group_ids("in_review", "2026-06-09") == []
+    bad = await client.get("/ad_groups", params={"status": "archived"})
+    assert bad.status_code == 400
+    assert bad.json()["error"]["param"] == "status"
+
+
+NEWEST_VERSION = "2026-10-15-1"

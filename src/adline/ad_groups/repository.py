@@ -35,7 +35,7 @@ def filtered_ad_groups(
     company_id: str,
     *,
     campaign_ids: list[str] | None,
-    status: str | None,
+    statuses: list[str] | None,
     query: str | None,
     created_before: str | None,
     created_after: str | None,
@@ -43,8 +43,8 @@ def filtered_ad_groups(
     statement = readable_ad_groups(company_id)
     if campaign_ids is not None:
         statement = statement.where(AdGroup.ad_campaign_id.in_(campaign_ids))
-    if status is not None:
-        statement = statement.where(AdGroup.status == status)
+    if statuses is not None:
+        statement = statement.where(AdGroup.status.in_(statuses))
     return apply_common_filters(
         statement,
         title=AdGroup.title,

@@ -74,7 +74,7 @@ async def list_ad_groups(
     account_id: str | None = None,
     ad_campaign_id: str | None = None,
     ad_campaign_ids: Annotated[list[str] | None, Query()] = None,
-    status: Literal["active", "paused", "rejected", "duplicating"] | None = None,
+    status: str | None = None,
     query: str | None = None,
     created_before: str | None = None,
     created_after: str | None = None,

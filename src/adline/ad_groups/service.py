@@ -32,6 +32,7 @@ from adline.issues.models import PlatformIssue
 from adline.issues.service import issue_object, open_issues_by_campaign
 from adline.metrics.formulas import StatTotals, ad_group_goal, combined_goal, compute_metrics
 from adline.metrics.window import StatsWindow
+from adline.versions.mappings import status_filter
 
 # Keys of the body that are not settings: the service handles them itself.
 NOT_SETTINGS = {"ad_campaign_id", "status", "dynamic_creative"}
@@ -247,7 +248,7 @@ async def list_ad_groups(
     statement = repository.filtered_ad_groups(
         company_id,
         campaign_ids=campaign_scope(filters.ad_campaign_id, filters.ad_campaign_ids),
-        status=filters.status,
+        statuses=status_filter("ad_group", filters.status),
         query=filters.query,
         created_before=filters.created_before,
         created_after=filters.created_after,

@@ -31,7 +31,7 @@ def filtered_ads(
     *,
     campaign_ids: list[str] | None,
     group_ids: list[str] | None,
-    status: str | None,
+    statuses: list[str] | None,
     query: str | None,
     created_before: str | None,
     created_after: str | None,
@@ -41,8 +41,8 @@ def filtered_ads(
         statement = statement.where(Ad.ad_campaign_id.in_(campaign_ids))
     if group_ids is not None:
         statement = statement.where(Ad.ad_group_id.in_(group_ids))
-    if status is not None:
-        statement = statement.where(Ad.status == status)
+    if statuses is not None:
+        statement = statement.where(Ad.status.in_(statuses))
     return apply_common_filters(
         statement,
         title=Ad.title,

@@ -76,7 +76,7 @@ async def list_ads(
     ad_campaign_ids: Annotated[list[str] | None, Query()] = None,
     ad_group_id: str | None = None,
     ad_group_ids: Annotated[list[str] | None, Query()] = None,
-    status: Literal["active", "paused", "in_review", "rejected"] | None = None,
+    status: str | None = None,
     query: str | None = None,
     created_before: str | None = None,
     created_after: str | None = None,

@@ -36,6 +36,7 @@ from adline.issues.models import PlatformIssue
 from adline.issues.service import issue_object, open_issues_by_campaign
 from adline.metrics.formulas import StatTotals, ad_group_goal, combined_goal, compute_metrics
 from adline.metrics.window import StatsWindow
+from adline.versions.mappings import status_filter
 
 NOT_CONTENT = {"ad_group_id", "ad_group", "status"}
 
@@ -254,7 +255,7 @@ async def list_ads(
             filters.ad_campaign_id, filters.ad_campaign_ids
         ),
         group_ids=group_ids,
-        status=filters.status,
+        statuses=status_filter("ad", filters.status),
         query=filters.query,
         created_before=filters.created_before,
         created_after=filters.created_after,

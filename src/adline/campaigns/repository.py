@@ -37,15 +37,15 @@ async def get_campaign(
 def filtered_campaigns(
     company_id: str,
     *,
-    status: str | None,
+    statuses: list[str] | None,
     campaign_type: str | None,
     query: str | None,
     created_before: str | None,
     created_after: str | None,
 ) -> Select[AdCampaign]:
     statement = readable_campaigns(company_id)
-    if status is not None:
-        statement = statement.where(AdCampaign.status == status)
+    if statuses is not None:
+        statement = statement.where(AdCampaign.status.in_(statuses))
     if campaign_type is not None:
         statement = statement.where(AdCampaign.campaign_type == campaign_type)
     return apply_common_filters(

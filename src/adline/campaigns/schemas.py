@@ -16,7 +16,6 @@ BudgetType = Literal["daily", "lifetime"]
 BidType = Literal["minimum_cost", "average_target", "maximum_target"]
 CampaignType = Literal["standard", "search"]
 SpecialAdCategory = Literal["housing", "employment", "financial_products", "politics"]
-CampaignStatusFilter = Literal["draft", "active", "paused", "payment_failed"]
 CampaignOrder = Literal["created_at", "updated_at"]
 
 

@@ -44,6 +44,7 @@ from adline.metrics.formulas import (
     compute_metrics,
 )
 from adline.metrics.window import StatsWindow
+from adline.versions.mappings import status_filter
 
 MIN_DAILY_BUDGET_MICROS = 5_000_000
 TARGET_BID_TYPES = {"average_target", "maximum_target"}
@@ -432,7 +433,7 @@ async def list_campaigns(
     company_id = ensure_own_account(principal, filters.account_id, "account_id")
     statement = repository.filtered_campaigns(
         company_id,
-        status=filters.status,
+        statuses=status_filter("ad_campaign", filters.status),
         campaign_type=filters.campaign_type,
         query=filters.query,
         created_before=filters.created_before,

@@ -6,6 +6,7 @@ older value; docs/versions.md lists those choices.
 
 from __future__ import annotations
 
+from adline.core.errors import InvalidRequest
 from adline.core.money import MICROS_PER_CENT, dollars_to_micros, micros_to_dollars
 
 # bid strategy (2025-01-01 `config.bid_strategy`) <-> bid type (newer `bid_type`).
@@ -113,3 +114,47 @@ def dollars_to_cents(dollars: float) -> int:
 
 def cents_to_dollars(cents: int) -> float:
     return micros_to_dollars(cents_to_micros(cents))
+
+
+def _inverse(table: dict[str, str]) -> dict[str, list[str]]:
+    inverse: dict[str, list[str]] = {}
+    for newer, older in table.items():
+        inverse.setdefault(older, []).append(newer)
+    return inverse
+
+
+# A list's `status` filter takes the values of every version: an older name stands for the
+# newest statuses it renders (e.g. an ad group `inactive` is one being duplicated); names
+# Adline never produces match nothing.
+STATUS_FILTERS: dict[str, dict[str, list[str]]] = {
+    "ad_campaign": {
+        **{status: [status] for status in ("draft", "active", "paused", "payment_failed")},
+        "duplicating": ["duplicating"],
+        **{
+            status: [] for status in ("inactive", "stale", "pending_refund", "in_review", "flagged")
+        },
+    },
+    "ad_group": {
+        **_inverse(AD_GROUP_STATUS_2026_06_09),
+        **{status: [status] for status in AD_GROUP_STATUS_2026_06_09},
+        "in_review": [],
+        "flagged": [],
+    },
+    "ad": {
+        **_inverse(AD_STATUS_2026_06_09),
+        **{status: [status] for status in AD_STATUS_2026_06_09},
+        "flagged": [],
+    },
+}
+
+
+def status_filter(kind: str, value: str | None) -> list[str] | None:
+    """The newest statuses a list's `status` parameter selects; 400 for an unknown value."""
+    if value is None:
+        return None
+    table = STATUS_FILTERS[kind]
+    if value not in table:
+        raise InvalidRequest(
+            f"Invalid value for status: must be one of {', '.join(table)}.", param="status"
+        )
+    return table[value]
