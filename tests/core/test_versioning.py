@@ -165,3 +165,9 @@ def test_a_change_must_say_what_changed() -> None:
 def test_the_newest_version_has_no_changes() -> None:
     with pytest.raises(ValueError):
         VersionBundle([Version(NEWEST, [RenameCampaignTitleToName])], default=NEWEST)
+
+
+def test_only_versions_that_need_private_facts_pay_for_them() -> None:
+    assert VERSION_BUNDLE.facts_needed(NEWEST) == frozenset()
+    assert VERSION_BUNDLE.facts_needed("2026-06-09") == frozenset()
+    assert VERSION_BUNDLE.facts_needed("2025-01-01") == {"ad_campaign._original"}

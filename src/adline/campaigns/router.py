@@ -22,7 +22,14 @@ from adline.campaigns.schemas import (
     CampaignUpdate,
     DeletedObject,
 )
-from adline.core.http import json_body, render, render_collection, render_deleted, render_list
+from adline.core.http import (
+    facts_needed,
+    json_body,
+    render,
+    render_collection,
+    render_deleted,
+    render_list,
+)
 from adline.core.pagination import Direction, PageRequest, page_params
 from adline.core.schemas import RequestModel
 from adline.metrics.window import StatsWindow, parse_stats_window, stats_window_params
@@ -47,7 +54,9 @@ async def _render_one(
     campaign: AdCampaign,
     window: StatsWindow = LIFETIME,
 ) -> JSONResponse:
-    [body] = await service.present_campaigns(session, principal, [campaign], window, clock.now())
+    [body] = await service.present_campaigns(
+        session, principal, [campaign], window, clock.now(), facts_needed(request)
+    )
     return render(request, KIND, body)
 
 
@@ -92,7 +101,9 @@ async def list_ad_campaigns(
         direction=direction,
     )
     result = await service.list_campaigns(session, principal, filters, page)
-    items = await service.present_campaigns(session, principal, result.items, window, clock.now())
+    items = await service.present_campaigns(
+        session, principal, result.items, window, clock.now(), facts_needed(request)
+    )
     return render_list(request, KIND, items, result.page_info)
 
 
@@ -160,7 +171,9 @@ async def duplicate_ad_campaign(
         count=body.count,
         preserve_engagement=body.preserve_engagement,
     )
-    items = await service.present_campaigns(session, principal, copies, LIFETIME, clock.now())
+    items = await service.present_campaigns(
+        session, principal, copies, LIFETIME, clock.now(), facts_needed(request)
+    )
     background.add_task(
         finish_in_new_session,
         request.app.state.sessionmaker,

@@ -455,13 +455,20 @@ async def present_campaigns(
     campaigns: list[AdCampaign],
     window: StatsWindow,
     now: datetime,
+    facts: frozenset[str] = frozenset(),
 ) -> list[dict[str, Any]]:
-    """Newest-shape objects, with delivery status, open issues and the window's metrics."""
+    """Newest-shape objects, with delivery status, open issues and the window's metrics;
+    plus the private `facts` an older version's migrations need."""
     ids = [campaign.id for campaign in campaigns]
-    children = await tree.campaign_children(session, ids)
     groups = await tree.live_groups_of(session, ids)
+    children = await tree.campaign_children(session, groups)
     issues = await open_issues_by_campaign(session, ids)
-    creators = await tree.users_by_id(session, [c.created_by_user_id for c in campaigns])
+    with_original = "ad_campaign._original" in facts
+    creators = (
+        await tree.users_by_id(session, [c.created_by_user_id for c in campaigns])
+        if with_original
+        else {}
+    )
     objects = []
     for campaign in campaigns:
         body = campaign_object(
@@ -474,9 +481,10 @@ async def present_campaigns(
             StatTotals(),
             now,
         )
-        body["_original"] = original_facts(
-            campaign, groups[campaign.id], creators.get(campaign.created_by_user_id or "")
-        )
+        if with_original:
+            body["_original"] = original_facts(
+                campaign, groups[campaign.id], creators.get(campaign.created_by_user_id or "")
+            )
         objects.append(body)
     return objects
 

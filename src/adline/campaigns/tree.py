@@ -25,36 +25,23 @@ def _count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 
 async def campaign_children(
-    session: AsyncSession, campaign_ids: Iterable[str]
+    session: AsyncSession, groups_by_campaign: dict[str, list[AdGroup]]
 ) -> dict[str, CampaignChildren]:
-    ids = list(set(campaign_ids))
+    """Counts under each campaign, from its live groups (loaded by `live_groups_of`)."""
+    ids = list(groups_by_campaign)
     result: dict[str, CampaignChildren] = defaultdict(CampaignChildren)
     if not ids:
         return result
-    groups = await session.execute(
-        select(
-            AdGroup.ad_campaign_id,
-            func.count(),
-            _count_where(AdGroup.status == "active"),
-        )
-        .where(AdGroup.ad_campaign_id.in_(ids), AdGroup.deleted_at.is_(None))
-        .group_by(AdGroup.ad_campaign_id)
-    )
-    group_counts = {row[0]: (int(row[1]), int(row[2] or 0)) for row in groups}
     ads = await session.execute(
-        select(
-            Ad.ad_campaign_id,
-            func.count(),
-            _count_where(Ad.status == "rejected"),
-        )
+        select(Ad.ad_campaign_id, func.count(), _count_where(Ad.status == "rejected"))
         .where(Ad.ad_campaign_id.in_(ids), Ad.deleted_at.is_(None))
         .group_by(Ad.ad_campaign_id)
     )
     ad_counts = {row[0]: (int(row[1]), int(row[2] or 0)) for row in ads}
-    for campaign_id in ids:
-        group_total, group_active = group_counts.get(campaign_id, (0, 0))
+    for campaign_id, groups in groups_by_campaign.items():
         ad_total, ad_rejected = ad_counts.get(campaign_id, (0, 0))
-        result[campaign_id] = CampaignChildren(group_total, group_active, ad_total, ad_rejected)
+        active = sum(1 for group in groups if group.status == "active")
+        result[campaign_id] = CampaignChildren(len(groups), active, ad_total, ad_rejected)
     return result
 
 

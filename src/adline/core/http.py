@@ -87,6 +87,11 @@ def json_body(model: type[ModelT], kind: str) -> Callable[[Request], Awaitable[M
     return dependency
 
 
+def facts_needed(request: Request) -> frozenset[str]:
+    """Private facts the caller's version needs in the bodies rendered for it."""
+    return version_bundle(request).facts_needed(request_version(request))
+
+
 def render(
     request: Request, kind: str, body: dict[str, Any], status_code: int = 200
 ) -> JSONResponse:

@@ -73,6 +73,9 @@ class VersionChange:
     so the methods see the newer shape whole.
     """
 
+    # Private facts (`_name` keys) this change's migrations read; presenters add them only
+    # for versions that need them, so newer versions do not pay for older shapes.
+    needs_facts: ClassVar[frozenset[str]] = frozenset()
     added_fields: ClassVar[Mapping[str, Sequence[str]]] = {}
     added_response_fields: ClassVar[Mapping[str, Sequence[str]]] = {}
     renamed_fields: ClassVar[Mapping[str, Mapping[str, str]]] = {}
@@ -204,6 +207,13 @@ class VersionBundle:
             for migration in change.response_migrations.get(kind, ()):
                 body = migration(body)
         return body
+
+    def facts_needed(self, value: str) -> frozenset[str]:
+        """The private facts the migrations down to version `value` read."""
+        needed: frozenset[str] = frozenset()
+        for change in self._changes_between_newest_and(value):
+            needed |= change.needs_facts
+        return needed
 
     def resolve(self, header_value: str | None, pinned: str | None) -> str:
         """Header, else the API key's pinned version, else the default."""

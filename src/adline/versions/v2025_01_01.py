@@ -209,6 +209,8 @@ class OriginalCampaignShape(VersionChange):
     Billing fields (payment method, ledger account, credits, balance) are null or zero:
     Adline has no billing yet."""
 
+    needs_facts = frozenset({"ad_campaign._original"})
+
     @request_migration("ad_campaign.create")
     @staticmethod
     def create_up(body: dict[str, Any]) -> dict[str, Any]:
