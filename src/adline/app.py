@@ -21,6 +21,7 @@ from adline.core.db import create_engine, create_sessionmaker
 from adline.core.errors import install_error_handlers
 from adline.core.versioning import VERSION_HEADER, VersionBundle
 from adline.health.router import router as health_router
+from adline.openapi import docs_router
 from adline.versions import VERSION_BUNDLE
 
 API_PREFIX = "/api/v1"
@@ -78,6 +79,11 @@ def create_app(
         version=__version__,
         description="Self-hosted ads-management API, compatible with Whop's Ads API.",
         lifespan=lifespan,
+        # One OpenAPI document per API version instead: /api/v1/openapi.json?version=V and
+        # /api/v1/docs (adline.openapi); /openapi.json and /docs redirect there.
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
@@ -92,4 +98,5 @@ def create_app(
     app.include_router(ad_groups_router, prefix=API_PREFIX)
     app.include_router(ads_router, prefix=API_PREFIX)
     app.include_router(api_keys_router, prefix=API_PREFIX)
+    app.include_router(docs_router(API_PREFIX))
     return app

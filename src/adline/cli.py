@@ -29,8 +29,10 @@ app = typer.Typer(
 )
 companies_app = typer.Typer(help="Manage companies (tenants).", no_args_is_help=True)
 keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
+versions_app = typer.Typer(help="The supported API versions.", no_args_is_help=True)
 app.add_typer(companies_app, name="companies")
 app.add_typer(keys_app, name="keys")
+app.add_typer(versions_app, name="versions")
 
 stderr = Console(stderr=True, highlight=False)
 
@@ -159,6 +161,16 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (apik_.
     settings = settings_ready()
     asyncio.run(revoke_key(settings, key_id))
     stderr.print(f"Revoked {key_id}")
+
+
+@versions_app.command("changelog")
+def versions_changelog() -> None:
+    """Print docs/versions.md: `adline versions changelog > docs/versions.md`."""
+    from adline.versions.changelog import render_changelog
+
+    # UTF-8 whatever the locale: the file is UTF-8.
+    sys.stdout.buffer.write(render_changelog().encode())
+    sys.stdout.flush()
 
 
 def main() -> None:

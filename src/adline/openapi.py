@@ -1,0 +1,532 @@
+"""One OpenAPI document per API version, and the pages that serve them.
+
+`GET /api/v1/openapi.json?version=V` (or the `Api-Version-Date` header; default: the
+bundle's default version) answers the document of version V; `GET /api/v1/docs?version=V`
+a Swagger UI page on it; `GET /api/v1/docs` an index of the versions. None needs a key.
+
+FastAPI's generated schema describes the handlers, which know only the newest shapes and
+read their bodies themselves (`adline.core.http.json_body`), so it shows no request bodies.
+`openapi_for` starts from it and, on the campaign, ad group and ad endpoints:
+
+- replaces the response schemas with the version's models (`RESPONSE_SHAPES`): one object,
+  a list `{data: [T], page_info}`, a duplicate's `{data: [T]}`, a delete's `{id, deleted}`
+  (or whatever the version's migration of `<kind>.deleted` answers: 2025-01-01's ad group
+  delete is a bare `true`);
+- adds the request bodies: the newest request models in the newest document; in an older
+  one the newest model minus the fields its `VersionChange`s declare (`added_fields`,
+  `renamed_fields`) when those declarations are all that changed that body, else an open
+  object. Either way the operation's description lists the changes to the body.
+
+It also names the version (`info["x-api-version-date"]`), describes the bearer key, the
+`Api-Version-Date` header (defaulting to the document's version, so Swagger UI's "try it
+out" speaks it) and the error envelope, and drops the components no operation uses.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import inspect
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from pydantic import BaseModel
+
+from adline import __version__
+from adline.ad_groups.router import DuplicateAdGroup
+from adline.ad_groups.schemas import AdGroupCreate, AdGroupUpdate
+from adline.ads.router import DuplicateAd
+from adline.ads.schemas import AdCreate, AdUpdate
+from adline.campaigns.router import DuplicateCampaign
+from adline.campaigns.schemas import CampaignCreate, CampaignUpdate, DeletedObject, PageInfoObject
+from adline.core.errors import InvalidRequest
+from adline.core.http import PRIVATE_PREFIX
+from adline.core.versioning import VERSION_HEADER, VersionBundle, VersionChange
+from adline.versions.shapes import RESPONSE_SHAPES
+
+Schema = dict[str, Any]
+ChangeT = type[VersionChange]
+
+REF_PREFIX = "#/components/schemas/"
+REF_TEMPLATE = REF_PREFIX + "{model}"
+SECURITY_SCHEME = "ApiKey"
+VERSION_PARAM = "version"
+
+# Collection path segment -> resource kind.
+RESOURCES = {"ad_campaigns": "ad_campaign", "ad_groups": "ad_group", "ads": "ad"}
+RESOURCE_PATH = re.compile(
+    r"^(?P<prefix>.*)/(?P<collection>ad_campaigns|ad_groups|ads)"
+    r"(?P<item>/\{[^/}]+\}(?:/(?P<action>pause|unpause|duplicate))?)?$"
+)
+
+# The newest request model of each request kind (`<kind>.<action>`).
+REQUEST_MODELS: dict[str, type[BaseModel]] = {
+    "ad_campaign.create": CampaignCreate,
+    "ad_campaign.update": CampaignUpdate,
+    "ad_campaign.duplicate": DuplicateCampaign,
+    "ad_group.create": AdGroupCreate,
+    "ad_group.update": AdGroupUpdate,
+    "ad_group.duplicate": DuplicateAdGroup,
+    "ad.create": AdCreate,
+    "ad.update": AdUpdate,
+    "ad.duplicate": DuplicateAd,
+}
+
+
+class ErrorDetail(BaseModel):
+    type: str
+    message: str
+    code: str | None
+    param: str | None
+
+
+class Error(BaseModel):
+    """Every non-2xx answer (docs/api.md, Errors)."""
+
+    error: ErrorDetail
+
+
+# ---------------------------------------------------------------------------- the document
+
+
+def openapi_for(app: FastAPI, version: str) -> Schema:
+    """The OpenAPI document of `version` (supported by the app's bundle), built once per
+    app and version. The dict is shared: do not mutate it."""
+    cache: dict[str, Schema] | None = getattr(app.state, "openapi_documents", None)
+    if cache is None:
+        cache = app.state.openapi_documents = {}
+    if version not in cache:
+        bundle: VersionBundle = app.state.version_bundle
+        if not bundle.is_supported(version):
+            raise ValueError(f"version {version} is not in the app's bundle")
+        cache[version] = _build(app, bundle, version)
+    return cache[version]
+
+
+def _build(app: FastAPI, bundle: VersionBundle, version: str) -> Schema:
+    if version not in RESPONSE_SHAPES:
+        raise LookupError(f"no response shapes for {version} in adline.versions.shapes")
+    document = copy.deepcopy(app.openapi())
+    components = _Components()
+    changes = changes_down_to(bundle, version)
+    error_ref = components.model(Error)
+    prefixes: set[str] = set()
+
+    for path, method, operation in _operations(document):
+        match = RESOURCE_PATH.match(path)
+        if match is None:
+            continue
+        prefixes.add(match["prefix"])
+        kind = RESOURCES[match["collection"]]
+        shape = RESPONSE_SHAPES[version][kind]
+        item, action = match["item"], match["action"]
+        if item is None:
+            form, request_action = ("object", "create") if method == "post" else ("list", None)
+        elif action == "duplicate":
+            form, request_action = "collection", "duplicate"
+        elif action is not None:  # pause, unpause
+            form, request_action = "object", None
+        elif method == "delete":
+            form, request_action = "deleted", None
+        else:
+            form, request_action = "object", "update" if method == "patch" else None
+        _set_response(operation, _response_schema(components, bundle, version, kind, shape, form))
+        if request_action is not None:
+            _set_request_body(operation, components, version, changes, f"{kind}.{request_action}")
+
+    prefix = min(prefixes, key=len) if prefixes else ""
+    for path, _, operation in _operations(document):
+        if not path.startswith(prefix + "/"):
+            continue
+        operation.setdefault("responses", {}).pop("422", None)
+        operation["responses"]["default"] = {
+            "description": "An error, in the one envelope of every version",
+            "content": {"application/json": {"schema": error_ref}},
+        }
+        operation["security"] = [{SECURITY_SCHEME: []}]
+        operation["parameters"] = [
+            *operation.get("parameters", []),
+            _version_header_parameter(version),
+        ]
+
+    document["info"] = _info(document["info"], bundle, version, changes, prefix)
+    schemas = {**document.get("components", {}).get("schemas", {}), **components.schemas}
+    document["components"] = {
+        "schemas": _reachable(document, schemas),
+        "securitySchemes": {
+            SECURITY_SCHEME: {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "An Adline API key: `Authorization: Bearer adl_sk_...`",
+            }
+        },
+    }
+    return document
+
+
+def _operations(document: Schema) -> Iterator[tuple[str, str, Schema]]:
+    for path, item in document.get("paths", {}).items():
+        for method, operation in item.items():
+            if method in {"get", "put", "post", "delete", "patch", "head", "options", "trace"}:
+                yield path, method, operation
+
+
+def _info(
+    info: Schema, bundle: VersionBundle, version: str, changes: list[ChangeT], prefix: str
+) -> Schema:
+    lines = [
+        info.get("description", ""),
+        "",
+        f"This document describes API version **{version}**: send "
+        f"`{VERSION_HEADER}: {version}` (or use a key pinned to it). Without the header or "
+        f"a pin the default version applies: `{bundle.default}`. Other versions: "
+        f"`{prefix}/openapi.json?{VERSION_PARAM}=...` ({', '.join(bundle.values)}).",
+    ]
+    if changes:
+        lines += ["", f"How {version} differs from the newest version ({bundle.newest}):", ""]
+        lines += [f"- **{change.__name__}**: {_one_line(change)}" for change in changes]
+    return {
+        **info,
+        "title": f"{info.get('title', 'Adline')} (API version {version})",
+        "version": __version__,
+        "x-api-version-date": version,
+        "description": "\n".join(lines).strip(),
+    }
+
+
+def _version_header_parameter(version: str) -> Schema:
+    return {
+        "name": VERSION_HEADER,
+        "in": "header",
+        "required": False,
+        "description": f"The API version; this document describes {version}.",
+        "schema": {"type": "string", "default": version},
+    }
+
+
+# ---------------------------------------------------------------------------- responses
+
+
+def _response_schema(
+    components: _Components,
+    bundle: VersionBundle,
+    version: str,
+    kind: str,
+    shape: type[BaseModel],
+    form: str,
+) -> Schema:
+    if form == "object":
+        return components.model(shape)
+    if form == "deleted":
+        # Whatever this version's migrations make of a deletion: `{id, deleted}` or `true`.
+        deleted = bundle.migrate_response(version, f"{kind}.deleted", {"id": "", "deleted": True})
+        if isinstance(deleted, bool):
+            return {"type": "boolean", "const": True}
+        return components.model(DeletedObject)
+    name = f"{shape.__name__}{'List' if form == 'list' else 'Collection'}"
+    properties: Schema = {"data": {"type": "array", "items": components.model(shape)}}
+    if form == "list":
+        properties["page_info"] = components.model(PageInfoObject)
+    components.add(
+        name,
+        {
+            "title": name,
+            "type": "object",
+            "properties": properties,
+            "required": list(properties),
+            "additionalProperties": False,
+        },
+    )
+    return {"$ref": REF_TEMPLATE.format(model=name)}
+
+
+def _set_response(operation: Schema, schema: Schema) -> None:
+    responses = operation.setdefault("responses", {})
+    ok = responses.setdefault("200", {"description": "Successful Response"})
+    ok["content"] = {"application/json": {"schema": schema}}
+
+
+# ---------------------------------------------------------------------------- request bodies
+
+
+def changes_down_to(bundle: VersionBundle, version: str) -> list[ChangeT]:
+    """The changes from the newest version down to `version`, newest first."""
+    changes: list[ChangeT] = []
+    for entry in bundle.versions[1 : bundle.values.index(version) + 1]:
+        changes.extend(entry.changes)
+    return changes
+
+
+def _custom_request_migrations(change: ChangeT, request_kind: str) -> list[str]:
+    """Names of the change's own `@request_migration` methods for `request_kind` (the
+    declared field changes are migrations too, built by the base class)."""
+    return [
+        migration.__name__
+        for migration in change.request_migrations.get(request_kind, ())
+        if "_declared_request_migration" not in migration.__qualname__
+    ]
+
+
+def _set_request_body(
+    operation: Schema,
+    components: _Components,
+    version: str,
+    changes: list[ChangeT],
+    request_kind: str,
+) -> None:
+    model = REQUEST_MODELS[request_kind]
+    kind = request_kind.partition(".")[0]
+    relevant = [
+        change
+        for change in changes
+        if change.request_migrations.get(request_kind) or change.unknown_in_requests(request_kind)
+    ]
+    newest = components.model(model, mode="validation")
+    fields = set(components.schemas[model.__name__].get("properties", {}))
+    if not relevant:
+        schema = newest
+    elif any(_custom_request_migrations(change, request_kind) for change in relevant):
+        schema = {
+            "type": "object",
+            "description": f"The body of version {version}: see the operation's description.",
+        }
+    else:
+        # Only declared differences: the newest body minus added fields, renames undone.
+        derived = copy.deepcopy(components.schemas[model.__name__])
+        properties: Schema = derived.setdefault("properties", {})
+        required: list[str] = derived.get("required", [])
+        for change in relevant:
+            for name in change.added_fields.get(kind, ()):
+                properties.pop(name, None)
+                required = [field for field in required if field != name]
+            for older, newer in change.renamed_fields.get(kind, {}).items():
+                if newer in properties:
+                    properties[older] = properties.pop(newer)
+                required = [older if field == newer else field for field in required]
+        if required:
+            derived["required"] = required
+        else:
+            derived.pop("required", None)
+        name = f"{model.__name__}{_compact(version)}"
+        derived["title"] = name
+        components.add(name, derived)
+        schema = {"$ref": REF_TEMPLATE.format(model=name)}
+    operation["requestBody"] = {
+        "required": request_kind.endswith(".create"),
+        "content": {"application/json": {"schema": schema}},
+    }
+    custom = [bool(_custom_request_migrations(change, request_kind)) for change in relevant]
+    notes = [
+        note
+        for position, change in enumerate(relevant)
+        if (note := _request_note(change, request_kind, fields, any(custom[position + 1 :])))
+    ]
+    if notes:
+        heading = f"**Request body in {version}** (differs from the newest version):"
+        description = [operation.get("description", ""), "", heading, "", *notes]
+        operation["description"] = "\n".join(description).strip()
+
+
+def _request_note(
+    change: ChangeT, request_kind: str, fields: set[str], superseded: bool
+) -> str | None:
+    """What `change` does to the body of `request_kind`, whose newest fields are `fields`.
+
+    `superseded`: an older change migrates this body with methods of its own, so the
+    client never writes what this change renames or describes; only its refusals hold.
+    """
+    kind = request_kind.partition(".")[0]
+    facts: list[str] = []
+    added = [name for name in change.added_fields.get(kind, ()) if name in fields]
+    if added:
+        facts.append("not accepted (added later): " + ", ".join(f"`{name}`" for name in added))
+    if superseded:
+        return f"- **{change.__name__}**: " + "; ".join(facts) if facts else None
+    renamed = {
+        older: newer
+        for older, newer in change.renamed_fields.get(kind, {}).items()
+        if newer in fields
+    }
+    if renamed:
+        facts.append(
+            "named "
+            + ", ".join(f"`{older}` (newest: `{newer}`)" for older, newer in renamed.items())
+        )
+    custom = _custom_request_migrations(change, request_kind)
+    if custom:
+        facts.append(_one_line(change))
+    return f"- **{change.__name__}**: " + "; ".join(facts) if facts else None
+
+
+def _one_line(change: ChangeT) -> str:
+    return " ".join(inspect.cleandoc(change.__doc__ or "").split())
+
+
+def _compact(version: str) -> str:
+    return re.sub(r"[^0-9A-Za-z]", "", version)
+
+
+# ---------------------------------------------------------------------------- components
+
+
+class _Components:
+    """Schemas generated here, by name; one name never means two schemas."""
+
+    def __init__(self) -> None:
+        self.schemas: dict[str, Schema] = {}
+
+    def add(self, name: str, schema: Schema) -> None:
+        if self.schemas.setdefault(name, schema) != schema:
+            raise ValueError(f"two different schemas are both named {name}")
+
+    def model(self, model: type[BaseModel], mode: str = "serialization") -> Schema:
+        """A reference to `model`'s schema, its `$defs` merged into the components."""
+        schema = model.model_json_schema(
+            by_alias=True,
+            ref_template=REF_TEMPLATE,
+            mode="validation" if mode == "validation" else "serialization",
+        )
+        definitions = schema.pop("$defs", {})
+        if mode == "validation":
+            # `_` keys are how migrations hand facts up; clients never send them.
+            _drop_private_properties(schema)
+            for definition in definitions.values():
+                _drop_private_properties(definition)
+        for name, definition in definitions.items():
+            self.add(name, definition)
+        self.add(model.__name__, schema)
+        return {"$ref": REF_TEMPLATE.format(model=model.__name__)}
+
+
+def _drop_private_properties(schema: Schema) -> None:
+    properties: Schema = schema.get("properties", {})
+    for name in [name for name in properties if name.startswith(PRIVATE_PREFIX)]:
+        del properties[name]
+        if "required" in schema:
+            schema["required"] = [field for field in schema["required"] if field != name]
+
+
+def _refs(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "$ref" and isinstance(item, str) and item.startswith(REF_PREFIX):
+                yield item.removeprefix(REF_PREFIX)
+            else:
+                yield from _refs(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _refs(item)
+
+
+def _reachable(document: Schema, schemas: Mapping[str, Schema]) -> dict[str, Schema]:
+    """The schemas the paths use, directly or through other schemas."""
+    seen: set[str] = set()
+    pending = list(_refs(document.get("paths", {})))
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        if name not in schemas:
+            raise LookupError(f"the document refers to a missing schema {name}")
+        seen.add(name)
+        pending.extend(_refs(schemas[name]))
+    return {name: schemas[name] for name in sorted(seen)}
+
+
+# ---------------------------------------------------------------------------- HTTP
+
+
+def _requested_version(request: Request, version: str | None) -> str:
+    """`?version=`, else the `Api-Version-Date` header, else the default version."""
+    bundle: VersionBundle = request.app.state.version_bundle
+    if version is not None:
+        value, param = version, VERSION_PARAM
+    elif VERSION_HEADER in request.headers:
+        value, param = request.headers[VERSION_HEADER], VERSION_HEADER
+    else:
+        return bundle.default
+    if not bundle.is_supported(value.strip()):
+        raise InvalidRequest(
+            f"Unsupported {param} {value!r}; supported versions: {', '.join(bundle.values)}.",
+            param=param,
+        )
+    # The response names its version in its `Api-Version-Date` header, as every other does.
+    request.state.api_version = value.strip()
+    return value.strip()
+
+
+def docs_router(prefix: str) -> APIRouter:
+    """The documentation routes, under `prefix` (`/api/v1`); `/openapi.json` and `/docs` at
+    the root redirect there."""
+    router = APIRouter(include_in_schema=False)
+    json_path, docs_path = f"{prefix}/openapi.json", f"{prefix}/docs"
+
+    @router.get(json_path)
+    async def openapi_json(request: Request, version: str | None = None) -> JSONResponse:
+        chosen = _requested_version(request, version)
+        return JSONResponse(openapi_for(request.app, chosen))
+
+    @router.get(docs_path)
+    async def docs(request: Request, version: str | None = None) -> HTMLResponse:
+        root = request.scope.get("root_path", "").rstrip("/")
+        if version is None:
+            return HTMLResponse(_index_page(request.app.state.version_bundle, root + prefix))
+        chosen = _requested_version(request, version)
+        return get_swagger_ui_html(
+            openapi_url=f"{root}{json_path}?{VERSION_PARAM}={chosen}",
+            title=f"Adline API {chosen}",
+        )
+
+    @router.get("/openapi.json")
+    async def root_openapi_json(request: Request) -> RedirectResponse:
+        return RedirectResponse(_with_query(json_path, request))
+
+    @router.get("/docs")
+    async def root_docs(request: Request) -> RedirectResponse:
+        return RedirectResponse(_with_query(docs_path, request))
+
+    return router
+
+
+def _with_query(path: str, request: Request) -> str:
+    root = request.scope.get("root_path", "").rstrip("/")
+    query = request.url.query
+    return f"{root}{path}?{query}" if query else f"{root}{path}"
+
+
+def _index_page(bundle: VersionBundle, base: str) -> str:
+    rows = []
+    for value in bundle.values:
+        marks = [
+            mark
+            for mark, applies in (
+                ("newest", value == bundle.newest),
+                ("default", value == bundle.default),
+            )
+            if applies
+        ]
+        label = html.escape(value) + (f" ({', '.join(marks)})" if marks else "")
+        query = f"?{VERSION_PARAM}={html.escape(value)}"
+        rows.append(
+            f'<li>{label}: <a href="{base}/docs{query}">docs</a> · '
+            f'<a href="{base}/openapi.json{query}">openapi.json</a></li>'
+        )
+    return "\n".join(
+        [
+            "<!doctype html>",
+            '<html lang="en"><head><meta charset="utf-8"><title>Adline API versions</title>',
+            "</head><body>",
+            "<h1>Adline API versions</h1>",
+            f"<p>Pin a version with the <code>{VERSION_HEADER}</code> request header; without"
+            " it the API key's pinned version applies, else the default. Each version has"
+            " its own OpenAPI document.</p>",
+            "<ul>",
+            *rows,
+            "</ul>",
+            "</body></html>",
+        ]
+    )
