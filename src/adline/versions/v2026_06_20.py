@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from adline.ads.content import CONTENT_KEYS
 from adline.core.versioning import VersionChange, response_migration
 from adline.versions.mappings import (
     AD_GROUP_STATUS_2026_06_09,
@@ -68,27 +69,8 @@ NEWER_AD_GROUP_SETTINGS = (
     "dynamic_creative",
 )
 
-# Ad content of the newest clients; seed 001's ad has none of it.
-NEWER_AD_CONTENT = (
-    "url",
-    "url_parameters",
-    "call_to_action",
-    "creatives",
-    "primary_texts",
-    "headlines",
-    "descriptions",
-    "existing_post_id",
-    "post_source",
-    "post_id",
-    "post_thumbnail_url",
-    "external_accounts",
-    "lead_form",
-    "lead_form_id",
-    "messaging_config",
-    "multi_advertiser_ads",
-    "music",
-    "translations",
-)
+# Ad content of the newest clients; seed 001's ad has none of it (it had a title).
+NEWER_AD_CONTENT = tuple(key for key in CONTENT_KEYS if key != "title")
 
 
 # What the original version (2025-01-01) renders from fields the newer steps hide.
