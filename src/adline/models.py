@@ -9,6 +9,7 @@ from adline.campaigns.models import AdCampaign
 from adline.companies.models import Company, User
 from adline.core.db import Base
 from adline.issues.models import PlatformIssue
+from adline.stats.models import AdStatHour
 
 metadata = Base.metadata
 
@@ -16,6 +17,7 @@ __all__ = [
     "Ad",
     "AdCampaign",
     "AdGroup",
+    "AdStatHour",
     "ApiKey",
     "Company",
     "PlatformIssue",

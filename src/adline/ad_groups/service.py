@@ -25,13 +25,15 @@ from adline.core.db import column_values
 from adline.core.errors import AdlineError, Conflict, InvalidRequest
 from adline.core.ids import new_id
 from adline.core.listing import check_id_list
-from adline.core.pagination import Direction, Page, PageRequest, paginate
+from adline.core.pagination import Direction, Page, PageRequest
 from adline.core.platforms import check_platform_header
 from adline.core.timestamps import format_timestamp
 from adline.issues.models import PlatformIssue
 from adline.issues.service import issue_object, open_issues_by_campaign
 from adline.metrics.formulas import StatTotals, ad_group_goal, combined_goal, compute_metrics
 from adline.metrics.window import StatsWindow
+from adline.stats import service as stats
+from adline.stats.ordering import paginate_list
 from adline.versions.mappings import status_filter
 
 # Keys of the body that are not settings: the service handles them itself.
@@ -242,8 +244,15 @@ def campaign_scope(single: str | None, many: list[str] | None) -> list[str] | No
 
 
 async def list_ad_groups(
-    session: AsyncSession, principal: Principal, filters: AdGroupFilters, page: PageRequest
+    session: AsyncSession,
+    principal: Principal,
+    filters: AdGroupFilters,
+    page: PageRequest,
+    *,
+    window: StatsWindow,
+    now: datetime,
 ) -> Page[AdGroup]:
+    """One page; a stat `order` ranks the whole list over `window` (as of `now`)."""
     company_id = ensure_own_account(principal, filters.account_id, "account_id")
     statement = repository.filtered_ad_groups(
         company_id,
@@ -253,13 +262,17 @@ async def list_ad_groups(
         created_before=filters.created_before,
         created_after=filters.created_after,
     )
-    return await paginate(
+    return await paginate_list(
         session,
         statement,
         model=AdGroup,
+        level="ad_group",
+        company_id=company_id,
         order=filters.order,
         direction=filters.direction,
         page=page,
+        window=window,
+        now=now,
     )
 
 
@@ -274,6 +287,7 @@ async def present_ad_groups(
     children = await tree.ad_group_children(session, [g.id for g in groups])
     issues = await open_issues_by_campaign(session, campaign_rows.keys())
     ads_of = await tree.ad_ids_by_group(session, [g.id for g in groups]) if issues else {}
+    group_totals = await stats.totals(session, "ad_group", [g.id for g in groups], window)
     objects = []
     for group in groups:
         own, facts = tree.issue_facts(
@@ -285,6 +299,7 @@ async def present_ad_groups(
                 campaign_rows[group.ad_campaign_id],
                 children[group.id],
                 own,
+                group_totals[group.id],
                 principal.currency,
                 now,
                 ad_group_delivery_status(
@@ -300,13 +315,12 @@ def ad_group_object(
     campaign: AdCampaign,
     children: AdGroupChildren,
     issues: list[PlatformIssue],
+    totals: StatTotals,
     currency: str,
     now: datetime,
     delivery_status: str,
 ) -> dict[str, Any]:
     goal = ad_group_goal(group.optimization_goal, group.conversion_location, group.conversion_event)
-    # No delivery exists yet, so every window's totals are zero.
-    totals = StatTotals()
     return {
         "id": group.id,
         "ad_campaign": {"id": group.ad_campaign_id},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
@@ -19,6 +19,7 @@ from adline.core.http import json_body, render, render_collection, render_delete
 from adline.core.pagination import Direction, PageRequest, page_params
 from adline.core.schemas import RequestModel
 from adline.metrics.window import StatsWindow, parse_stats_window, stats_window_params
+from adline.stats.ordering import ListOrder
 
 router = APIRouter(prefix="/ads", tags=["ads"])
 
@@ -80,7 +81,7 @@ async def list_ads(
     query: str | None = None,
     created_before: str | None = None,
     created_after: str | None = None,
-    order: Literal["created_at", "updated_at"] = "created_at",
+    order: ListOrder = "created_at",
     direction: Direction = "desc",
 ) -> JSONResponse:
     filters = service.AdFilters(
@@ -96,7 +97,9 @@ async def list_ads(
         order=order,
         direction=direction,
     )
-    result = await service.list_ads(session, principal, filters, page)
+    result = await service.list_ads(
+        session, principal, filters, page, window=window, now=clock.now()
+    )
     items = await _present(session, clock, principal, result.items, window)
     return render_list(request, KIND, items, result.page_info)
 

@@ -29,13 +29,15 @@ from adline.core.errors import Conflict, InvalidRequest
 from adline.core.http import validate_body
 from adline.core.ids import new_id
 from adline.core.listing import check_id_list
-from adline.core.pagination import Direction, Page, PageRequest, paginate
+from adline.core.pagination import Direction, Page, PageRequest
 from adline.core.platforms import check_platform_header
 from adline.core.timestamps import format_timestamp
 from adline.issues.models import PlatformIssue
 from adline.issues.service import issue_object, open_issues_by_campaign
-from adline.metrics.formulas import StatTotals, ad_group_goal, combined_goal, compute_metrics
+from adline.metrics.formulas import ad_group_goal, combined_goal, compute_metrics
 from adline.metrics.window import StatsWindow
+from adline.stats import service as stats
+from adline.stats.ordering import paginate_list
 from adline.versions.mappings import status_filter
 
 NOT_CONTENT = {"ad_group_id", "ad_group", "status"}
@@ -237,8 +239,15 @@ class AdFilters:
 
 
 async def list_ads(
-    session: AsyncSession, principal: Principal, filters: AdFilters, page: PageRequest
+    session: AsyncSession,
+    principal: Principal,
+    filters: AdFilters,
+    page: PageRequest,
+    *,
+    window: StatsWindow,
+    now: datetime,
 ) -> Page[Ad]:
+    """One page; a stat `order` ranks the whole list over `window` (as of `now`)."""
     company_id = ensure_own_account(principal, filters.account_id, "account_id")
     check_id_list(filters.ad_group_ids, "ad_group_ids")
     group_ids = (
@@ -260,13 +269,17 @@ async def list_ads(
         created_before=filters.created_before,
         created_after=filters.created_after,
     )
-    return await paginate(
+    return await paginate_list(
         session,
         statement,
         model=Ad,
+        level="ad",
+        company_id=company_id,
         order=filters.order,
         direction=filters.direction,
         page=page,
+        window=window,
+        now=now,
     )
 
 
@@ -280,6 +293,7 @@ async def present_ads(
     campaign_rows = await tree.campaigns_by_id(session, [ad.ad_campaign_id for ad in ads])
     group_rows = await tree.groups_by_id(session, [ad.ad_group_id for ad in ads])
     issues = await open_issues_by_campaign(session, campaign_rows.keys())
+    ad_totals = await stats.totals(session, "ad", [ad.id for ad in ads], window)
     objects = []
     for ad in ads:
         group, campaign = group_rows[ad.ad_group_id], campaign_rows[ad.ad_campaign_id]
@@ -287,8 +301,7 @@ async def present_ads(
         goal = ad_group_goal(
             group.optimization_goal, group.conversion_location, group.conversion_event
         )
-        # No delivery exists yet, so every window's totals are zero.
-        totals = StatTotals()
+        totals = ad_totals[ad.id]
         objects.append(
             {
                 "id": ad.id,

@@ -100,7 +100,9 @@ async def list_ad_campaigns(
         order=order,
         direction=direction,
     )
-    result = await service.list_campaigns(session, principal, filters, page)
+    result = await service.list_campaigns(
+        session, principal, filters, page, window=window, now=clock.now()
+    )
     items = await service.present_campaigns(
         session, principal, result.items, window, clock.now(), facts_needed(request)
     )

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from adline.core.schemas import Dollars, RequestModel, Timestamp, Title
 from adline.metrics.schemas import MetricFields
+from adline.stats.ordering import ListOrder
 
 Objective = Literal["awareness", "traffic", "engagement", "leads", "sales"]
 Platform = Literal["meta", "tiktok"]
@@ -16,7 +17,7 @@ BudgetType = Literal["daily", "lifetime"]
 BidType = Literal["minimum_cost", "average_target", "maximum_target"]
 CampaignType = Literal["standard", "search"]
 SpecialAdCategory = Literal["housing", "employment", "financial_products", "politics"]
-CampaignOrder = Literal["created_at", "updated_at"]
+CampaignOrder = ListOrder
 
 
 class OriginalCampaignFields(RequestModel):

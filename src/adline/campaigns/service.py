@@ -6,6 +6,7 @@ Services only flush; the request owns the transaction. Callable from tests witho
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,7 +32,7 @@ from adline.core.db import column_values
 from adline.core.errors import Conflict, InvalidRequest, ParameterMissing
 from adline.core.ids import new_id
 from adline.core.money import dollars_to_micros, micros_to_dollars
-from adline.core.pagination import Direction, Page, PageRequest, paginate
+from adline.core.pagination import Direction, Page, PageRequest
 from adline.core.platforms import check_platform_header
 from adline.core.timestamps import format_timestamp
 from adline.issues.models import PlatformIssue
@@ -44,6 +45,8 @@ from adline.metrics.formulas import (
     compute_metrics,
 )
 from adline.metrics.window import StatsWindow
+from adline.stats import service as stats
+from adline.stats.ordering import paginate_list
 from adline.versions.mappings import status_filter
 
 MIN_DAILY_BUDGET_MICROS = 5_000_000
@@ -428,8 +431,15 @@ class CampaignFilters:
 
 
 async def list_campaigns(
-    session: AsyncSession, principal: Principal, filters: CampaignFilters, page: PageRequest
+    session: AsyncSession,
+    principal: Principal,
+    filters: CampaignFilters,
+    page: PageRequest,
+    *,
+    window: StatsWindow,
+    now: datetime,
 ) -> Page[AdCampaign]:
+    """One page; a stat `order` ranks the whole list over `window` (as of `now`)."""
     company_id = ensure_own_account(principal, filters.account_id, "account_id")
     statement = repository.filtered_campaigns(
         company_id,
@@ -439,13 +449,17 @@ async def list_campaigns(
         created_before=filters.created_before,
         created_after=filters.created_after,
     )
-    return await paginate(
+    return await paginate_list(
         session,
         statement,
         model=AdCampaign,
+        level="ad_campaign",
+        company_id=company_id,
         order=filters.order,
         direction=filters.direction,
         page=page,
+        window=window,
+        now=now,
     )
 
 
@@ -463,6 +477,11 @@ async def present_campaigns(
     groups = await tree.live_groups_of(session, ids)
     children = await tree.campaign_children(session, groups)
     issues = await open_issues_by_campaign(session, ids)
+    campaign_totals = await stats.totals(session, "ad_campaign", ids, window)
+    # A campaign's results combine its groups' (each group's own result event).
+    group_totals = await stats.totals(
+        session, "ad_group", [group.id for listed in groups.values() for group in listed], window
+    )
     with_original = "ad_campaign._original" in facts
     creators = (
         await tree.users_by_id(session, [c.created_by_user_id for c in campaigns])
@@ -477,8 +496,8 @@ async def present_campaigns(
             children[campaign.id],
             groups[campaign.id],
             issues[campaign.id],
-            # No delivery exists yet, so every window's totals are zero.
-            StatTotals(),
+            campaign_totals[campaign.id],
+            group_totals,
             now,
         )
         if with_original:
@@ -521,15 +540,20 @@ def original_facts(
     }
 
 
-def campaign_goal(groups: list[AdGroup]) -> tuple[str | None, ResultGoal]:
-    """The shared optimization goal of the campaign's groups (if they agree) and its result."""
+def campaign_goal(
+    groups: list[AdGroup], group_totals: Mapping[str, StatTotals]
+) -> tuple[str | None, ResultGoal]:
+    """The shared optimization goal of the campaign's groups (if they agree) and its result,
+    from each group's totals over the window (a group without stats counts zero)."""
     goals = [
         ad_group_goal(group.optimization_goal, group.conversion_location, group.conversion_event)
         for group in groups
     ]
     shared = {goal.optimization_goal for goal in goals}
     optimization_goal = shared.pop() if len(shared) == 1 else None
-    return optimization_goal, combined_goal(goals, [StatTotals() for _ in goals])
+    return optimization_goal, combined_goal(
+        goals, [group_totals.get(group.id, StatTotals()) for group in groups]
+    )
 
 
 def campaign_object(
@@ -539,6 +563,7 @@ def campaign_object(
     groups: list[AdGroup],
     issues: list[PlatformIssue],
     totals: StatTotals,
+    group_totals: Mapping[str, StatTotals],
     now: datetime,
 ) -> dict[str, Any]:
     budget = (
@@ -547,7 +572,7 @@ def campaign_object(
         else micros_to_dollars(campaign.budget_amount_micros)
     )
     desired = campaign.desired_cost_per_result_micros
-    optimization_goal, goal = campaign_goal(groups)
+    optimization_goal, goal = campaign_goal(groups, group_totals)
     facts = DeliveryFacts(
         open_errors=sum(1 for issue in issues if issue.severity == "error"),
         in_appeal=any(issue.in_appeal for issue in issues),

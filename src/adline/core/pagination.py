@@ -1,7 +1,8 @@
 """Relay-style cursor pagination (`first`/`after`, `last`/`before`, `page_info`).
 
-Keyset pagination over (sort column, id): a cursor names the last row seen, not an
-offset, so pages stay stable while rows are inserted between requests.
+Keyset pagination over (sort key, id): a cursor names the last row seen, not an offset,
+so pages stay stable while rows are inserted between requests. The sort key is a
+timestamp column, or an expression computed in SQL (`SortKey`: stats over a window).
 """
 
 from __future__ import annotations
@@ -9,12 +10,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, or_
+from sqlalchemy import ColumnElement, Float, Select, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -78,22 +78,83 @@ class Page(Generic[T]):
     page_info: PageInfo
 
 
-def encode_cursor(order: str, sort_value: datetime, row_id: str) -> str:
-    raw = json.dumps([order, sort_value.isoformat(), row_id], separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+@dataclass(frozen=True)
+class SortKey:
+    """An ordering computed in SQL instead of a timestamp column (e.g. a stat over a window).
+
+    `expression` is selected beside each row and must never be NULL (map NULLs to a
+    sentinel); its values are JSON numbers. `tag` names the ordering in cursors, and
+    `snapshot` rides along in them so later pages can rank as of the first one
+    (`cursor_snapshot`).
+    """
+
+    tag: str
+    expression: ColumnElement[Any]
+    snapshot: datetime | None = None
+
+
+def _b64(raw: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(raw, separators=(",", ":")).encode()).decode()
+
+
+def encode_cursor(
+    order: str, sort_value: datetime | int | float, row_id: str, snapshot: datetime | None = None
+) -> str:
+    value = sort_value.isoformat() if isinstance(sort_value, datetime) else sort_value
+    raw: list[Any] = [order, value, row_id]
+    if snapshot is not None:
+        raw.append(snapshot.isoformat())
+    return _b64(raw).rstrip("=")
+
+
+def _invalid_cursor(param: str) -> InvalidRequest:
+    return InvalidRequest(
+        f"Invalid value for {param}: not a cursor of this list in this order.", param=param
+    )
+
+
+def _parts(cursor: str, order: str, param: str) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        parts = json.loads(base64.urlsafe_b64decode(padded))
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise _invalid_cursor(param) from None
+    if not isinstance(parts, list) or len(parts) not in (3, 4) or parts[0] != order:
+        raise _invalid_cursor(param)
+    return parts
 
 
 def decode_cursor(cursor: str, order: str, param: str) -> tuple[datetime, str]:
+    """A timestamp ordering's cursor: (sort value, row id)."""
+    parts = _parts(cursor, order, param)
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        cursor_order, sort_value, row_id = json.loads(base64.urlsafe_b64decode(padded))
-        if cursor_order != order:
-            raise ValueError("cursor from another ordering")
-        return datetime.fromisoformat(sort_value), str(row_id)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise InvalidRequest(
-            f"Invalid value for {param}: not a cursor of this list in this order.", param=param
-        ) from None
+        return datetime.fromisoformat(parts[1]), str(parts[2])
+    except (ValueError, TypeError):
+        raise _invalid_cursor(param) from None
+
+
+def decode_number_cursor(cursor: str, order: str, param: str) -> tuple[int | float, str]:
+    """A computed ordering's cursor: (sort value, row id)."""
+    parts = _parts(cursor, order, param)
+    value = parts[1]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _invalid_cursor(param)
+    return value, str(parts[2])
+
+
+def cursor_snapshot(page: PageRequest, order: str) -> datetime | None:
+    """The snapshot instant a cursor of a computed ordering carries (None: no cursor)."""
+    cursor, param = (page.after, "after") if page.after is not None else (page.before, "before")
+    if cursor is None:
+        return None
+    parts = _parts(cursor, order, param)
+    try:
+        snapshot = datetime.fromisoformat(parts[3])
+    except (IndexError, ValueError, TypeError):
+        raise _invalid_cursor(param) from None
+    if snapshot.tzinfo is None:
+        raise _invalid_cursor(param)
+    return snapshot
 
 
 async def paginate(
@@ -104,19 +165,32 @@ async def paginate(
     order: str,
     direction: Direction,
     page: PageRequest,
+    sort: SortKey | None = None,
 ) -> Page[T]:
     """Run `statement` (already filtered and tenant-scoped) for one page of `model` rows,
-    ordered by the timestamp column named `order` (`created_at`, `updated_at`), then id."""
-    sort_column: InstrumentedAttribute[datetime] = getattr(model, order)
+    ordered by the timestamp column named `order` (`created_at`, `updated_at`), or by
+    `sort` when given, then id."""
     id_column: InstrumentedAttribute[str] = getattr(model, "id")  # noqa: B009 - any model
+    key: ColumnElement[Any] = getattr(model, order) if sort is None else sort.expression
+    tag = order if sort is None else sort.tag
+    snapshot = None if sort is None else sort.snapshot
 
     def beyond(cursor: str, param: str, forward: bool) -> ColumnElement[bool]:
-        value, row_id = decode_cursor(cursor, order, param)
+        value: Any
+        if sort is None:
+            value, row_id = decode_cursor(cursor, tag, param)
+        else:
+            value, row_id = decode_number_cursor(cursor, tag, param)
+            # Bind the value as the key's own type (asyncpg is strict about it).
+            if isinstance(key.type, Float):
+                value = float(value)
+            elif not isinstance(value, int):
+                raise _invalid_cursor(param)
         # Rows "after" the cursor in display order: larger keys when ascending.
         larger = (direction == "asc") == forward
         if larger:
-            return or_(sort_column > value, and_(sort_column == value, id_column > row_id))
-        return or_(sort_column < value, and_(sort_column == value, id_column < row_id))
+            return or_(key > value, and_(key == value, id_column > row_id))
+        return or_(key < value, and_(key == value, id_column < row_id))
 
     forward = not page.backward
     query = statement
@@ -124,30 +198,27 @@ async def paginate(
     if cursor is not None:
         query = query.where(beyond(cursor, cursor_param, forward))
     ascending = (direction == "asc") == forward
-    ordering = (
-        (sort_column.asc(), id_column.asc())
-        if ascending
-        else (sort_column.desc(), id_column.desc())
-    )
-    rows: Sequence[T] = (
-        await session.scalars(query.order_by(*ordering).limit(page.size + 1))
+    ordering = (key.asc(), id_column.asc()) if ascending else (key.desc(), id_column.desc())
+    rows = (
+        await session.execute(query.add_columns(key).order_by(*ordering).limit(page.size + 1))
     ).all()
     more_beyond = len(rows) > page.size
-    items = list(rows[: page.size])
+    kept: list[Any] = list(rows[: page.size])
     if not forward:
-        items.reverse()
+        kept.reverse()
+    items: list[T] = [row[0] for row in kept]
 
     # Is there anything on the other side of the cursor we came from?
     more_behind = False
     if cursor is not None:
         behind = statement.where(~beyond(cursor, cursor_param, forward)).limit(1)
-        more_behind = (await session.scalars(behind)).first() is not None
+        more_behind = (await session.execute(behind)).first() is not None
 
-    def cursor_of(item: T) -> str:
-        return encode_cursor(order, getattr(item, sort_column.key), getattr(item, id_column.key))
+    def cursor_of(row: Any) -> str:
+        return encode_cursor(tag, row[1], getattr(row[0], id_column.key), snapshot)
 
-    start = cursor_of(items[0]) if items else None
-    end = cursor_of(items[-1]) if items else None
+    start = cursor_of(kept[0]) if kept else None
+    end = cursor_of(kept[-1]) if kept else None
     if forward:
         info = PageInfo(start, end, has_next_page=more_beyond, has_previous_page=more_behind)
     else:
