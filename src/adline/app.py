@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -20,6 +22,8 @@ from adline.core.clock import Clock, SystemClock
 from adline.core.db import create_engine, create_sessionmaker
 from adline.core.errors import install_error_handlers
 from adline.core.versioning import VERSION_HEADER, VersionBundle
+from adline.delivery.registry import AdapterRegistry
+from adline.delivery.worker import DeliveryWorker, running_in_background
 from adline.health.router import router as health_router
 from adline.openapi import docs_router
 from adline.versions import VERSION_BUNDLE
@@ -70,8 +74,19 @@ def create_app(
         app.state.sessionmaker = create_sessionmaker(own_engine)
         await finish_pending_duplicates(app.state.sessionmaker, app.state.clock)
         try:
-            yield
+            async with contextlib.AsyncExitStack() as stack:
+                if settings.delivery_interval > 0:
+                    worker = DeliveryWorker(
+                        app.state.sessionmaker,
+                        app.state.clock,
+                        AdapterRegistry(app.state.clock, seed=settings.simulator_seed),
+                    )
+                    await stack.enter_async_context(
+                        running_in_background(worker, timedelta(seconds=settings.delivery_interval))
+                    )
+                yield
         finally:
+            # The worker stops first (the stack), then the engine goes.
             await own_engine.dispose()
 
     app = FastAPI(

@@ -128,6 +128,96 @@ def keys_create(
     print(issued.secret)
 
 
+@app.command()
+def worker(
+    interval: Annotated[float, typer.Option(help="Seconds between delivery passes.", min=1)] = 60,
+) -> None:
+    """Run the delivery worker as its own process (serve with ADLINE_DELIVERY_INTERVAL=0)."""
+    from datetime import timedelta
+
+    from adline.core.clock import SystemClock
+    from adline.core.db import create_engine, create_sessionmaker
+    from adline.delivery.registry import AdapterRegistry
+    from adline.delivery.worker import DeliveryWorker
+
+    settings = settings_ready()
+
+    async def run() -> None:
+        engine = create_engine(settings.database_url)
+        clock = SystemClock()
+        try:
+            await DeliveryWorker(
+                create_sessionmaker(engine),
+                clock,
+                AdapterRegistry(clock, seed=settings.simulator_seed),
+            ).run_forever(timedelta(seconds=interval))
+        finally:
+            await engine.dispose()
+
+    stderr.print(f"Delivery worker on {settings.database_url}, every {interval:g} s")
+    asyncio.run(run())
+
+
+@app.command()
+def simulate(
+    days: Annotated[int, typer.Option(help="Days to deliver.", min=1, max=90)] = 7,
+    campaigns: Annotated[int, typer.Option(help="Campaigns to create.", min=1, max=500)] = 50,
+    seed: Annotated[int, typer.Option(help="The simulated network's seed.")] = 1,
+) -> None:
+    """Create a demo company's campaigns, deliver them fast-forward on the simulated
+    network and print a summary per campaign."""
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from adline.delivery.simulate import simulate as run_simulation
+
+    settings = settings_ready()
+    with Progress(console=stderr) as progress:
+        task = progress.add_task("Delivering", total=days * 24)
+        summaries = asyncio.run(
+            run_simulation(
+                settings,
+                days=days,
+                campaigns=campaigns,
+                seed=seed,
+                on_hour=lambda done, total: progress.update(task, completed=done),
+            )
+        )
+    table = Table(title=f"{campaigns} campaigns, {days} days, seed {seed}")
+    for column in (
+        "campaign",
+        "budget/day",
+        "spend",
+        "overspend",
+        "impressions",
+        "CTR",
+        "CPM",
+        "purchases",
+        "ROAS",
+    ):
+        table.add_column(column, justify="left" if column == "campaign" else "right")
+    for row in summaries:
+        table.add_row(
+            row.title,
+            f"${row.daily_budget:,.2f}",
+            f"${row.spend:,.2f}",
+            f"${row.overspend:,.2f}",
+            f"{row.impressions:,}",
+            f"{row.click_through_rate:.2%}",
+            f"${row.cost_per_mille:,.2f}",
+            f"{row.purchases:,}",
+            f"{row.return_on_ad_spend:.2f}",
+        )
+    total_budget = sum(row.daily_budget for row in summaries) * days
+    total_spend = sum(row.spend for row in summaries)
+    Console(width=140).print(table)
+    print(
+        f"total spend ${total_spend:,.2f} of ${total_budget:,.2f} budgeted "
+        f"({total_spend / total_budget:.1%}); "
+        f"overspend ${sum(row.overspend for row in summaries):,.2f}"
+    )
+
+
 @keys_app.command("list")
 def keys_list(
     company: Annotated[str, typer.Option(help="The company id (biz_...).")],

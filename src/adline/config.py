@@ -12,10 +12,19 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/adline.db"
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
+    # Seconds between delivery passes of the in-process worker; 0 turns it off (a separate
+    # `adline worker` process then does the work).
+    delivery_interval: float = 60.0
+    # The simulated network's seed: the same seed delivers the same way in every process.
+    simulator_seed: int = 0
 
     @classmethod
     def from_env(cls) -> Settings:
-        return cls(database_url=os.environ.get("ADLINE_DATABASE_URL", DEFAULT_DATABASE_URL))
+        return cls(
+            database_url=os.environ.get("ADLINE_DATABASE_URL", DEFAULT_DATABASE_URL),
+            delivery_interval=float(os.environ.get("ADLINE_DELIVERY_INTERVAL", "60")),
+            simulator_seed=int(os.environ.get("ADLINE_SIMULATOR_SEED", "0")),
+        )
 
     def ensure_sqlite_directory(self) -> None:
         """The embedded default keeps its file under ./var/, created on first use."""

@@ -1,0 +1,1 @@
+"""Ad delivery: the platform adapter interface and the built-in simulated ad network."""

@@ -1,0 +1,339 @@
+"""The delivery worker: Adline's side of the conversation with the ad networks.
+
+One `run_once` pass
+1. describes every launched campaign, its ad groups and ads to the network that serves its
+   platform (idempotent upserts: the key names the row's version, so a retry or a second
+   worker repeats the same write);
+2. tells each network what every budget owner may spend in its current period, counted
+   from the period's start, so spend the network has not reported yet is covered too;
+3. lets a simulated network deliver up to now;
+4. pulls the stats reported since a look-back (late corrections included) and ingests them
+   (idempotent: a re-reported hour replaces, never adds);
+5. records review outcomes as platform issues.
+
+It runs in-process on a timer when serving (the embedded default) and as its own process
+with `adline worker`. Several workers may run at once: every step is idempotent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from adline.ad_groups.models import AdGroup
+from adline.ads.models import Ad
+from adline.campaigns.models import AdCampaign
+from adline.companies.models import Company
+from adline.core.clock import Clock
+from adline.delivery.adapter import (
+    AdGroupSpec,
+    AdSpec,
+    Bidding,
+    Budget,
+    CampaignSpec,
+    CreativeSummary,
+    DeliverySchedule,
+    FrequencyCap,
+    ObjectRef,
+    PlatformAdapter,
+    ReportedHour,
+    RunStatus,
+    SpendAllowance,
+    Targeting,
+)
+from adline.delivery.registry import AdapterRegistry
+from adline.delivery.simulator import SimulatedNetwork
+from adline.issues.service import IssueReport, report_issue
+from adline.stats.service import HourStats, ingest
+
+logger = logging.getLogger("adline.delivery")
+
+# Networks correct recent hours for a while; every pass re-reads this far back.
+LOOK_BACK = timedelta(hours=48)
+LAUNCHED = ("active", "paused", "payment_failed")
+
+
+@dataclass(frozen=True)
+class PassReport:
+    campaigns: int
+    ad_groups: int
+    ads: int
+    rows_ingested: int
+    rejections: int
+
+
+def _run_status(*statuses: str) -> RunStatus:
+    return "active" if all(status == "active" for status in statuses) else "paused"
+
+
+def _budget(budget_type: str | None, amount: int | None) -> Budget | None:
+    if budget_type is None or amount is None:
+        return None
+    return Budget("lifetime" if budget_type == "lifetime" else "daily", amount)
+
+
+def _bidding(bid_type: str | None, target: int | None) -> Bidding:
+    if bid_type in ("average_target", "maximum_target"):
+        return Bidding(bid_type, target)  # type: ignore[arg-type]
+    return Bidding("minimum_cost", None)
+
+
+def _creative(ad: Ad) -> CreativeSummary:
+    texts = [entry.get("text") for entry in ad.primary_texts or []]
+    headlines = [entry.get("text") for entry in ad.headlines or []]
+    descriptions = [entry.get("text") for entry in ad.descriptions or []]
+    creatives = ad.creatives or []
+    if ad.existing_post_id:
+        kind = "existing_post"
+    elif len(creatives) > 1 and all(c.get("format") is None for c in creatives):
+        kind = "carousel"
+    else:
+        kind = "image"
+    return CreativeSummary(
+        format=kind,  # type: ignore[arg-type]
+        media_ids=tuple(str(c.get("id")) for c in creatives),
+        primary_text=texts[0] if texts else None,
+        headline=headlines[0] if headlines else None,
+        description=descriptions[0] if descriptions else None,
+        call_to_action=ad.call_to_action,
+        url=ad.url,
+        existing_post_id=ad.existing_post_id,
+    )
+
+
+def period_start(budget: Budget, owner_start: datetime, now: datetime, zone: str) -> datetime:
+    """Where the current budget period began: today's midnight in the company's zone for
+    a daily budget, the owner's start for a lifetime one."""
+    if budget.budget_type == "lifetime":
+        return owner_start
+    local = now.astimezone(ZoneInfo(zone))
+    midnight = datetime.combine(local.date(), time(0), ZoneInfo(zone))
+    return max(midnight, owner_start)
+
+
+def _hour_stats(row: ReportedHour) -> HourStats:
+    return HourStats(
+        ad_id=row.ad_id,
+        hour_start=row.hour_start,
+        revision=row.revision,
+        impressions=row.impressions,
+        reach=row.reach,
+        clicks=row.clicks,
+        unique_clicks=row.unique_clicks,
+        link_clicks=row.link_clicks,
+        spend_micros=row.spend_micros,
+        event_counts=dict(row.event_counts),
+        event_value_micros=dict(row.event_value_micros),
+    )
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        registry: AdapterRegistry,
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.clock = clock
+        self.registry = registry
+
+    async def run_once(self) -> PassReport:
+        now = self.clock.now()
+        async with self.sessionmaker() as session, session.begin():
+            counts = await self._sync(session, now)
+        for platform in self.registry.platforms:
+            adapter = self.registry.adapter(platform)
+            if isinstance(adapter, SimulatedNetwork):
+                adapter.advance_to(now)
+        ingested = rejections = 0
+        for platform in self.registry.platforms:
+            adapter = self.registry.adapter(platform)
+            rows = await adapter.pull_stats(now - LOOK_BACK, now)
+            outcomes = await adapter.pull_review_outcomes(now - LOOK_BACK)
+            async with self.sessionmaker() as session, session.begin():
+                ingested += await ingest(session, self.clock, [_hour_stats(row) for row in rows])
+                rejections += await self._record_reviews(session, outcomes)
+        return PassReport(*counts, rows_ingested=ingested, rejections=rejections)
+
+    async def _sync(self, session: AsyncSession, now: datetime) -> tuple[int, int, int]:
+        campaigns = list(
+            await session.scalars(
+                select(AdCampaign).where(
+                    AdCampaign.deleted_at.is_(None), AdCampaign.status.in_(LAUNCHED)
+                )
+            )
+        )
+        if not campaigns:
+            return 0, 0, 0
+        ids = [campaign.id for campaign in campaigns]
+        zones = {
+            row[0]: row[1] for row in await session.execute(select(Company.id, Company.timezone))
+        }
+        groups = list(
+            await session.scalars(
+                select(AdGroup).where(AdGroup.ad_campaign_id.in_(ids), AdGroup.deleted_at.is_(None))
+            )
+        )
+        ads = list(
+            await session.scalars(
+                select(Ad).where(Ad.ad_campaign_id.in_(ids), Ad.deleted_at.is_(None))
+            )
+        )
+        by_id = {campaign.id: campaign for campaign in campaigns}
+        group_by_id = {group.id: group for group in groups}
+        allowances: dict[str, list[SpendAllowance]] = {}
+        for campaign in campaigns:
+            adapter = self.registry.adapter(campaign.platform)
+            zone = zones.get(campaign.company_id, "UTC")
+            budget = (
+                _budget(campaign.budget_type, campaign.budget_amount_micros)
+                if campaign.budget_optimization == "ad_campaign"
+                else None
+            )
+            await adapter.upsert_campaign(
+                CampaignSpec(
+                    id=campaign.id,
+                    account_id=campaign.company_id,
+                    status=_run_status(campaign.status),
+                    objective=campaign.objective,
+                    title=campaign.title,
+                    budget=budget,
+                    bidding=_bidding(campaign.bid_type, campaign.desired_cost_per_result_micros),
+                    special_ad_categories=tuple(campaign.special_ad_categories),
+                    starts_at=campaign.starts_at,
+                    ends_at=campaign.ends_at,
+                    time_zone=zone,
+                ),
+                idempotency_key=f"{campaign.id}@{campaign.updated_at.isoformat()}",
+            )
+            if budget is not None:
+                start = campaign.starts_at or campaign.created_at
+                allowances.setdefault(campaign.platform, []).append(
+                    SpendAllowance(
+                        ObjectRef("ad_campaign", campaign.id),
+                        budget.amount_micros,
+                        counted_from=period_start(budget, start, now, zone),
+                    )
+                )
+        for group in groups:
+            campaign = by_id[group.ad_campaign_id]
+            adapter = self.registry.adapter(group.platform)
+            zone = zones.get(group.company_id, "UTC")
+            budget = _budget(group.budget_type, group.budget_amount_micros)
+            await adapter.upsert_ad_group(
+                AdGroupSpec(
+                    id=group.id,
+                    campaign_id=group.ad_campaign_id,
+                    status=_run_status(group.status),
+                    title=group.title,
+                    budget=budget,
+                    bidding=_bidding(group.bid_type, group.desired_cost_per_result_micros),
+                    minimum_daily_spend_micros=group.minimum_daily_spend_micros,
+                    optimization_goal=group.optimization_goal,
+                    conversion_location=group.conversion_location,
+                    conversion_event=group.conversion_event,
+                    starts_at=group.starts_at,
+                    ends_at=group.ends_at,
+                    schedule=DeliverySchedule.from_api(group.delivery_schedule),
+                    frequency_cap=FrequencyCap.from_api(group.frequency_cap),
+                    targeting=Targeting.from_api(
+                        regions=group.regions,
+                        demographics=group.demographics,
+                        languages=group.languages or (),
+                        devices=group.devices,
+                        detailed_targeting=group.detailed_targeting,
+                        audiences=group.audiences,
+                        placements=group.placements,
+                    ),
+                ),
+                idempotency_key=f"{group.id}@{group.updated_at.isoformat()}",
+            )
+            if budget is not None and campaign.budget_optimization == "ad_group":
+                start = group.starts_at or group.created_at
+                allowances.setdefault(group.platform, []).append(
+                    SpendAllowance(
+                        ObjectRef("ad_group", group.id),
+                        budget.amount_micros,
+                        counted_from=period_start(budget, start, now, zone),
+                    )
+                )
+        for ad in ads:
+            if ad.ad_group_id not in group_by_id:
+                continue
+            adapter = self.registry.adapter(ad.platform)
+            await adapter.upsert_ad(
+                AdSpec(
+                    id=ad.id,
+                    ad_group_id=ad.ad_group_id,
+                    status=_run_status(ad.status),
+                    creative=_creative(ad),
+                    title=ad.title,
+                ),
+                idempotency_key=f"{ad.id}@{ad.updated_at.isoformat()}",
+            )
+        for platform, items in allowances.items():
+            # The key names the allowances themselves: an identical retry is a no-op.
+            key = "allowances@" + ",".join(
+                f"{item.owner.id}:{item.remaining_micros}:{item.counted_from}" for item in items
+            )
+            await self.registry.adapter(platform).set_spend_allowances(items, idempotency_key=key)
+        return len(campaigns), len(groups), len(ads)
+
+    async def _record_reviews(self, session: AsyncSession, outcomes: Sequence[object]) -> int:
+        rejected = 0
+        for outcome in outcomes:
+            issue = getattr(outcome, "issue", None)
+            if getattr(outcome, "status", None) != "rejected" or issue is None:
+                continue
+            ad = await session.get(Ad, getattr(outcome, "ad_id", ""))
+            if ad is None or ad.deleted_at is not None:
+                continue
+            await report_issue(
+                session,
+                self.clock,
+                company_id=ad.company_id,
+                ad_campaign_id=ad.ad_campaign_id,
+                report=IssueReport(
+                    resource_type="ad",
+                    resource_id=ad.id,
+                    severity="error",
+                    title=issue.title,
+                    message=issue.message,
+                    category=issue.category,
+                    subtype=issue.subtype,
+                ),
+            )
+            rejected += 1
+        return rejected
+
+    async def run_forever(self, interval: timedelta) -> None:
+        """Run passes until cancelled; a failed pass is logged and retried next time."""
+        while True:
+            try:
+                await self.run_once()
+            except Exception:
+                logger.exception("delivery pass failed; retrying in %s", interval)
+            await asyncio.sleep(interval.total_seconds())
+
+
+@contextlib.asynccontextmanager
+async def running_in_background(worker: DeliveryWorker, interval: timedelta):  # type: ignore[no-untyped-def]
+    task = asyncio.create_task(worker.run_forever(interval))
+    try:
+        yield task
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+__all__ = ["AdapterRegistry", "DeliveryWorker", "PassReport", "PlatformAdapter"]

@@ -1,0 +1,107 @@
+"""The delivery worker drives the simulated network: launched campaigns spend, stats
+arrive with their lag, budgets hold per day, a pause stops spend."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adline.core.db import create_sessionmaker
+from adline.delivery.registry import AdapterRegistry
+from adline.delivery.worker import DeliveryWorker
+from tests.campaigns.payloads import abo_campaign
+from tests.hierarchy.builders import ad_body, group_body, ok
+
+
+async def live_campaign(client: httpx.AsyncClient) -> tuple[dict, dict, dict]:  # type: ignore[type-arg]
+    campaign = await ok(await client.post("/ad_campaigns", json=abo_campaign()))
+    group = await ok(
+        await client.post(
+            "/ad_groups",
+            json=group_body(
+                campaign["id"],
+                budget_amount=20,
+                regions={"include": {"countries": ["US"]}},
+            ),
+        )
+    )
+    ad = await ok(await client.post("/ads", json=ad_body(group["id"])))
+    await ok(await client.patch(f"/ad_campaigns/{campaign['id']}", json={"status": "active"}))
+    return campaign, group, ad
+
+
+def worker(engine: AsyncEngine, clock) -> DeliveryWorker:  # type: ignore[no-untyped-def]
+    return DeliveryWorker(create_sessionmaker(engine), clock, AdapterRegistry(clock, seed=7))
+
+
+async def test_a_launched_campaign_spends_within_its_daily_budget(
+    client: httpx.AsyncClient,
+    engine: AsyncEngine,
+    clock,  # type: ignore[no-untyped-def]
+) -> None:
+    campaign, group, ad = await live_campaign(client)
+    run = worker(engine, clock)
+    first = await run.run_once()
+    # The worker serves every company; other tests' launched campaigns share the store.
+    assert first.campaigns >= 1 and first.ad_groups >= 1 and first.ads >= 1
+    for _ in range(48):
+        clock.advance(timedelta(hours=1))
+        await run.run_once()
+    read = await ok(await client.get(f"/ad_campaigns/{campaign['id']}"))
+    assert read["spend"] > 0
+    assert read["impressions"] > 0
+    assert read["clicks"] <= read["impressions"]
+    for day in ("2026-03-02", "2026-03-03"):
+        daily = await ok(
+            await client.get(
+                f"/ad_groups/{group['id']}", params={"stats_from": day, "stats_to": day}
+            )
+        )
+        # The network may overrun within the last hour it spends; Adline's allowances keep
+        # each day close to the $20 budget (overspend is measured in bench/, not hidden).
+        assert daily["spend"] <= 20 * 1.1, (day, daily["spend"])
+    ad_read = await ok(await client.get(f"/ads/{ad['id']}"))
+    assert ad_read["spend"] == read["spend"]
+
+
+async def test_a_paused_campaign_stops_spending(
+    client: httpx.AsyncClient,
+    engine: AsyncEngine,
+    clock,  # type: ignore[no-untyped-def]
+) -> None:
+    campaign, _, _ = await live_campaign(client)
+    run = worker(engine, clock)
+    clock.advance(timedelta(hours=12))
+    await run.run_once()
+    await ok(await client.post(f"/ad_campaigns/{campaign['id']}/pause"))
+    await run.run_once()
+    for _ in range(3):
+        clock.advance(timedelta(hours=1))
+        await run.run_once()
+    settled = (await ok(await client.get(f"/ad_campaigns/{campaign['id']}")))["spend"]
+    for _ in range(24):
+        clock.advance(timedelta(hours=1))
+        await run.run_once()
+    later = (await ok(await client.get(f"/ad_campaigns/{campaign['id']}")))["spend"]
+    assert later == settled
+
+
+async def test_two_workers_apply_nothing_twice(
+    client: httpx.AsyncClient,
+    engine: AsyncEngine,
+    clock,  # type: ignore[no-untyped-def]
+) -> None:
+    campaign, _, _ = await live_campaign(client)
+    one = worker(engine, clock)
+    for _ in range(24):
+        clock.advance(timedelta(hours=1))
+        await one.run_once()
+    before = await ok(await client.get(f"/ad_campaigns/{campaign['id']}"))
+    # A second worker against the same network re-pulls and re-ingests the same reports.
+    two = DeliveryWorker(create_sessionmaker(engine), clock, one.registry)
+    await two.run_once()
+    await one.run_once()
+    after = await ok(await client.get(f"/ad_campaigns/{campaign['id']}"))
+    assert (after["spend"], after["impressions"]) == (before["spend"], before["impressions"])
