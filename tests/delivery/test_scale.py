@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 
 from adline.delivery.adapter import (
@@ -74,12 +73,10 @@ class TestScale:
     async def test_fifty_campaigns_for_a_week(self) -> None:
         sim = network(7, correction_rate=0.05)
         await build_fifty(sim)
-        started = time.perf_counter()
+        # Its speed is measured by `adline simulate` (README), not asserted here.
         for _ in range(7 * 24):
             run(sim, 1)
-        elapsed = time.perf_counter() - started
         rows = await settle(sim)
-        assert elapsed < 20, f"a simulated week took {elapsed:.1f} s"
         hours_per_ad = Counter(row.ad_id for row in rows)
         assert len(hours_per_ad) == 150
         assert sum(hours_per_ad.values()) > 0.95 * 150 * 7 * 24
