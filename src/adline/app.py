@@ -77,9 +77,7 @@ def create_app(
             async with contextlib.AsyncExitStack() as stack:
                 if settings.delivery_interval > 0:
                     worker = DeliveryWorker(
-                        app.state.sessionmaker,
-                        app.state.clock,
-                        AdapterRegistry(app.state.clock, seed=settings.simulator_seed),
+                        app.state.sessionmaker, app.state.clock, app.state.adapters
                     )
                     await stack.enter_async_context(
                         running_in_background(worker, timedelta(seconds=settings.delivery_interval))
@@ -103,6 +101,8 @@ def create_app(
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
     app.state.version_bundle = version_bundle
+    # One adapter per platform for the whole process: the worker and the API share them.
+    app.state.adapters = AdapterRegistry(app.state.clock, seed=settings.simulator_seed)
     if engine is not None:
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)

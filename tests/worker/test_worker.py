@@ -105,3 +105,30 @@ async def test_two_workers_apply_nothing_twice(
     await one.run_once()
     after = await ok(await client.get(f"/ad_campaigns/{campaign['id']}"))
     assert (after["spend"], after["impressions"]) == (before["spend"], before["impressions"])
+
+
+async def test_the_original_version_shows_todays_spend_and_what_is_left(
+    client: httpx.AsyncClient,
+    engine: AsyncEngine,
+    clock,  # type: ignore[no-untyped-def]
+) -> None:
+    campaign, _, _ = await live_campaign(client)
+    run = worker(engine, clock)
+    for _ in range(30):  # into the second day (UTC), past 14:00
+        clock.advance(timedelta(hours=1))
+        await run.run_once()
+    original = await ok(
+        await client.get(
+            f"/ad_campaigns/{campaign['id']}", headers={"Api-Version-Date": "2025-01-01"}
+        )
+    )
+    today = clock.now().date().isoformat()
+    newest_today = await ok(
+        await client.get(
+            f"/ad_campaigns/{campaign['id']}", params={"stats_from": today, "stats_to": today}
+        )
+    )
+    assert original["todays_spend"] == newest_today["spend"] > 0
+    assert original["daily_budget"] == 20
+    assert original["available_budget"] == max(0, round(20 - original["todays_spend"], 2))
+    assert original["total_spend"] > original["todays_spend"]

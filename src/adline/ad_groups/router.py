@@ -9,7 +9,13 @@ from fastapi.responses import JSONResponse
 
 from adline.ad_groups import service
 from adline.ad_groups.models import AdGroup
-from adline.ad_groups.schemas import AdGroupCreate, AdGroupObject, AdGroupUpdate
+from adline.ad_groups.schemas import (
+    AdGroupCreate,
+    AdGroupObject,
+    AdGroupUpdate,
+    ReachEstimate,
+    ReachEstimateRequest,
+)
 from adline.auth import scopes
 from adline.auth.dependencies import Authenticated, ClockDep, SessionDep
 from adline.auth.service import Principal
@@ -62,6 +68,20 @@ async def create_ad_group(
     group = await service.create_ad_group(session, clock, principal, body, x_ads_platform)
     [item] = await _present(session, clock, principal, [group])
     return render(request, KIND, item)
+
+
+@router.post(
+    "/estimate_reach", response_model=ReachEstimate, summary="Estimate a targeting's reach"
+)
+async def estimate_reach(
+    request: Request,
+    principal: CanRead,
+    body: Annotated[
+        ReachEstimateRequest, Depends(json_body(ReachEstimateRequest, f"{KIND}.estimate_reach"))
+    ],
+) -> JSONResponse:
+    estimate = await service.estimate_reach(principal, body, request.app.state.adapters)
+    return JSONResponse(estimate)
 
 
 @router.get("", summary="List ad groups")

@@ -540,6 +540,24 @@ class AdGroupFields(RequestModel):
     regions: Regions | None = None
 
 
+class ReachEstimateRequest(RequestModel):
+    """`POST /ad_groups/estimate_reach`: a draft targeting spec; nothing is saved."""
+
+    platform: Literal["meta", "tiktok"]
+    account_id: str | None = None
+    regions: Regions | None = None
+    demographics: Demographics | None = None
+    languages: list[Language] | None = None
+    devices: Devices | None = None
+    detailed_targeting: DetailedTargeting | None = None
+    audiences: Audiences | None = None
+
+
+class ReachEstimate(BaseModel):
+    users_lower_bound: int | None
+    users_upper_bound: int | None
+
+
 class AdGroupCreate(AdGroupFields):
     ad_campaign_id: str
     dynamic_creative: bool | None = None

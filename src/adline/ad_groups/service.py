@@ -11,7 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from adline.ad_groups import repository
 from adline.ad_groups.models import AdGroup
-from adline.ad_groups.schemas import AdGroupCreate, AdGroupUpdate
+from adline.ad_groups.schemas import (
+    AdGroupCreate,
+    AdGroupFields,
+    AdGroupUpdate,
+    ReachEstimateRequest,
+)
 from adline.ad_groups.settings import apply_fields, check_ad_group, settings_object
 from adline.ads.models import Ad
 from adline.auth.service import Principal, ensure_own_account
@@ -28,6 +33,8 @@ from adline.core.listing import check_id_list
 from adline.core.pagination import Direction, Page, PageRequest
 from adline.core.platforms import check_platform_header
 from adline.core.timestamps import format_timestamp
+from adline.delivery.adapter import Targeting
+from adline.delivery.registry import AdapterRegistry
 from adline.issues.models import PlatformIssue
 from adline.issues.service import issue_object, open_issues_by_campaign
 from adline.metrics.formulas import StatTotals, ad_group_goal, combined_goal, compute_metrics
@@ -308,6 +315,41 @@ async def present_ad_groups(
             )
         )
     return objects
+
+
+TARGETING_FIELDS = (
+    "regions",
+    "demographics",
+    "languages",
+    "devices",
+    "detailed_targeting",
+    "audiences",
+)
+
+
+async def estimate_reach(
+    principal: Principal, body: ReachEstimateRequest, registry: AdapterRegistry
+) -> dict[str, int | None]:
+    """The network's audience estimate for a draft targeting spec; nothing is saved."""
+    ensure_own_account(principal, body.account_id, "account_id")
+    # The settings layer turns the request into the stored shape the adapters read.
+    draft = AdGroup(
+        languages=[], demographics={}, detailed_targeting={}, audiences={}, devices={}, regions={}
+    )
+    sent = body.model_fields_set & set(TARGETING_FIELDS)
+    apply_fields(
+        draft, AdGroupFields.model_construct(**{name: getattr(body, name) for name in sent}), sent
+    )
+    targeting = Targeting.from_api(
+        regions=draft.regions,
+        demographics=draft.demographics,
+        languages=draft.languages or (),
+        devices=draft.devices,
+        detailed_targeting=draft.detailed_targeting,
+        audiences=draft.audiences,
+    )
+    lower, upper = await registry.adapter(body.platform).estimate_reach(targeting)
+    return {"users_lower_bound": lower, "users_upper_bound": upper}
 
 
 def ad_group_object(

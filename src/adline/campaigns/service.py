@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,7 +45,7 @@ from adline.metrics.formulas import (
     combined_goal,
     compute_metrics,
 )
-from adline.metrics.window import StatsWindow
+from adline.metrics.window import StatsWindow, parse_stats_window
 from adline.stats import service as stats
 from adline.stats.ordering import paginate_list
 from adline.versions.mappings import status_filter
@@ -488,6 +489,14 @@ async def present_campaigns(
         if with_original
         else {}
     )
+    # Today, in the company's time zone: what the original `todays_spend` covers.
+    today = parse_stats_window(
+        now.astimezone(ZoneInfo(principal.timezone)).date().isoformat(),
+        None,
+        principal.timezone,
+        None,
+    )
+    todays = await stats.totals(session, "ad_campaign", ids, today) if with_original else {}
     objects = []
     for campaign in campaigns:
         body = campaign_object(
@@ -502,14 +511,17 @@ async def present_campaigns(
         )
         if with_original:
             body["_original"] = original_facts(
-                campaign, groups[campaign.id], creators.get(campaign.created_by_user_id or "")
+                campaign,
+                groups[campaign.id],
+                creators.get(campaign.created_by_user_id or ""),
+                todays[campaign.id].spend_micros,
             )
         objects.append(body)
     return objects
 
 
 def original_facts(
-    campaign: AdCampaign, groups: list[AdGroup], creator: User | None
+    campaign: AdCampaign, groups: list[AdGroup], creator: User | None, todays_spend_micros: int
 ) -> dict[str, Any]:
     """What the original version (2025-01-01) shows beyond the newest shape."""
     group_budgets = [
@@ -530,8 +542,7 @@ def original_facts(
                 countries.append(country)
     return {
         "daily_budget_micros": daily_budget,
-        # Spend arrives with delivery; nothing has been spent today yet.
-        "todays_spend_micros": 0,
+        "todays_spend_micros": todays_spend_micros,
         "target_country_codes": countries,
         "product_id": campaign.product_id,
         "created_by_user": None
