@@ -38,6 +38,8 @@ GOALS = (
 class CampaignSummary:
     id: str
     title: str
+    budget_type: str
+    # The daily budget, or for a lifetime budget its average per day.
     daily_budget: float
     spend: float
     overspend: float
@@ -54,6 +56,7 @@ async def simulate(
     days: int,
     campaigns: int,
     seed: int,
+    lifetime_share: float = 0.0,
     on_hour: Callable[[int, int], None] = lambda done, total: None,
 ) -> list[CampaignSummary]:
     """Create `campaigns` campaigns for a new demo company, deliver `days` days, summarize."""
@@ -79,7 +82,10 @@ async def simulate(
             base_url="http://adline.local/api/v1",
             headers={"Authorization": f"Bearer {key.secret}"},
         ) as client:
-            budgets = await _build(client, campaigns, random.Random(seed))
+            ends_at = start + timedelta(days=days)
+            budgets = await _build(
+                client, campaigns, random.Random(seed), lifetime_share, ends_at, days
+            )
             worker = DeliveryWorker(sessionmaker, clock, AdapterRegistry(clock, seed=seed))
             hours = days * 24
             for hour in range(hours):
@@ -101,26 +107,32 @@ async def _ok(response: httpx.Response) -> Any:
 
 
 async def _build(
-    client: httpx.AsyncClient, count: int, rng: random.Random
-) -> dict[str, tuple[str, float]]:
-    """Campaigns with 1-3 ad groups of 1-2 ads each, launched; title and daily budget."""
-    budgets: dict[str, tuple[str, float]] = {}
+    client: httpx.AsyncClient,
+    count: int,
+    rng: random.Random,
+    lifetime_share: float,
+    ends_at: datetime,
+    days: int,
+) -> dict[str, tuple[str, str, float]]:
+    """Campaigns with 1-3 ad groups of 1-2 ads each, launched: title, budget type and
+    daily budget (a lifetime budget spans the whole run at that much a day)."""
+    budgets: dict[str, tuple[str, str, float]] = {}
     for index in range(count):
         objective, goal, location, event = rng.choice(GOALS)
         title = f"Campaign {index + 1:03d} ({objective})"
         daily_budget = float(rng.choice((10, 20, 25, 50, 100)))
-        campaign = await _ok(
-            await client.post(
-                "/ad_campaigns",
-                json={
-                    "title": title,
-                    "objective": objective,
-                    "platform": "meta",
-                    "budget_optimization": "ad_campaign",
-                    "budget_amount": daily_budget,
-                },
-            )
-        )
+        lifetime = rng.random() < lifetime_share
+        body: dict[str, Any] = {
+            "title": title,
+            "objective": objective,
+            "platform": "meta",
+            "budget_optimization": "ad_campaign",
+            "budget_amount": daily_budget * days if lifetime else daily_budget,
+        }
+        if lifetime:
+            body["budget_type"] = "lifetime"
+            body["ends_at"] = ends_at.isoformat()
+        campaign = await _ok(await client.post("/ad_campaigns", json=body))
         for group_index in range(rng.randint(1, 3)):
             group_body: dict[str, Any] = {
                 "ad_campaign_id": campaign["id"],
@@ -148,19 +160,31 @@ async def _build(
                     )
                 )
         await _ok(await client.patch(f"/ad_campaigns/{campaign['id']}", json={"status": "active"}))
-        budgets[campaign["id"]] = (title, daily_budget)
+        budgets[campaign["id"]] = (title, "lifetime" if lifetime else "daily", daily_budget)
     return budgets
 
 
 async def _summarize(
     client: httpx.AsyncClient,
-    budgets: dict[str, tuple[str, float]],
+    budgets: dict[str, tuple[str, str, float]],
     start: datetime,
     days: int,
 ) -> list[CampaignSummary]:
     summaries = []
-    for campaign_id, (title, daily_budget) in budgets.items():
+    for campaign_id, (title, budget_type, daily_budget) in budgets.items():
         total = await _ok(await client.get(f"/ad_campaigns/{campaign_id}"))
+        if budget_type == "lifetime":
+            summaries.append(
+                _summary(
+                    campaign_id,
+                    title,
+                    budget_type,
+                    daily_budget,
+                    total,
+                    max(0.0, round(total["spend"] - daily_budget * days, 2)),
+                )
+            )
+            continue
         overspend = 0.0
         # Daily budgets renew at the company's midnight (UTC for the demo company).
         for day in range(days + 1):
@@ -169,17 +193,29 @@ async def _summarize(
             daily = await _ok(await client.get(f"/ad_campaigns/{campaign_id}", params=window))
             overspend += max(0.0, round(daily["spend"] - daily_budget, 2))
         summaries.append(
-            CampaignSummary(
-                id=campaign_id,
-                title=title,
-                daily_budget=daily_budget,
-                spend=total["spend"],
-                overspend=round(overspend, 2),
-                impressions=int(total["impressions"]),
-                click_through_rate=total["click_through_rate"],
-                cost_per_mille=total["cost_per_mille"],
-                purchases=int(total["purchases"]),
-                return_on_ad_spend=total["return_on_ad_spend"],
-            )
+            _summary(campaign_id, title, budget_type, daily_budget, total, round(overspend, 2))
         )
     return summaries
+
+
+def _summary(
+    campaign_id: str,
+    title: str,
+    budget_type: str,
+    daily_budget: float,
+    total: dict[str, Any],
+    overspend: float,
+) -> CampaignSummary:
+    return CampaignSummary(
+        id=campaign_id,
+        title=title,
+        budget_type=budget_type,
+        daily_budget=daily_budget,
+        spend=total["spend"],
+        overspend=overspend,
+        impressions=int(total["impressions"]),
+        click_through_rate=total["click_through_rate"],
+        cost_per_mille=total["cost_per_mille"],
+        purchases=int(total["purchases"]),
+        return_on_ad_spend=total["return_on_ad_spend"],
+    )
