@@ -18,6 +18,7 @@ from adline.auth.router import router as api_keys_router
 from adline.campaigns.duplication import finish_pending_duplicates
 from adline.campaigns.router import router as campaigns_router
 from adline.config import Settings
+from adline.conversions.router import router as conversions_router
 from adline.core.clock import Clock, SystemClock
 from adline.core.db import create_engine, create_sessionmaker
 from adline.core.errors import install_error_handlers
@@ -26,6 +27,7 @@ from adline.delivery.registry import AdapterRegistry
 from adline.delivery.worker import DeliveryWorker, running_in_background
 from adline.health.router import router as health_router
 from adline.openapi import docs_router
+from adline.reports.router import router as reports_router
 from adline.versions import VERSION_BUNDLE
 
 API_PREFIX = "/api/v1"
@@ -113,5 +115,7 @@ def create_app(
     app.include_router(ad_groups_router, prefix=API_PREFIX)
     app.include_router(ads_router, prefix=API_PREFIX)
     app.include_router(api_keys_router, prefix=API_PREFIX)
+    app.include_router(reports_router, prefix=API_PREFIX)
+    app.include_router(conversions_router, prefix=API_PREFIX)
     app.include_router(docs_router(API_PREFIX))
     return app

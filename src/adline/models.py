@@ -7,6 +7,7 @@ from adline.ads.models import Ad
 from adline.auth.models import ApiKey
 from adline.campaigns.models import AdCampaign
 from adline.companies.models import Company, User
+from adline.conversions.models import AdClick, ConversionEvent
 from adline.core.db import Base
 from adline.issues.models import PlatformIssue
 from adline.stats.models import AdStatHour
@@ -16,10 +17,12 @@ metadata = Base.metadata
 __all__ = [
     "Ad",
     "AdCampaign",
+    "AdClick",
     "AdGroup",
     "AdStatHour",
     "ApiKey",
     "Company",
+    "ConversionEvent",
     "PlatformIssue",
     "User",
     "metadata",

@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from adline.ads.models import Ad
+from adline.conversions.service import attributed_sums, with_attributed
 from adline.core.clock import Clock
 from adline.metrics.formulas import StatTotals
 from adline.metrics.window import StatsWindow
@@ -314,4 +315,7 @@ async def totals(
             custom_event_counts=dict(own.get("custom_event_counts", {})),
             custom_event_value_micros=dict(own.get("custom_event_value_micros", {})),
         )
+    # Events Adline attributed itself (POST /events), by the window's attribution model.
+    for object_id, extra in (await attributed_sums(session, level, wanted, window)).items():
+        result[object_id] = with_attributed(result[object_id], extra)
     return result

@@ -1,0 +1,1 @@
+"""Conversion events (`POST /conversions`, `POST /events`), ad clicks and click attribution."""

@@ -1,0 +1,1 @@
+"""Reports over the stats store: `GET /ad_reports` and `GET /stats/time_series`."""

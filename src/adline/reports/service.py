@@ -1,0 +1,543 @@
+"""Reports over the stats store: `GET /ad_reports` (spec B.8) and the stats time series.
+
+Both read `ad_stat_hours` (one row per ad and UTC hour) in one grouped query, then bucket
+the hours in Python by the local calendar of a time zone: an hour belongs to the bucket
+(hour, day, week, month, year) its start lies in, locally, so a daily bucket on a DST day
+holds 23 or 25 hours. Empty buckets inside the window are answered with zeros.
+
+Totals equal the sum of their parts. Counts are integers and add up by themselves; spend is
+summed in micro-units and rounded once, half-even to the cent, for the total; the parts
+(buckets, breakdown rows, points) then share the total's cents by largest remainder
+(`allocate_cents`), so the rendered parts always sum exactly to the rendered total. See
+docs/reports.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import BigInteger, ColumnElement, String, cast, func, literal_column, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from adline.ad_groups.models import AdGroup
+from adline.ads.models import Ad
+from adline.auth.service import Principal
+from adline.campaigns.models import AdCampaign
+from adline.core.errors import InvalidRequest, NotFound
+from adline.core.money import MICROS_PER_CENT, ratio_to_dollars
+from adline.core.timestamps import format_timestamp
+from adline.metrics.window import StatsWindow, parse_stats_window
+from adline.stats.models import AdStatHour
+from adline.stats.service import window_conditions
+
+Calendar = Literal["hourly", "daily", "weekly", "monthly", "yearly"]
+MAX_IDS = 100
+# Hours a window may span (about eleven years): bucketing walks them one by one.
+MAX_HOURS = 100_000
+HOUR = timedelta(hours=1)
+
+ScopeParam = Literal[
+    "company_id",
+    "account_id",
+    "ad_campaign_id",
+    "ad_group_id",
+    "ad_id",
+    "ad_campaign_ids",
+    "ad_group_ids",
+    "ad_ids",
+]
+_MODELS: dict[str, type[AdCampaign] | type[AdGroup] | type[Ad]] = {
+    "ad_campaign": AdCampaign,
+    "ad_group": AdGroup,
+    "ad": Ad,
+}
+_STAT_COLUMNS: dict[str, InstrumentedAttribute[str]] = {
+    "ad_campaign": AdStatHour.ad_campaign_id,
+    "ad_group": AdStatHour.ad_group_id,
+    "ad": AdStatHour.ad_id,
+}
+# Breakdown (B.8 `level`) -> the kind of object it lists.
+BREAKDOWN_KINDS: dict[str, str] = {"campaign": "ad_campaign", "ad_group": "ad_group", "ad": "ad"}
+
+
+# --- money -------------------------------------------------------------------------------
+
+
+def round_cents(micros: int) -> int:
+    """Micro-units to whole cents, half-even (the one rounding rule of adline.core.money)."""
+    return int((Decimal(micros) / MICROS_PER_CENT).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+
+
+def cents_to_dollars(cents: int) -> float:
+    return float(Decimal(cents) / 100)
+
+
+def allocate_cents(parts_micros: Sequence[int], total_cents: int) -> list[int]:
+    """Share `total_cents` among parts by largest remainder, so the parts sum to it exactly.
+
+    Each part gets its amount rounded down to the cent; the cents left over go one each to
+    the parts with the largest remainders (ties: the earlier part). `total_cents` must lie
+    between the floor and the ceiling of the parts' sum, which holds for the half-even
+    rounding of that sum and for any share this function handed out.
+    """
+    floors = [micros // MICROS_PER_CENT for micros in parts_micros]
+    left = total_cents - sum(floors)
+    order = sorted(
+        (index for index, micros in enumerate(parts_micros) if micros % MICROS_PER_CENT),
+        key=lambda index: (-(parts_micros[index] % MICROS_PER_CENT), index),
+    )
+    if left < 0 or left > len(order):
+        raise ValueError("total_cents is not a rounding of the parts' sum")
+    for index in order[:left]:
+        floors[index] += 1
+    return floors
+
+
+# --- windows and buckets -----------------------------------------------------------------
+
+
+def parse_window(from_: str | None, to: str | None, time_zone: str) -> StatsWindow:
+    """`from` and `to` (both required, inclusive) as a window; errors name `from` / `to`."""
+    if not from_:
+        raise InvalidRequest(
+            "Missing required parameter: from.", param="from", code="parameter_missing"
+        )
+    if not to:
+        raise InvalidRequest(
+            "Missing required parameter: to.", param="to", code="parameter_missing"
+        )
+    try:
+        return parse_stats_window(from_, to, time_zone, None)
+    except InvalidRequest as error:
+        names = {"stats_from": "from", "stats_to": "to"}
+        param = names.get(error.param or "", error.param)
+        message = error.message.replace("stats_from", "from").replace("stats_to", "to")
+        raise InvalidRequest(message, param=param) from None
+
+
+def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), zone).astimezone(UTC)
+
+
+def bucket_of(hour: datetime, zone: ZoneInfo, calendar: Calendar) -> datetime:
+    """The UTC start of the bucket holding the hour that starts at `hour` (UTC)."""
+    if calendar == "hourly":
+        return hour
+    day = hour.astimezone(zone).date()
+    if calendar == "weekly":
+        day -= timedelta(days=day.weekday())
+    elif calendar == "monthly":
+        day = day.replace(day=1)
+    elif calendar == "yearly":
+        day = day.replace(month=1, day=1)
+    return _local_midnight(day, zone)
+
+
+def _window_hours(window: StatsWindow) -> list[datetime]:
+    """Every hour start in [start, end): the hours the window counts."""
+    assert window.start is not None and window.end is not None
+    first = window.start.replace(minute=0, second=0, microsecond=0)
+    if first < window.start:
+        first += HOUR
+    count = max(0, (window.end - first + HOUR - timedelta(microseconds=1)) // HOUR)
+    if count > MAX_HOURS:
+        raise InvalidRequest(
+            f"The window from from to to is too long: at most {MAX_HOURS} hours.", param="to"
+        )
+    return [first + HOUR * index for index in range(count)]
+
+
+def bucket_starts(window: StatsWindow, zone: ZoneInfo, calendar: Calendar) -> list[datetime]:
+    """The buckets the window touches, ascending (an empty bucket is still a bucket)."""
+    starts: dict[datetime, None] = {}
+    for hour in _window_hours(window):
+        starts.setdefault(bucket_of(hour, zone, calendar), None)
+    return sorted(starts)
+
+
+# --- reading the hours -------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    impressions: int = 0
+    clicks: int = 0
+    spend_micros: int = 0
+    # Reach is never summed (people recur across hours and ads): the largest reported figure.
+    reach: int = 0
+
+    def add(self, other: Tally) -> None:
+        self.impressions += other.impressions
+        self.clicks += other.clicks
+        self.spend_micros += other.spend_micros
+        self.reach = max(self.reach, other.reach)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Stats rows of one company, narrowed by each (column, ids) filter."""
+
+    company_id: str
+    filters: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+async def check_ids(
+    session: AsyncSession, principal: Principal, kind: str, ids: Iterable[str], param: str
+) -> tuple[str, ...]:
+    """The ids, deduplicated, once each is known to be the caller's (deleted ones count)."""
+    wanted = tuple(dict.fromkeys(ids))
+    if len(wanted) > MAX_IDS:
+        raise InvalidRequest(f"Invalid value for {param}: at most {MAX_IDS} ids.", param=param)
+    model = _MODELS[kind]
+    found = set(
+        (
+            await session.execute(
+                select(model.id).where(
+                    model.company_id == principal.company_id, model.id.in_(wanted)
+                )
+            )
+        ).scalars()
+    )
+    for object_id in wanted:
+        if object_id not in found:
+            raise NotFound(f"No such {kind}: {object_id}.", param=param)
+    return wanted
+
+
+def check_account(principal: Principal, value: str, param: str) -> None:
+    if value != principal.company_id:
+        raise NotFound(f"No such account: {value}.", param=param)
+
+
+def _sum(column: InstrumentedAttribute[int]) -> ColumnElement[int]:
+    # PostgreSQL sums bigints into numeric: cast back, the sums are exact integers.
+    return cast(func.sum(column), BigInteger)
+
+
+async def hourly_tallies(
+    session: AsyncSession, scope: Scope, window: StatsWindow, by: str | None
+) -> dict[tuple[str, datetime], Tally]:
+    """(object of kind `by`, or "" without one; hour) -> its tally, one grouped query."""
+    key = _STAT_COLUMNS[by] if by is not None else literal_column("''", String)
+    conditions: list[ColumnElement[bool]] = [AdStatHour.company_id == scope.company_id]
+    conditions += window_conditions(window)
+    for kind, ids in scope.filters:
+        conditions.append(_STAT_COLUMNS[kind].in_(ids))
+    statement = (
+        select(
+            key.label("key"),
+            AdStatHour.hour_start,
+            _sum(AdStatHour.impressions),
+            _sum(AdStatHour.clicks),
+            _sum(AdStatHour.spend_micros),
+            cast(func.max(AdStatHour.reach), BigInteger),
+        )
+        .where(*conditions)
+        .group_by(*((_STAT_COLUMNS[by],) if by is not None else ()), AdStatHour.hour_start)
+    )
+    result: dict[tuple[str, datetime], Tally] = {}
+    for object_key, hour_start, impressions, clicks, spend, reach in await session.execute(
+        statement
+    ):
+        hour = hour_start if hour_start.tzinfo else hour_start.replace(tzinfo=UTC)
+        result[(str(object_key), hour.astimezone(UTC))] = Tally(
+            int(impressions or 0), int(clicks or 0), int(spend or 0), int(reach or 0)
+        )
+    return result
+
+
+def bucketed(
+    hours: Iterable[tuple[datetime, Tally]],
+    starts: Sequence[datetime],
+    zone: ZoneInfo,
+    calendar: Calendar,
+) -> list[Tally]:
+    """One tally per bucket start (zeros where nothing happened)."""
+    tallies = {start: Tally() for start in starts}
+    for hour, tally in hours:
+        tallies[bucket_of(hour, zone, calendar)].add(tally)
+    return [tallies[start] for start in starts]
+
+
+# --- GET /ad_reports ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    from_: str | None
+    to: str | None
+    scopes: dict[ScopeParam, str | list[str] | None]
+    granularity: Literal["hourly", "daily", "weekly", "monthly"] | None = None
+    breakdown: Literal["campaign", "ad_group", "ad"] | None = None
+    currency: str | None = None
+
+
+_SINGLE_KINDS = {"ad_campaign_id": "ad_campaign", "ad_group_id": "ad_group", "ad_id": "ad"}
+_ARRAY_KINDS = {"ad_campaign_ids": "ad_campaign", "ad_group_ids": "ad_group", "ad_ids": "ad"}
+
+
+async def report_scope(
+    session: AsyncSession, principal: Principal, scopes: dict[ScopeParam, str | list[str] | None]
+) -> Scope:
+    given = [(name, value) for name, value in scopes.items() if value]
+    if not given:
+        raise InvalidRequest(
+            "Exactly one of company_id, account_id, ad_campaign_id, ad_group_id, ad_id, "
+            "ad_campaign_ids, ad_group_ids or ad_ids is required.",
+            param="company_id",
+        )
+    if len(given) > 1:
+        name = given[1][0]
+        raise InvalidRequest(
+            f"Invalid value for {name}: give exactly one scope ({given[0][0]} is already set).",
+            param=name,
+        )
+    [(name, value)] = given
+    if name in ("company_id", "account_id"):
+        assert isinstance(value, str)
+        check_account(principal, value, name)
+        return Scope(principal.company_id)
+    kind = _SINGLE_KINDS.get(name) or _ARRAY_KINDS[name]
+    ids = [value] if isinstance(value, str) else value
+    return Scope(
+        principal.company_id, ((kind, await check_ids(session, principal, kind, ids, name)),)
+    )
+
+
+def check_currency(principal: Principal, currency: str | None, param: str) -> str:
+    if currency is not None and currency.strip().lower() != principal.currency:
+        raise InvalidRequest(
+            f"Invalid value for {param}: reports are in the account's currency "
+            f"({principal.currency}); conversion is not supported.",
+            param=param,
+        )
+    return principal.currency
+
+
+def _summary(tally: Tally, cents: int, currency: str) -> dict[str, Any]:
+    spend = tally.spend_micros
+    return {
+        "impressions": tally.impressions,
+        "clicks": tally.clicks,
+        "reach": tally.reach,
+        "spend": cents_to_dollars(cents),
+        "spend_currency": currency,
+        "ctr": tally.clicks / tally.impressions if tally.impressions else 0.0,
+        "cpc": ratio_to_dollars(spend, tally.clicks) if tally.clicks else 0.0,
+        "cpm": ratio_to_dollars(spend * 1000, tally.impressions) if tally.impressions else None,
+        "frequency": tally.impressions / tally.reach if tally.reach else None,
+        # Adapters do not report platform ROAS nor B.8's result labels yet.
+        "roas": None,
+        "result_count": None,
+        "result_label_key": None,
+        "result_label_override": None,
+        "cost_per_result": None,
+    }
+
+
+def _buckets(
+    starts: Sequence[datetime],
+    tallies: Sequence[Tally],
+    cents: int,
+    zone: ZoneInfo,
+    granularity: Literal["hourly", "daily", "weekly", "monthly"],
+    currency: str,
+) -> list[dict[str, Any]]:
+    shares = allocate_cents([tally.spend_micros for tally in tallies], cents)
+    buckets = []
+    for start, tally, share in zip(starts, tallies, shares, strict=True):
+        local = start.astimezone(zone)
+        hourly = granularity == "hourly"
+        buckets.append(
+            {
+                "bucket_start": format_timestamp(start),
+                "stat_date": format_timestamp(datetime.combine(local.date(), time(0), UTC)),
+                "stat_hour": local.hour if hourly else None,
+                "granularity": granularity,
+                "impressions": tally.impressions,
+                "clicks": tally.clicks,
+                # Networks report reach per hour, not deduplicated within one: 0 hourly (B.8).
+                "reach": 0 if hourly else tally.reach,
+                "spend": cents_to_dollars(share),
+                "spend_currency": currency,
+                "result_count": None,
+                "result_label_key": None,
+                "result_label_override": None,
+            }
+        )
+    return buckets
+
+
+async def _names(session: AsyncSession, kind: str, ids: Sequence[str]) -> dict[str, str | None]:
+    model = _MODELS[kind]
+    names: dict[str, str | None] = {}
+    for offset in range(0, len(ids), 500):
+        rows = await session.execute(
+            select(model.id, model.title).where(model.id.in_(ids[offset : offset + 500]))
+        )
+        names.update({object_id: title for object_id, title in rows})
+    return names
+
+
+async def ad_report(
+    session: AsyncSession, principal: Principal, request: ReportRequest
+) -> dict[str, Any]:
+    """The report of spec B.8 over [from, to] in the company's time zone."""
+    scope = await report_scope(session, principal, request.scopes)
+    currency = check_currency(principal, request.currency, "currency")
+    zone = ZoneInfo(principal.timezone)
+    window = parse_window(request.from_, request.to, principal.timezone)
+    kind = BREAKDOWN_KINDS[request.breakdown] if request.breakdown else None
+    hours = await hourly_tallies(session, scope, window, kind)
+
+    total = Tally()
+    for tally in hours.values():
+        total.add(tally)
+    cents = round_cents(total.spend_micros)
+    granularity = request.granularity
+    starts = bucket_starts(window, zone, granularity) if granularity else []
+
+    def buckets_of(keys: set[str] | None, share: int) -> list[dict[str, Any]] | None:
+        if granularity is None:
+            return None
+        # Hours of several objects sum per hour first: hourly reach is the largest figure.
+        per_hour: dict[datetime, Tally] = {}
+        for (key, hour), tally in hours.items():
+            if keys is None or key in keys:
+                per_hour.setdefault(hour, Tally()).add(tally)
+        tallies = bucketed(per_hour.items(), starts, zone, granularity)
+        return _buckets(starts, tallies, share, zone, granularity, currency)
+
+    breakdown: list[dict[str, Any]] | None = None
+    if request.breakdown is not None and kind is not None:
+        rows: dict[str, Tally] = {}
+        for (key, _), tally in hours.items():
+            rows.setdefault(key, Tally()).add(tally)
+        ids = sorted(rows, key=lambda object_id: (-rows[object_id].spend_micros, object_id))
+        shares = allocate_cents([rows[object_id].spend_micros for object_id in ids], cents)
+        names = await _names(session, kind, ids)
+        breakdown = [
+            {
+                "id": object_id,
+                "level": request.breakdown,
+                "name": names.get(object_id),
+                "summary": _summary(rows[object_id], share, currency),
+                "granularity": buckets_of({object_id}, share),
+            }
+            for object_id, share in zip(ids, shares, strict=True)
+        ]
+    return {
+        "summary": _summary(total, cents, currency),
+        "granularity": buckets_of(None, cents),
+        "breakdown": breakdown,
+    }
+
+
+# --- GET /stats/time_series ------------------------------------------------------------
+
+INTERVALS: dict[str, Calendar] = {
+    "hour": "hourly",
+    "day": "daily",
+    "week": "weekly",
+    "month": "monthly",
+    "year": "yearly",
+}
+SUB_HOUR_INTERVALS = frozenset({"minute", "five_minutes", "thirty_minutes"})
+SCOPE_PROPERTIES = ["ad_campaign_ids", "ad_group_ids", "ad_ids"]
+METRICS: list[dict[str, Any]] = [
+    {
+        "key": "ad_spend",
+        "name": "Ad spend",
+        "description": "Amount charged for your ads, in the account's ads reporting currency.",
+        "unit": "currency",
+        "properties": SCOPE_PROPERTIES,
+    },
+    {
+        "key": "ad_delivery",
+        "name": "Ad delivery",
+        "description": "Impressions your ads delivered.",
+        "unit": "count",
+        "properties": SCOPE_PROPERTIES,
+    },
+]
+
+
+@dataclass(frozen=True)
+class SeriesRequest:
+    metric: str
+    from_: str | None
+    to: str | None
+    interval: str | None = None
+    time_zone: str | None = None
+    account_id: str | None = None
+    ad_campaign_ids: list[str] | None = None
+    ad_group_ids: list[str] | None = None
+    ad_ids: list[str] | None = None
+    convert_to: str | None = None
+    breakdown_by: str | None = None
+
+
+async def time_series(
+    session: AsyncSession, principal: Principal, request: SeriesRequest
+) -> dict[str, Any]:
+    """`{data: {currency?, points, totals}}`: one point per interval, totals = their sum."""
+    if request.metric not in ("ad_spend", "ad_delivery"):
+        raise NotFound(
+            f"No such metric: {request.metric}. Adline serves ad_spend and ad_delivery.",
+            param="metric",
+        )
+    interval = request.interval or "day"
+    if interval in SUB_HOUR_INTERVALS:
+        raise InvalidRequest(
+            f"Invalid value for interval: {interval} is finer than the stats, which networks "
+            "report per hour; use hour, day, week, month or year.",
+            param="interval",
+        )
+    if interval not in INTERVALS:
+        raise InvalidRequest(f"Invalid value for interval: {interval!r}.", param="interval")
+    if request.breakdown_by is not None:
+        raise InvalidRequest(
+            "Invalid value for breakdown_by: the ads metrics cannot be broken down.",
+            param="breakdown_by",
+        )
+    currency = check_currency(principal, request.convert_to, "convert_to")
+    if request.account_id is not None:
+        check_account(principal, request.account_id, "account_id")
+    filters = []
+    for param, kind in _ARRAY_KINDS.items():
+        ids = getattr(request, param)
+        if ids:
+            filters.append((kind, await check_ids(session, principal, kind, ids, param)))
+    zone_name = request.time_zone or "UTC"
+    window = parse_window(request.from_, request.to, zone_name)
+    zone = ZoneInfo(window.time_zone)
+    calendar = INTERVALS[interval]
+    hours = await hourly_tallies(session, Scope(principal.company_id, tuple(filters)), window, None)
+    starts = bucket_starts(window, zone, calendar)
+    tallies = bucketed(
+        ((hour, tally) for (_, hour), tally in hours.items()), starts, zone, calendar
+    )
+
+    values: list[float]
+    data: dict[str, Any] = {}
+    if request.metric == "ad_spend":
+        cents = round_cents(sum(tally.spend_micros for tally in tallies))
+        shares = allocate_cents([tally.spend_micros for tally in tallies], cents)
+        values = [cents_to_dollars(share) for share in shares]
+        total: float = cents_to_dollars(cents)
+        data["currency"] = currency
+    else:
+        values = [float(tally.impressions) for tally in tallies]
+        total = float(sum(tally.impressions for tally in tallies))
+    data["points"] = [
+        {"timestamp": int(start.timestamp()), "value": value}
+        for start, value in zip(starts, values, strict=True)
+    ]
+    data["totals"] = [{"name": request.metric, "value": total}]
+    return {"data": data}
