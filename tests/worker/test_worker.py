@@ -53,15 +53,21 @@ async def test_a_launched_campaign_spends_within_its_daily_budget(
     assert read["spend"] > 0
     assert read["impressions"] > 0
     assert read["clicks"] <= read["impressions"]
+    spent = []
     for day in ("2026-03-02", "2026-03-03"):
         daily = await ok(
             await client.get(
                 f"/ad_groups/{group['id']}", params={"stats_from": day, "stats_to": day}
             )
         )
-        # The network may overrun within the last hour it spends; Adline's allowances keep
-        # each day close to the $20 budget (overspend is measured in bench/, not hidden).
-        assert daily["spend"] <= 20 * 1.1, (day, daily["spend"])
+        # The network may overrun within the last minutes it spends; Adline's allowances
+        # keep each day at the $20 budget (overspend is measured in bench/, not hidden).
+        assert daily["spend"] <= 20 * 1.01, (day, daily["spend"])
+        spent.append(daily["spend"])
+    # Day 2 (a whole day) exhausts the budget; the budget renewed at midnight, so the
+    # first day's spend did not stop the second's.
+    assert spent[1] >= 20 * 0.95
+    assert spent[0] > 0
     ad_read = await ok(await client.get(f"/ads/{ad['id']}"))
     assert ad_read["spend"] == read["spend"]
 
