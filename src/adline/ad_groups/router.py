@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Header, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from adline.ad_groups import service
@@ -16,28 +16,27 @@ from adline.ad_groups.schemas import (
     ReachEstimate,
     ReachEstimateRequest,
 )
-from adline.auth import scopes
-from adline.auth.dependencies import Authenticated, ClockDep, SessionDep
+from adline.auth.dependencies import (
+    CanCreateAds,
+    CanDeleteAds,
+    CanReadAds,
+    CanUpdateAds,
+    ClockDep,
+    SessionDep,
+)
 from adline.auth.service import Principal
 from adline.campaigns.duplication import finish_in_new_session
 from adline.campaigns.schemas import DeletedObject
 from adline.core.http import json_body, render, render_collection, render_deleted, render_list
 from adline.core.pagination import Direction, PageRequest, page_params
+from adline.core.platforms import PlatformHeader
 from adline.core.schemas import RequestModel
-from adline.metrics.window import StatsWindow, parse_stats_window, stats_window_params
+from adline.metrics.window import LIFETIME, StatsWindow, Window
 from adline.stats.ordering import ListOrder
 
 router = APIRouter(prefix="/ad_groups", tags=["ad_groups"])
 
 KIND = "ad_group"
-LIFETIME = parse_stats_window(None, None, None, None)
-
-CanRead = Annotated[Principal, Authenticated(scopes.AD_CAMPAIGN_BASIC_READ)]
-CanCreate = Annotated[Principal, Authenticated(scopes.AD_CAMPAIGN_CREATE)]
-CanUpdate = Annotated[Principal, Authenticated(scopes.AD_CAMPAIGN_UPDATE)]
-CanDelete = Annotated[Principal, Authenticated(scopes.AD_CAMPAIGN_DELETE)]
-Window = Annotated[StatsWindow, Depends(stats_window_params)]
-PlatformHeader = Annotated[str | None, Header(alias="X-Ads-Platform")]
 
 
 class DuplicateAdGroup(RequestModel):
@@ -59,7 +58,7 @@ async def _present(
 @router.post("", response_model=AdGroupObject, summary="Create an ad group")
 async def create_ad_group(
     request: Request,
-    principal: CanCreate,
+    principal: CanCreateAds,
     session: SessionDep,
     clock: ClockDep,
     body: Annotated[AdGroupCreate, Depends(json_body(AdGroupCreate, f"{KIND}.create"))],
@@ -75,7 +74,7 @@ async def create_ad_group(
 )
 async def estimate_reach(
     request: Request,
-    principal: CanRead,
+    principal: CanReadAds,
     body: Annotated[
         ReachEstimateRequest, Depends(json_body(ReachEstimateRequest, f"{KIND}.estimate_reach"))
     ],
@@ -87,7 +86,7 @@ async def estimate_reach(
 @router.get("", summary="List ad groups")
 async def list_ad_groups(
     request: Request,
-    principal: CanRead,
+    principal: CanReadAds,
     session: SessionDep,
     clock: ClockDep,
     window: Window,
@@ -124,7 +123,7 @@ async def list_ad_groups(
 async def retrieve_ad_group(
     request: Request,
     ad_group_id: str,
-    principal: CanRead,
+    principal: CanReadAds,
     session: SessionDep,
     clock: ClockDep,
     window: Window,
@@ -138,7 +137,7 @@ async def retrieve_ad_group(
 async def update_ad_group(
     request: Request,
     ad_group_id: str,
-    principal: CanUpdate,
+    principal: CanUpdateAds,
     session: SessionDep,
     clock: ClockDep,
     body: Annotated[AdGroupUpdate, Depends(json_body(AdGroupUpdate, f"{KIND}.update"))],
@@ -153,7 +152,11 @@ async def update_ad_group(
 
 @router.delete("/{ad_group_id}", response_model=DeletedObject, summary="Delete an ad group")
 async def delete_ad_group(
-    request: Request, ad_group_id: str, principal: CanDelete, session: SessionDep, clock: ClockDep
+    request: Request,
+    ad_group_id: str,
+    principal: CanDeleteAds,
+    session: SessionDep,
+    clock: ClockDep,
 ) -> JSONResponse:
     return render_deleted(
         request, KIND, await service.delete_ad_group(session, clock, principal, ad_group_id)
@@ -162,7 +165,11 @@ async def delete_ad_group(
 
 @router.post("/{ad_group_id}/pause", response_model=AdGroupObject, summary="Pause an ad group")
 async def pause_ad_group(
-    request: Request, ad_group_id: str, principal: CanUpdate, session: SessionDep, clock: ClockDep
+    request: Request,
+    ad_group_id: str,
+    principal: CanUpdateAds,
+    session: SessionDep,
+    clock: ClockDep,
 ) -> JSONResponse:
     group = await service.act_on_ad_group(session, clock, principal, ad_group_id, "pause")
     [item] = await _present(session, clock, principal, [group])
@@ -171,7 +178,11 @@ async def pause_ad_group(
 
 @router.post("/{ad_group_id}/unpause", response_model=AdGroupObject, summary="Unpause")
 async def unpause_ad_group(
-    request: Request, ad_group_id: str, principal: CanUpdate, session: SessionDep, clock: ClockDep
+    request: Request,
+    ad_group_id: str,
+    principal: CanUpdateAds,
+    session: SessionDep,
+    clock: ClockDep,
 ) -> JSONResponse:
     group = await service.act_on_ad_group(session, clock, principal, ad_group_id, "unpause")
     [item] = await _present(session, clock, principal, [group])
@@ -182,7 +193,7 @@ async def unpause_ad_group(
 async def duplicate_ad_group(
     request: Request,
     ad_group_id: str,
-    principal: CanCreate,
+    principal: CanCreateAds,
     session: SessionDep,
     clock: ClockDep,
     background: BackgroundTasks,

@@ -4,34 +4,33 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Header, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from adline.ads import service
 from adline.ads.models import Ad
 from adline.ads.schemas import AdCreate, AdObject, AdUpdate
-from adline.auth import scopes
-from adline.auth.dependencies import Authenticated, ClockDep, SessionDep
+from adline.auth.dependencies import (
+    CanCreateAds,
+    CanDeleteAds,
+    CanReadAds,
+    CanUpdateAds,
+    ClockDep,
+    SessionDep,
+)
 from adline.auth.service import Principal
 from adline.campaigns.duplication import finish_in_new_session
 from adline.campaigns.schemas import DeletedObject
 from adline.core.http import json_body, render, render_collection, render_deleted, render_list
 from adline.core.pagination import Direction, PageRequest, page_params
+from adline.core.platforms import PlatformHeader
 from adline.core.schemas import RequestModel
-from adline.metrics.window import StatsWindow, parse_stats_window, stats_window_params
+from adline.metrics.window import LIFETIME, StatsWindow, Window
 from adline.stats.ordering import ListOrder
 
 router = APIRouter(prefix="/ads", tags=["ads"])
 
 KIND = "ad"
-LIFETIME = parse_stats_window(None, None, None, None)
-
-CanRead = Annotated[Principal, Authenticated(scopes.AD_CAMPAIGN_BASIC_READ)]
-CanCreate = Annotated[Principal, Authenticated(scopes.AD_CAMPAIGN_CREATE)]
-CanUpdate = Annotated[Principal, Authenticated(scopes.AD_CAMPAIGN_UPDATE)]
-CanDelete = Annotated[Principal, Authenticated(scopes.AD_CAMPAIGN_DELETE)]
-Window = Annotated[StatsWindow, Depends(stats_window_params)]
-PlatformHeader = Annotated[str | None, Header(alias="X-Ads-Platform")]
 
 
 class DuplicateAd(RequestModel):
@@ -53,7 +52,7 @@ async def _present(
 @router.post("", response_model=AdObject, summary="Create an ad (optionally with its ad group)")
 async def create_ad(
     request: Request,
-    principal: CanCreate,
+    principal: CanCreateAds,
     session: SessionDep,
     clock: ClockDep,
     body: Annotated[AdCreate, Depends(json_body(AdCreate, f"{KIND}.create"))],
@@ -67,7 +66,7 @@ async def create_ad(
 @router.get("", summary="List ads")
 async def list_ads(
     request: Request,
-    principal: CanRead,
+    principal: CanReadAds,
     session: SessionDep,
     clock: ClockDep,
     window: Window,
@@ -108,7 +107,7 @@ async def list_ads(
 async def retrieve_ad(
     request: Request,
     ad_id: str,
-    principal: CanRead,
+    principal: CanReadAds,
     session: SessionDep,
     clock: ClockDep,
     window: Window,
@@ -122,7 +121,7 @@ async def retrieve_ad(
 async def update_ad(
     request: Request,
     ad_id: str,
-    principal: CanUpdate,
+    principal: CanUpdateAds,
     session: SessionDep,
     clock: ClockDep,
     body: Annotated[AdUpdate, Depends(json_body(AdUpdate, f"{KIND}.update"))],
@@ -135,14 +134,14 @@ async def update_ad(
 
 @router.delete("/{ad_id}", response_model=DeletedObject, summary="Delete an ad")
 async def delete_ad(
-    request: Request, ad_id: str, principal: CanDelete, session: SessionDep, clock: ClockDep
+    request: Request, ad_id: str, principal: CanDeleteAds, session: SessionDep, clock: ClockDep
 ) -> JSONResponse:
     return render_deleted(request, KIND, await service.delete_ad(session, clock, principal, ad_id))
 
 
 @router.post("/{ad_id}/pause", response_model=AdObject, summary="Pause an ad")
 async def pause_ad(
-    request: Request, ad_id: str, principal: CanUpdate, session: SessionDep, clock: ClockDep
+    request: Request, ad_id: str, principal: CanUpdateAds, session: SessionDep, clock: ClockDep
 ) -> JSONResponse:
     ad = await service.act_on_ad(session, clock, principal, ad_id, "pause")
     [item] = await _present(session, clock, principal, [ad])
@@ -151,7 +150,7 @@ async def pause_ad(
 
 @router.post("/{ad_id}/unpause", response_model=AdObject, summary="Unpause an ad")
 async def unpause_ad(
-    request: Request, ad_id: str, principal: CanUpdate, session: SessionDep, clock: ClockDep
+    request: Request, ad_id: str, principal: CanUpdateAds, session: SessionDep, clock: ClockDep
 ) -> JSONResponse:
     ad = await service.act_on_ad(session, clock, principal, ad_id, "unpause")
     [item] = await _present(session, clock, principal, [ad])
@@ -162,7 +161,7 @@ async def unpause_ad(
 async def duplicate_ad(
     request: Request,
     ad_id: str,
-    principal: CanCreate,
+    principal: CanCreateAds,
     session: SessionDep,
     clock: ClockDep,
     background: BackgroundTasks,

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from adline.auth import scopes
 from adline.auth.service import Principal, authenticate
 from adline.core.clock import Clock
 from adline.core.db import session_dependency
@@ -66,3 +67,10 @@ def _authenticator(scopes: tuple[str, ...]) -> Callable[..., Awaitable[Principal
 
 def Authenticated(*scopes: str) -> Any:
     return Depends(_authenticator(scopes))
+
+
+# The campaign -> ad group -> ad endpoints share Whop's ad_campaign scopes (spec F).
+CanReadAds = Annotated[Principal, Authenticated(scopes.AD_CAMPAIGN_BASIC_READ)]
+CanCreateAds = Annotated[Principal, Authenticated(scopes.AD_CAMPAIGN_CREATE)]
+CanUpdateAds = Annotated[Principal, Authenticated(scopes.AD_CAMPAIGN_UPDATE)]
+CanDeleteAds = Annotated[Principal, Authenticated(scopes.AD_CAMPAIGN_DELETE)]

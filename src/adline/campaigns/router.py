@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Header, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from fastapi.responses import JSONResponse
 
-from adline.auth import scopes
-from adline.auth.dependencies import Authenticated, ClockDep, SessionDep
+from adline.auth.dependencies import (
+    CanCreateAds,
+    CanDeleteAds,
+    CanReadAds,
+    CanUpdateAds,
+    ClockDep,
+    SessionDep,
+)
 from adline.auth.service import Principal
 from adline.campaigns import service
 from adline.campaigns.duplication import finish_in_new_session
@@ -31,19 +37,13 @@ from adline.core.http import (
     render_list,
 )
 from adline.core.pagination import Direction, PageRequest, page_params
+from adline.core.platforms import PlatformHeader
 from adline.core.schemas import RequestModel
-from adline.metrics.window import StatsWindow, parse_stats_window, stats_window_params
+from adline.metrics.window import LIFETIME, StatsWindow, Window
 
 router = APIRouter(prefix="/ad_campaigns", tags=["ad_campaigns"])
 
 KIND = "ad_campaign"
-LIFETIME = parse_stats_window(None, None, None, None)
-
-CanRead = Annotated[Principal, Authenticated(scopes.AD_CAMPAIGN_BASIC_READ)]
-CanCreate = Annotated[Principal, Authenticated(scopes.AD_CAMPAIGN_CREATE)]
-CanUpdate = Annotated[Principal, Authenticated(scopes.AD_CAMPAIGN_UPDATE)]
-CanDelete = Annotated[Principal, Authenticated(scopes.AD_CAMPAIGN_DELETE)]
-Window = Annotated[StatsWindow, Depends(stats_window_params)]
 
 
 async def _render_one(
@@ -63,7 +63,7 @@ async def _render_one(
 @router.post("", response_model=AdCampaignObject, summary="Create an ad campaign (as a draft)")
 async def create_ad_campaign(
     request: Request,
-    principal: CanCreate,
+    principal: CanCreateAds,
     session: SessionDep,
     clock: ClockDep,
     body: Annotated[CampaignCreate, Depends(json_body(CampaignCreate, f"{KIND}.create"))],
@@ -75,7 +75,7 @@ async def create_ad_campaign(
 @router.get("", response_model=AdCampaignList, summary="List ad campaigns")
 async def list_ad_campaigns(
     request: Request,
-    principal: CanRead,
+    principal: CanReadAds,
     session: SessionDep,
     clock: ClockDep,
     window: Window,
@@ -113,7 +113,7 @@ async def list_ad_campaigns(
 async def retrieve_ad_campaign(
     request: Request,
     campaign_id: str,
-    principal: CanRead,
+    principal: CanReadAds,
     session: SessionDep,
     clock: ClockDep,
     window: Window,
@@ -126,11 +126,11 @@ async def retrieve_ad_campaign(
 async def update_ad_campaign(
     request: Request,
     campaign_id: str,
-    principal: CanUpdate,
+    principal: CanUpdateAds,
     session: SessionDep,
     clock: ClockDep,
     body: Annotated[CampaignUpdate, Depends(json_body(CampaignUpdate, f"{KIND}.update"))],
-    x_ads_platform: Annotated[str | None, Header(alias="X-Ads-Platform")] = None,
+    x_ads_platform: PlatformHeader = None,
 ) -> JSONResponse:
     campaign = await service.update_campaign(
         session, clock, principal, campaign_id, body, x_ads_platform
@@ -142,7 +142,7 @@ async def update_ad_campaign(
 async def delete_ad_campaign(
     request: Request,
     campaign_id: str,
-    principal: CanDelete,
+    principal: CanDeleteAds,
     session: SessionDep,
     clock: ClockDep,
 ) -> JSONResponse:
@@ -159,7 +159,7 @@ class DuplicateCampaign(RequestModel):
 async def duplicate_ad_campaign(
     request: Request,
     campaign_id: str,
-    principal: CanCreate,
+    principal: CanCreateAds,
     session: SessionDep,
     clock: ClockDep,
     background: BackgroundTasks,
@@ -189,7 +189,7 @@ async def duplicate_ad_campaign(
 async def pause_ad_campaign(
     request: Request,
     campaign_id: str,
-    principal: CanUpdate,
+    principal: CanUpdateAds,
     session: SessionDep,
     clock: ClockDep,
 ) -> JSONResponse:
@@ -201,7 +201,7 @@ async def pause_ad_campaign(
 async def unpause_ad_campaign(
     request: Request,
     campaign_id: str,
-    principal: CanUpdate,
+    principal: CanUpdateAds,
     session: SessionDep,
     clock: ClockDep,
 ) -> JSONResponse:

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from fastapi import Header
+
 from adline.core.errors import Conflict, InvalidRequest
 
 PLATFORM_HEADER = "X-Ads-Platform"
+# The optional header as a FastAPI parameter of the write endpoints.
+PlatformHeader = Annotated[str | None, Header(alias=PLATFORM_HEADER)]
 HEADER_PLATFORMS = ("meta", "google", "tiktok")
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from fastapi import Depends
 
 from adline.core.errors import InvalidRequest
 from adline.core.timestamps import parse_timestamp
@@ -73,3 +75,8 @@ async def stats_window_params(
 ) -> StatsWindow:
     """FastAPI dependency: the stats window query parameters of every entity read."""
     return parse_stats_window(stats_from, stats_to, time_zone, attribution_model)
+
+
+# The default window of entity reads: all time.
+LIFETIME = parse_stats_window(None, None, None, None)
+Window = Annotated[StatsWindow, Depends(stats_window_params)]
