@@ -27,14 +27,10 @@ from typing import Any
 
 import httpx
 from sqlalchemy import func, insert, select
+from store import build_tree  # bench/store.py, beside this script
 
-from adline.ad_groups.models import AdGroup
 from adline.ads.models import Ad
 from adline.app import create_app
-from adline.auth.scopes import ALL_SCOPES
-from adline.auth.service import create_api_key
-from adline.campaigns.models import AdCampaign
-from adline.companies.service import create_company
 from adline.config import Settings
 from adline.conversions.models import ConversionEvent
 from adline.conversions.service import record_click
@@ -52,67 +48,8 @@ VERSION = "2026-10-15-1"
 
 async def build(sessionmaker: Any, clock: ManualClock) -> tuple[str, str, list[Ad]]:
     """One company with 100 ads in one group and a key with every scope."""
-    async with sessionmaker() as session, session.begin():
-        company, _ = await create_company(session, clock, name="Events bench")
-        issued = await create_api_key(
-            session, clock, company_id=company.id, scopes=list(ALL_SCOPES)
-        )
-        campaign = AdCampaign(
-            id=new_id("adcamp"),
-            company_id=company.id,
-            title="Bench",
-            status="active",
-            platform="meta",
-            campaign_type="standard",
-            objective="sales",
-            special_ad_categories=[],
-            budget_optimization="ad_group",
-            target_country_codes=[],
-            ad_creative_set_ids=[],
-            created_at=NOW,
-            updated_at=NOW,
-        )
-        session.add(campaign)
-        await session.flush()
-        group = AdGroup(
-            id=new_id("adgrp"),
-            company_id=company.id,
-            ad_campaign_id=campaign.id,
-            status="active",
-            platform="meta",
-            languages=[],
-            demographics={},
-            detailed_targeting={},
-            audiences={},
-            devices={},
-            regions={},
-            created_at=NOW,
-            updated_at=NOW,
-        )
-        session.add(group)
-        await session.flush()
-        ads = [
-            Ad(
-                id=new_id("ad"),
-                company_id=company.id,
-                ad_campaign_id=campaign.id,
-                ad_group_id=group.id,
-                status="active",
-                platform="meta",
-                url_parameters={},
-                creatives=[],
-                primary_texts=[],
-                headlines=[],
-                descriptions=[],
-                external_accounts=[],
-                created_at=NOW,
-                updated_at=NOW,
-            )
-            for _ in range(ADS)
-        ]
-        session.add_all(ads)
-        await session.flush()
-        return company.id, issued.secret, ads
+    tree = await build_tree(sessionmaker, clock, name="Events bench", ads_per_group=ADS)
+    return tree.company_id, tree.key, tree.ads
 
 
 def event(company_id: str, index: int) -> dict[str, Any]:

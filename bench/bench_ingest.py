@@ -21,14 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert
+from store import build_tree  # bench/store.py, beside this script
 
-from adline.ad_groups.models import AdGroup
-from adline.ads.models import Ad
-from adline.campaigns.models import AdCampaign
-from adline.companies.service import create_company
 from adline.core.clock import ManualClock
 from adline.core.db import create_engine, create_sessionmaker
-from adline.core.ids import new_id
 from adline.core.migrate import migrate
 from adline.stats.models import AdStatHour
 from adline.stats.service import HourStats, ingest
@@ -60,64 +56,10 @@ async def run(url: str, total: int, batch: int) -> list[tuple[str, float]]:
     engine = create_engine(url)
     sessionmaker = create_sessionmaker(engine)
     clock = ManualClock(START)
-    async with sessionmaker() as session, session.begin():
-        company, _ = await create_company(session, clock, name="Ingest bench")
-        campaign = AdCampaign(
-            id=new_id("adcamp"),
-            company_id=company.id,
-            title="Bench",
-            status="active",
-            platform="meta",
-            campaign_type="standard",
-            objective="sales",
-            special_ad_categories=[],
-            budget_optimization="ad_group",
-            target_country_codes=[],
-            ad_creative_set_ids=[],
-            created_at=START,
-            updated_at=START,
-        )
-        session.add(campaign)
-        await session.flush()
-        group = AdGroup(
-            id=new_id("adgrp"),
-            company_id=company.id,
-            ad_campaign_id=campaign.id,
-            status="active",
-            platform="meta",
-            languages=[],
-            demographics={},
-            detailed_targeting={},
-            audiences={},
-            devices={},
-            regions={},
-            created_at=START,
-            updated_at=START,
-        )
-        session.add(group)
-        await session.flush()
-        ads = [
-            Ad(
-                id=new_id("ad"),
-                company_id=company.id,
-                ad_campaign_id=campaign.id,
-                ad_group_id=group.id,
-                status="active",
-                platform="meta",
-                url_parameters={},
-                creatives=[],
-                primary_texts=[],
-                headlines=[],
-                descriptions=[],
-                external_accounts=[],
-                created_at=START,
-                updated_at=START,
-            )
-            for _ in range(ADS)
-        ]
-        session.add_all(ads)
-    ad_ids = [ad.id for ad in ads]
-    owner = (company.id, campaign.id, group.id)
+    tree = await build_tree(sessionmaker, clock, name="Ingest bench", ads_per_group=ADS)
+    ad_ids = [ad.id for ad in tree.ads]
+    first = tree.ads[0]
+    owner = (tree.company_id, first.ad_campaign_id, first.ad_group_id)
     hours_each = total // ADS
 
     async def timed(label: str, work: Any) -> tuple[str, float]:

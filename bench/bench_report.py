@@ -29,18 +29,12 @@ from typing import Any
 
 import httpx
 from sqlalchemy import func, select
+from store import build_tree  # bench/store.py, beside this script
 
-from adline.ad_groups.models import AdGroup
-from adline.ads.models import Ad
 from adline.app import create_app
-from adline.auth.scopes import ALL_SCOPES
-from adline.auth.service import create_api_key
-from adline.campaigns.models import AdCampaign
-from adline.companies.service import create_company
 from adline.config import Settings
 from adline.core.clock import ManualClock
 from adline.core.db import create_engine, create_sessionmaker
-from adline.core.ids import new_id
 from adline.core.migrate import migrate
 from adline.stats.models import AdStatHour
 from adline.stats.service import HourStats, ingest
@@ -53,71 +47,15 @@ VERSION = "2026-10-15-1"
 async def build(sessionmaker: Any, clock: ManualClock) -> tuple[str, str, list[str]]:
     """One company (UTC), 1,000 ads in 100 groups in 10 campaigns, and a key with every
     scope; answers (company id, key secret, ad ids)."""
-    async with sessionmaker() as session, session.begin():
-        company, _ = await create_company(session, clock, name="Report bench")
-        issued = await create_api_key(
-            session, clock, company_id=company.id, scopes=list(ALL_SCOPES)
-        )
-        ads: list[Ad] = []
-        for c in range(CAMPAIGNS):
-            campaign = AdCampaign(
-                id=new_id("adcamp"),
-                company_id=company.id,
-                title=f"Campaign {c}",
-                status="active",
-                platform="meta",
-                campaign_type="standard",
-                objective="sales",
-                special_ad_categories=[],
-                budget_optimization="ad_group",
-                target_country_codes=[],
-                ad_creative_set_ids=[],
-                created_at=START,
-                updated_at=START,
-            )
-            session.add(campaign)
-            await session.flush()
-            for _ in range(GROUPS_PER_CAMPAIGN):
-                group = AdGroup(
-                    id=new_id("adgrp"),
-                    company_id=company.id,
-                    ad_campaign_id=campaign.id,
-                    status="active",
-                    platform="meta",
-                    languages=[],
-                    demographics={},
-                    detailed_targeting={},
-                    audiences={},
-                    devices={},
-                    regions={},
-                    created_at=START,
-                    updated_at=START,
-                )
-                session.add(group)
-                await session.flush()
-                group_ads = [
-                    Ad(
-                        id=new_id("ad"),
-                        company_id=company.id,
-                        ad_campaign_id=campaign.id,
-                        ad_group_id=group.id,
-                        status="active",
-                        platform="meta",
-                        url_parameters={},
-                        creatives=[],
-                        primary_texts=[],
-                        headlines=[],
-                        descriptions=[],
-                        external_accounts=[],
-                        created_at=START,
-                        updated_at=START,
-                    )
-                    for _ in range(ADS_PER_GROUP)
-                ]
-                session.add_all(group_ads)
-                ads.extend(group_ads)
-        await session.flush()
-        return company.id, issued.secret, [ad.id for ad in ads]
+    tree = await build_tree(
+        sessionmaker,
+        clock,
+        name="Report bench",
+        campaigns=CAMPAIGNS,
+        groups_per_campaign=GROUPS_PER_CAMPAIGN,
+        ads_per_group=ADS_PER_GROUP,
+    )
+    return tree.company_id, tree.key, [ad.id for ad in tree.ads]
 
 
 def day_rows(ads: list[str], day: int, hours_per_day: int) -> list[HourStats]:
