@@ -29,7 +29,7 @@ from adline.core.clock import Clock
 from adline.core.db import column_values
 from adline.core.errors import AdlineError, Conflict, InvalidRequest
 from adline.core.ids import new_id
-from adline.core.listing import check_id_list
+from adline.core.listing import id_scope
 from adline.core.pagination import Direction, Page, PageRequest
 from adline.core.platforms import check_platform_header
 from adline.core.timestamps import format_timestamp
@@ -242,14 +242,6 @@ class AdGroupFilters:
     direction: Direction = "desc"
 
 
-def campaign_scope(single: str | None, many: list[str] | None) -> list[str] | None:
-    """`ad_campaign_id` and repeated `ad_campaign_ids` (at most 100) narrow to the union."""
-    check_id_list(many, "ad_campaign_ids")
-    if single is None and many is None:
-        return None
-    return [*([single] if single else []), *(many or [])]
-
-
 async def list_ad_groups(
     session: AsyncSession,
     principal: Principal,
@@ -263,7 +255,7 @@ async def list_ad_groups(
     company_id = ensure_own_account(principal, filters.account_id, "account_id")
     statement = repository.filtered_ad_groups(
         company_id,
-        campaign_ids=campaign_scope(filters.ad_campaign_id, filters.ad_campaign_ids),
+        campaign_ids=id_scope(filters.ad_campaign_id, filters.ad_campaign_ids, "ad_campaign_ids"),
         statuses=status_filter("ad_group", filters.status),
         query=filters.query,
         created_before=filters.created_before,

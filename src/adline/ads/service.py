@@ -28,7 +28,7 @@ from adline.core.db import column_values
 from adline.core.errors import Conflict, InvalidRequest
 from adline.core.http import validate_body
 from adline.core.ids import new_id
-from adline.core.listing import check_id_list
+from adline.core.listing import id_scope
 from adline.core.pagination import Direction, Page, PageRequest
 from adline.core.platforms import check_platform_header
 from adline.core.timestamps import format_timestamp
@@ -249,21 +249,10 @@ async def list_ads(
 ) -> Page[Ad]:
     """One page; a stat `order` ranks the whole list over `window` (as of `now`)."""
     company_id = ensure_own_account(principal, filters.account_id, "account_id")
-    check_id_list(filters.ad_group_ids, "ad_group_ids")
-    group_ids = (
-        None
-        if filters.ad_group_id is None and filters.ad_group_ids is None
-        else [
-            *([filters.ad_group_id] if filters.ad_group_id else []),
-            *(filters.ad_group_ids or []),
-        ]
-    )
     statement = repository.filtered_ads(
         company_id,
-        campaign_ids=ad_group_service.campaign_scope(
-            filters.ad_campaign_id, filters.ad_campaign_ids
-        ),
-        group_ids=group_ids,
+        campaign_ids=id_scope(filters.ad_campaign_id, filters.ad_campaign_ids, "ad_campaign_ids"),
+        group_ids=id_scope(filters.ad_group_id, filters.ad_group_ids, "ad_group_ids"),
         statuses=status_filter("ad", filters.status),
         query=filters.query,
         created_before=filters.created_before,

@@ -58,3 +58,11 @@ def check_id_list(values: list[str] | None, param: str, maximum: int = 100) -> l
             f"Invalid value for {param}: at most {maximum} ids may be given.", param=param
         )
     return values
+
+
+def id_scope(single: str | None, many: list[str] | None, many_param: str) -> list[str] | None:
+    """`x_id` and repeated `x_ids` (at most 100) narrow a list to their union; None: all."""
+    check_id_list(many, many_param)
+    if single is None and many is None:
+        return None
+    return [*([single] if single else []), *(many or [])]
