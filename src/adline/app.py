@@ -28,6 +28,7 @@ from adline.delivery.worker import DeliveryWorker, running_in_background
 from adline.health.router import router as health_router
 from adline.openapi import docs_router
 from adline.reports.router import router as reports_router
+from adline.spend_caps.router import router as spend_caps_router
 from adline.versions import VERSION_BUNDLE
 
 API_PREFIX = "/api/v1"
@@ -117,5 +118,6 @@ def create_app(
     app.include_router(api_keys_router, prefix=API_PREFIX)
     app.include_router(reports_router, prefix=API_PREFIX)
     app.include_router(conversions_router, prefix=API_PREFIX)
+    app.include_router(spend_caps_router, prefix=API_PREFIX)
     app.include_router(docs_router(API_PREFIX))
     return app

@@ -10,6 +10,7 @@ from adline.companies.models import Company, User
 from adline.conversions.models import AdClick, ConversionEvent
 from adline.core.db import Base
 from adline.issues.models import PlatformIssue
+from adline.spend_caps.models import SpendCap, SpendCapGrant, SpendCapMembership, SpendCapRevision
 from adline.stats.models import AdStatHour
 
 metadata = Base.metadata
@@ -24,6 +25,10 @@ __all__ = [
     "Company",
     "ConversionEvent",
     "PlatformIssue",
+    "SpendCap",
+    "SpendCapGrant",
+    "SpendCapMembership",
+    "SpendCapRevision",
     "User",
     "metadata",
 ]

@@ -42,9 +42,10 @@ from adline.ad_groups.schemas import AdGroupCreate, AdGroupUpdate
 from adline.ads.router import DuplicateAd
 from adline.ads.schemas import AdCreate, AdUpdate
 from adline.campaigns.router import DuplicateCampaign
-from adline.campaigns.schemas import CampaignCreate, CampaignUpdate, DeletedObject, PageInfoObject
+from adline.campaigns.schemas import CampaignCreate, CampaignUpdate, DeletedObject
 from adline.core.errors import InvalidRequest
 from adline.core.http import PRIVATE_PREFIX
+from adline.core.schemas import PageInfoObject
 from adline.core.versioning import VERSION_HEADER, VersionBundle, VersionChange
 from adline.versions.shapes import RESPONSE_SHAPES
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 
 from adline.auth.scopes import ALL_SCOPES
-from adline.core.schemas import RequestModel, Timestamp
+from adline.core.schemas import PageInfoObject, RequestModel, Timestamp
 
 ResourceType = Literal["account", "app"]
 SystemRole = Literal["owner", "admin", "moderator", "sales_manager", "advertiser"]
@@ -104,13 +104,6 @@ class ApiKeyObject(BaseModel):
     is_default_for_resource: bool
     created_at: str
     updated_at: str
-
-
-class PageInfoObject(BaseModel):
-    end_cursor: str | None
-    start_cursor: str | None
-    has_next_page: bool
-    has_previous_page: bool
 
 
 class ApiKeyList(BaseModel):

@@ -22,6 +22,9 @@ WEBHOOK_RECEIVE_AD_CAMPAIGNS = "webhook_receive:ad_campaigns"
 WEBHOOK_RECEIVE_AD_GROUPS = "webhook_receive:ad_groups"
 WEBHOOK_RECEIVE_ADS = "webhook_receive:ads"
 DEVELOPER_MANAGE_API_KEY = "developer:manage_api_key"
+# Adline's own: spend caps are its extension of the Whop surface (seed 004).
+SPEND_CAP_READ = "spend_cap:read"
+SPEND_CAP_WRITE = "spend_cap:write"
 
 ALL_SCOPES: tuple[str, ...] = (
     AD_CAMPAIGN_BASIC_READ,
@@ -40,6 +43,8 @@ ALL_SCOPES: tuple[str, ...] = (
     WEBHOOK_RECEIVE_AD_GROUPS,
     WEBHOOK_RECEIVE_ADS,
     DEVELOPER_MANAGE_API_KEY,
+    SPEND_CAP_READ,
+    SPEND_CAP_WRITE,
 )
 
 

@@ -42,6 +42,8 @@ class AdCampaign(Base):
     original_daily_budget_micros: Mapped[int | None] = mapped_column(BigInteger)
     # The campaign this one is a copy of, while status is `duplicating`.
     duplicate_of_id: Mapped[str | None] = mapped_column(String(32))
+    # The spend cap the campaign draws on (at most one; many campaigns share one).
+    spend_cap_id: Mapped[str | None] = mapped_column(ForeignKey("spend_caps.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Deleted campaigns are archived, not erased: their spend stays in reports.

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from adline.core.schemas import Dollars, RequestModel, Timestamp, Title
+from adline.core.schemas import Dollars, PageInfoObject, RequestModel, Timestamp, Title
 from adline.metrics.schemas import MetricFields
 from adline.stats.ordering import ListOrder
 
@@ -101,13 +101,6 @@ class AdCampaignObject(MetricFields):
     created_at: str
     updated_at: str
     issues: list[PlatformIssue]
-
-
-class PageInfoObject(BaseModel):
-    end_cursor: str | None
-    start_cursor: str | None
-    has_next_page: bool
-    has_previous_page: bool
 
 
 class AdCampaignList(BaseModel):

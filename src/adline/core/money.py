@@ -47,3 +47,19 @@ def ratio_to_dollars(numerator_micros: int, denominator: int) -> float:
         Decimal(1), rounding=ROUND_HALF_EVEN
     )
     return float(cents / 100)
+
+
+def parse_amount_micro(value: object) -> int:
+    """An `amount_micro` of the MoneyMicro shape (seed 004): a non-negative int64 carried
+    as a JSON string of digits (`"50000000000"` = 50,000.00). Raises ValueError saying
+    what is wrong."""
+    if not isinstance(value, str):
+        raise ValueError("must be a string of digits (an integer number of micro-units)")
+    if not value.isascii() or not value.isdigit():
+        raise ValueError("must be a non-negative integer number of micro-units, as a string")
+    if len(value) > 1 and value.startswith("0"):
+        raise ValueError("must not have leading zeros")
+    amount = int(value)
+    if amount > INT64_MAX:
+        raise ValueError("is larger than the largest int64")
+    return amount

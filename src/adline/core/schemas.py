@@ -34,3 +34,12 @@ Timestamp = Annotated[datetime, BeforeValidator(_timestamp)]
 # Dollar amounts arrive as JSON numbers; at most two decimals (checked by adline.core.money).
 Dollars = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Title = Annotated[str, BeforeValidator(_non_blank), Field(min_length=1, max_length=100)]
+
+
+class PageInfoObject(BaseModel):
+    """The `page_info` of every paginated list."""
+
+    end_cursor: str | None
+    start_cursor: str | None
+    has_next_page: bool
+    has_previous_page: bool
