@@ -336,6 +336,22 @@ class SpendAllowance:
     counted_from: datetime | None = None
 
 
+@dataclass(frozen=True)
+class SpendingLimit:
+    """A hard limit on what a campaign spends, as Meta's campaign spending limit and TikTok's
+    lifetime budget are: the network never bills the campaign more than `limit_micros` for
+    delivery since `counted_from` (spend it has not reported yet included), and it does not
+    pace toward the limit: it just stops there. None removes the limit.
+
+    Unlike an allowance, which networks overshoot by up to their stop latency, a limit is
+    exact; Adline's spend caps are built on it (adline.spend_caps.ledger).
+    """
+
+    campaign_id: str
+    limit_micros: int | None
+    counted_from: datetime | None = None
+
+
 # --- What networks answer ----------------------------------------------------------------------
 
 
@@ -469,6 +485,14 @@ class PlatformAdapter(Protocol):
         self, allowances: Sequence[SpendAllowance], *, idempotency_key: str
     ) -> list[WriteResult]:
         """Set what each budget owner may still spend; one result per item, in order."""
+        ...
+
+    async def set_spending_limits(
+        self, limits: Sequence[SpendingLimit], *, idempotency_key: str
+    ) -> list[WriteResult]:
+        """Set (or remove) each campaign's hard spending limit; one result per item, in
+        order. A limit that is lowered or removed takes effect at the result's
+        `effective_at`, never earlier."""
         ...
 
     async def pull_stats(self, since: datetime, until: datetime) -> list[ReportedHour]:

@@ -48,6 +48,7 @@ from adline.delivery.adapter import (
     ReviewIssue,
     ReviewOutcome,
     SpendAllowance,
+    SpendingLimit,
     Targeting,
     WriteResult,
 )
@@ -258,6 +259,43 @@ class _OwnerState:
             entry.used += spent if after == HOUR else round(spent * (after / HOUR))
 
 
+@dataclass(frozen=True)
+class _Limit:
+    effective_at: datetime
+    amount: int | None
+    counted_from: datetime | None
+
+
+@dataclass
+class _CampaignLimits:
+    """A campaign's hard spending limits over time and what it was billed per hour."""
+
+    entries: list[_Limit] = field(default_factory=list)
+    spend_by_hour: dict[datetime, int] = field(default_factory=dict)
+
+    def left(self, hour_start: datetime) -> float | None:
+        """What the campaign may still be billed this hour under every limit in force at
+        any moment of it (a raise within the hour waits for the next one: the network errs
+        on the side of the limit). An hour that overlaps `counted_from` counts whole, and
+        the hour's own spend so far (other ad sets of the campaign) counts too."""
+        times = [entry.effective_at for entry in self.entries]
+        current = bisect.bisect_right(times, hour_start) - 1
+        upcoming = bisect.bisect_left(times, hour_start + HOUR)
+        left: float | None = None
+        for entry in self.entries[max(current, 0) : upcoming]:
+            if entry.amount is None:
+                continue
+            since = entry.counted_from or entry.effective_at
+            counted = sum(
+                spent
+                for hour, spent in self.spend_by_hour.items()
+                if hour + HOUR > since and hour <= hour_start
+            )
+            remaining = max(float(entry.amount - counted), 0.0)
+            left = remaining if left is None else min(left, remaining)
+        return left
+
+
 @dataclass
 class _Candidate:
     """An ad that may deliver during part of this hour."""
@@ -276,6 +314,8 @@ class _Delivery:
     rng_key: tuple[object, ...]
     price: int
     impressions: int
+    # Set when a hard spending limit cut the hour: the network bills up to the limit exactly.
+    spend: int | None = None
 
 
 @dataclass
@@ -324,6 +364,7 @@ class SimulatedNetwork:
         self._ad_states: dict[str, _AdState] = {}
         self._group_states: dict[str, _GroupState] = {}
         self._owners: dict[str, _OwnerState] = {}
+        self._limits: dict[str, _CampaignLimits] = {}
         self._reports: dict[datetime, list[_Report]] = {}
         self._idempotency: dict[str, tuple[tuple[str, str], object]] = {}
         self._writes: tuple[datetime, int] = (self._next_hour, 0)
@@ -363,6 +404,14 @@ class SimulatedNetwork:
         items = tuple(allowances)
         return self._write(
             "set_spend_allowances", idempotency_key, items, lambda: self._set_allowances(items)
+        )
+
+    async def set_spending_limits(
+        self, limits: Sequence[SpendingLimit], *, idempotency_key: str
+    ) -> list[WriteResult]:
+        items = tuple(limits)
+        return self._write(
+            "set_spending_limits", idempotency_key, items, lambda: self._set_limits(items)
         )
 
     def _write(self, operation: str, key: str, payload: object, action: Callable[[], T]) -> T:
@@ -504,6 +553,38 @@ class SimulatedNetwork:
             )
             results.append(self._pending(owner.kind, owner.id, obj.network_id, at))
         return results
+
+    def _set_limits(self, items: tuple[SpendingLimit, ...]) -> list[WriteResult]:
+        results: list[WriteResult] = []
+        at = self._effective_at()
+        for item in items:
+            obj = self._campaigns.get(item.campaign_id)
+            if obj is None or obj.deleted_at is not None:
+                error: ItemError | None = ItemError(
+                    "object_not_found", f"ad_campaign {item.campaign_id} does not exist"
+                )
+            elif item.limit_micros is not None and item.limit_micros < 0:
+                error = ItemError("invalid_amount", "A spending limit cannot be negative")
+            else:
+                error = None
+            if error is not None or obj is None:
+                network_id = obj.network_id if obj is not None else None
+                results.append(
+                    WriteResult("ad_campaign", item.campaign_id, network_id, "failed", None, error)
+                )
+                continue
+            entries = self._limits.setdefault(item.campaign_id, _CampaignLimits()).entries
+            times = [entry.effective_at for entry in entries]
+            entries.insert(
+                bisect.bisect_right(times, at), _Limit(at, item.limit_micros, item.counted_from)
+            )
+            results.append(self._pending("ad_campaign", item.campaign_id, obj.network_id, at))
+        return results
+
+    def spending_limit_left(self, campaign_id: str, hour_start: datetime) -> float | None:
+        """What the campaign may still be billed in the hour starting at `hour_start`."""
+        limits = self._limits.get(campaign_id)
+        return None if limits is None else limits.left(hour_start)
 
     def _check_updatable(self, obj: _Object[S], network_id: str | None) -> None:
         if obj.deleted_at is not None:
@@ -821,12 +902,18 @@ class SimulatedNetwork:
             for delivery in deliveries:
                 delivery.impressions = round(delivery.impressions * fraction)
         self._apply_frequency_caps(deliveries, local.day, final=True)
+        campaign_id = candidates[0].group_spec.campaign_id
+        limits = self._limits.get(campaign_id)
+        if limits is not None:
+            _cut_to_limit(deliveries, limits.left(hour_start))
 
         spend = 0
         for delivery in deliveries:
             spend += self._record_ad_hour(hour_start, delivery)
         if spend <= 0:
             return
+        if limits is not None:
+            limits.spend_by_hour[hour_start] = limits.spend_by_hour.get(hour_start, 0) + spend
         owner.lifetime += spend
         owner.spend_by_day[local.day] = owner.spend_by_day.get(local.day, 0) + spend
         owner.spend_by_hour[hour_start] = spend
@@ -990,7 +1077,7 @@ class SimulatedNetwork:
         state.unique_clicks += unique_clicks
         counts, values = draw_events(rng, traits, group_spec, clicks, link_clicks)
 
-        spend = impressions * delivery.price
+        spend = impressions * delivery.price if delivery.spend is None else delivery.spend
         row = ReportedHour(
             ad_id=candidate.ad.id,
             hour_start=hour_start,
@@ -1049,6 +1136,31 @@ def _check_aware(*instants: datetime) -> None:
 def _earliest(first: datetime | None, second: datetime | None) -> datetime | None:
     present = [instant for instant in (first, second) if instant is not None]
     return min(present) if present else None
+
+
+def _cut_to_limit(deliveries: list[_Delivery], left: float | None) -> None:
+    """Stop the hour where a hard spending limit is reached, billing exactly up to it: the
+    impressions shrink pro rata and the last, partly served impression is billed for what
+    the limit still allows (so a campaign at its limit has spent the limit, to the micro)."""
+    if left is None:
+        return
+    total = sum(d.impressions * d.price for d in deliveries)
+    if total <= left:
+        return
+    allowed = math.floor(left)
+    scale = left / total
+    served = [d for d in deliveries if d.impressions > 0]
+    for delivery in served:
+        delivery.impressions = math.floor(delivery.impressions * scale)
+    billed = sum(d.impressions * d.price for d in served)
+    # The rounding left over goes to the ad that was serving most, as one more impression.
+    if served and allowed > billed:
+        last = max(served, key=lambda d: (d.impressions, d.price))
+        last.spend = last.impressions * last.price + (allowed - billed)
+        last.impressions += 1
+    for delivery in served:
+        if delivery.spend is None:
+            delivery.spend = delivery.impressions * delivery.price
 
 
 def _left(entry: _Allowance | None) -> float | None:

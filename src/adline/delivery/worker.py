@@ -6,6 +6,9 @@ One `run_once` pass
    worker repeats the same write);
 2. tells each network what every budget owner may spend in its current period, counted
    from the period's start, so spend the network has not reported yet is covered too;
+   and, for campaigns under a spend cap, the hard spending limit the cap's ledger grants
+   them (adline.spend_caps.ledger); a cap that is not ACTIVE holds its campaigns where
+   they stand through the same limits (their own status is untouched);
 3. lets a simulated network deliver up to now;
 4. pulls the stats reported since a look-back (late corrections included) and ingests them
    (idempotent: a re-reported hour replaces, never adds);
@@ -19,13 +22,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adline.ad_groups.models import AdGroup
@@ -34,6 +38,7 @@ from adline.campaigns.models import AdCampaign
 from adline.companies.models import Company
 from adline.core.clock import Clock
 from adline.delivery.adapter import (
+    AdapterError,
     AdGroupSpec,
     AdSpec,
     Bidding,
@@ -47,11 +52,15 @@ from adline.delivery.adapter import (
     ReportedHour,
     RunStatus,
     SpendAllowance,
+    SpendingLimit,
     Targeting,
 )
 from adline.delivery.registry import AdapterRegistry
 from adline.delivery.simulator import SimulatedNetwork
-from adline.issues.service import IssueReport, report_issue
+from adline.issues.models import PlatformIssue
+from adline.issues.service import IssueReport, report_issue, resolve_issue
+from adline.spend_caps.ledger import Allocation, allocate
+from adline.spend_caps.models import SpendCap
 from adline.stats.service import HourStats, ingest
 
 logger = logging.getLogger("adline.delivery")
@@ -59,6 +68,10 @@ logger = logging.getLogger("adline.delivery")
 # Networks correct recent hours for a while; every pass re-reads this far back.
 LOOK_BACK = timedelta(hours=48)
 LAUNCHED = ("active", "paused", "payment_failed")
+# How far ahead a spend cap's ledger grants a campaign, beyond the pass interval: an hour
+# and a quarter of unreported spend (hourly reports, 15 minutes late) and some margin.
+CAP_HORIZON_BASE = timedelta(minutes=90)
+SPEND_CAP_ISSUE = "spend_cap"
 
 
 @dataclass(frozen=True)
@@ -141,15 +154,22 @@ class DeliveryWorker:
         sessionmaker: async_sessionmaker[AsyncSession],
         clock: Clock,
         registry: AdapterRegistry,
+        pass_interval: timedelta = timedelta(minutes=1),
     ) -> None:
         self.sessionmaker = sessionmaker
         self.clock = clock
         self.registry = registry
+        # A cap's grants must last until the next pass can top them up.
+        self.cap_horizon = CAP_HORIZON_BASE + pass_interval
+        # What each network last accepted, so unchanged limits are not sent again.
+        self._limits_sent: dict[str, str] = {}
 
     async def run_once(self) -> PassReport:
         now = self.clock.now()
+        caps = await self._allocate_caps(now)
         async with self.sessionmaker() as session, session.begin():
-            counts = await self._sync(session, now)
+            counts = await self._sync(session, now, caps)
+        await self._send_limits(now, caps)
         for platform in self.registry.platforms:
             adapter = self.registry.adapter(platform)
             if isinstance(adapter, SimulatedNetwork):
@@ -164,7 +184,152 @@ class DeliveryWorker:
                 rejections += await self._record_reviews(session, outcomes)
         return PassReport(*counts, rows_ingested=ingested, rejections=rejections)
 
-    async def _sync(self, session: AsyncSession, now: datetime) -> tuple[int, int, int]:
+    async def _allocate_caps(self, now: datetime) -> dict[str, Allocation]:
+        """Each spend cap with launched campaigns, allocated in a transaction of its own
+        (the ledger locks the cap first)."""
+        async with self.sessionmaker() as session:
+            cap_ids = sorted(
+                cap_id
+                for cap_id in await session.scalars(
+                    select(AdCampaign.spend_cap_id)
+                    .where(
+                        AdCampaign.spend_cap_id.is_not(None),
+                        AdCampaign.deleted_at.is_(None),
+                        AdCampaign.status.in_(LAUNCHED),
+                    )
+                    .distinct()
+                )
+                if cap_id is not None
+            )
+        allocations: dict[str, Allocation] = {}
+        for cap_id in cap_ids:
+            async with self.sessionmaker() as session, session.begin():
+                allocation = await allocate(session, cap_id, now, self.cap_horizon)
+            if allocation is not None:
+                allocations[cap_id] = allocation
+        return allocations
+
+    async def _send_limits(self, now: datetime, caps: dict[str, Allocation]) -> None:
+        """Give each network the hard limits of the capped campaigns (and none to the
+        others), then record on each cap whether its network accepted them."""
+        cap_of: dict[str, str] = {}
+        limits: dict[str, SpendingLimit] = {}
+        for allocation in caps.values():
+            for granted in allocation.limits:
+                cap_of[granted.campaign_id] = allocation.spend_cap_id
+                limits[granted.campaign_id] = SpendingLimit(
+                    granted.campaign_id, granted.limit_micros, granted.counted_from
+                )
+        async with self.sessionmaker() as session:
+            rows = (
+                await session.execute(
+                    select(AdCampaign.id, AdCampaign.platform).where(
+                        AdCampaign.deleted_at.is_(None), AdCampaign.status.in_(LAUNCHED)
+                    )
+                )
+            ).all()
+        by_platform: dict[str, list[SpendingLimit]] = {}
+        for campaign_id, platform in rows:
+            item = limits.get(campaign_id, SpendingLimit(campaign_id, None))
+            by_platform.setdefault(platform, []).append(item)
+        failures: dict[str, str] = {}
+        for platform, items in by_platform.items():
+            fingerprint = "|".join(
+                f"{item.campaign_id}:{item.limit_micros}:{item.counted_from}" for item in items
+            )
+            if self._limits_sent.get(platform) == fingerprint:
+                continue
+            # Limits can return to earlier values (held, then released), so the key names
+            # this pass too; a retry of the same call repeats it.
+            key = f"limits@{now.isoformat()}:" + hashlib.sha256(fingerprint.encode()).hexdigest()
+            try:
+                results = await self.registry.adapter(platform).set_spending_limits(
+                    items, idempotency_key=key
+                )
+            except AdapterError as error:
+                # The whole call failed: the limits already held stay; retried next pass.
+                logger.warning("spending limits for %s failed: %s", platform, error)
+                continue
+            if all(result.state != "failed" for result in results):
+                self._limits_sent[platform] = fingerprint
+            for item, result in zip(items, results, strict=True):
+                cap_id = cap_of.get(item.campaign_id)
+                if cap_id is not None and result.state == "failed" and cap_id not in failures:
+                    message = result.error.message if result.error else "refused"
+                    failures[cap_id] = (
+                        f"The {platform} network refused the spending limit of campaign "
+                        f"{item.campaign_id}: {message}."
+                    )
+        async with self.sessionmaker() as session, session.begin():
+            for cap_id in caps:
+                # Only the worker writes error_reason; updated_at stays the user's token.
+                await session.execute(
+                    update(SpendCap)
+                    .where(SpendCap.id == cap_id)
+                    .values(error_reason=failures.get(cap_id))
+                    .execution_options(synchronize_session=False)
+                )
+            await self._explain_cap_holds(session, caps)
+
+    async def _explain_cap_holds(self, session: AsyncSession, caps: dict[str, Allocation]) -> None:
+        """A campaign its cap holds gets an open issue saying why (its delivery_status reads
+        `issues`; its own status is untouched); the issue is resolved when the cap serves."""
+        held = {
+            limit.campaign_id: allocation
+            for allocation in caps.values()
+            for limit in allocation.limits
+        }
+        if not held:
+            return
+        open_issues = {
+            issue.resource_id: issue
+            for issue in await session.scalars(
+                select(PlatformIssue).where(
+                    PlatformIssue.resource_id.in_(list(held)),
+                    PlatformIssue.subtype == SPEND_CAP_ISSUE,
+                    PlatformIssue.resolution_status == "open",
+                )
+            )
+        }
+        companies = dict(
+            (
+                await session.execute(
+                    select(AdCampaign.id, AdCampaign.company_id).where(
+                        AdCampaign.id.in_(list(held))
+                    )
+                )
+            ).all()
+        )
+        for campaign_id, allocation in held.items():
+            issue = open_issues.get(campaign_id)
+            if allocation.serving:
+                if issue is not None:
+                    await resolve_issue(session, self.clock, issue.id)
+                continue
+            message = (
+                f"Spend cap {allocation.spend_cap_id} is {allocation.status}: the campaign "
+                "does not deliver until the cap is ACTIVE again."
+            )
+            if issue is not None and issue.message == message:
+                continue
+            await report_issue(
+                session,
+                self.clock,
+                company_id=companies[campaign_id],
+                ad_campaign_id=campaign_id,
+                report=IssueReport(
+                    resource_type="ad_campaign",
+                    resource_id=campaign_id,
+                    severity="error",
+                    title="Held by its spend cap",
+                    message=message,
+                    subtype=SPEND_CAP_ISSUE,
+                ),
+            )
+
+    async def _sync(
+        self, session: AsyncSession, now: datetime, caps: dict[str, Allocation]
+    ) -> tuple[int, int, int]:
         campaigns = list(
             await session.scalars(
                 select(AdCampaign).where(
@@ -199,6 +364,15 @@ class DeliveryWorker:
                 if campaign.budget_optimization == "ad_campaign"
                 else None
             )
+            cap = caps.get(campaign.spend_cap_id) if campaign.spend_cap_id else None
+            # The network stops a capped campaign by itself when the cap's schedule ends
+            # (its spending limit holds it otherwise; see _send_limits).
+            ends_at = campaign.ends_at
+            version = campaign.updated_at.isoformat()
+            if cap is not None:
+                version += f":{cap.spend_cap_id}@{cap.cap_version}"
+                if cap.stops_at is not None:
+                    ends_at = cap.stops_at if ends_at is None else min(ends_at, cap.stops_at)
             await adapter.upsert_campaign(
                 CampaignSpec(
                     id=campaign.id,
@@ -210,10 +384,10 @@ class DeliveryWorker:
                     bidding=_bidding(campaign.bid_type, campaign.desired_cost_per_result_micros),
                     special_ad_categories=tuple(campaign.special_ad_categories),
                     starts_at=campaign.starts_at,
-                    ends_at=campaign.ends_at,
+                    ends_at=ends_at,
                     time_zone=zone,
                 ),
-                idempotency_key=f"{campaign.id}@{campaign.updated_at.isoformat()}",
+                idempotency_key=f"{campaign.id}@{version}",
             )
             if budget is not None:
                 start = campaign.starts_at or campaign.created_at

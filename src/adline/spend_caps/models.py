@@ -73,8 +73,13 @@ class SpendCapMembership(Base):
 
 
 class SpendCapGrant(Base):
-    """How much of a cap's period one campaign may spend: the hard limit its network holds.
-    Grants only grow within a period, and their sum never exceeds the amount (ledger.py)."""
+    """One campaign's share of a cap's period (adline.spend_caps.ledger).
+
+    `granted_micros` is the hard spending limit its network holds now. `committed_micros`
+    is the most the campaign may have spent toward the period: the highest limit it was
+    ever given (a lowered limit takes effect late, so what was granted stays committed).
+    The committed amounts of a period never sum above the cap's amount.
+    """
 
     __tablename__ = "spend_cap_grants"
 
@@ -82,3 +87,4 @@ class SpendCapGrant(Base):
     period_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
     ad_campaign_id: Mapped[str] = mapped_column(ForeignKey("ad_campaigns.id"), primary_key=True)
     granted_micros: Mapped[int] = mapped_column(BigInteger)
+    committed_micros: Mapped[int] = mapped_column(BigInteger)

@@ -73,6 +73,7 @@ def upgrade() -> None:
         sa.Column("period_start", adline.core.db.UTCDateTime(), nullable=False),
         sa.Column("ad_campaign_id", sa.String(length=32), nullable=False),
         sa.Column("granted_micros", sa.BigInteger(), nullable=False),
+        sa.Column("committed_micros", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
             ["ad_campaign_id"],
             ["ad_campaigns.id"],
