@@ -581,6 +581,11 @@ class SimulatedNetwork:
             results.append(self._pending("ad_campaign", item.campaign_id, obj.network_id, at))
         return results
 
+    def billed_by_hour(self, campaign_id: str) -> dict[datetime, int]:
+        """What the network billed the campaign per UTC hour (before any later refund)."""
+        limits = self._limits.get(campaign_id)
+        return {} if limits is None else dict(limits.spend_by_hour)
+
     def spending_limit_left(self, campaign_id: str, hour_start: datetime) -> float | None:
         """What the campaign may still be billed in the hour starting at `hour_start`."""
         limits = self._limits.get(campaign_id)
@@ -903,17 +908,15 @@ class SimulatedNetwork:
                 delivery.impressions = round(delivery.impressions * fraction)
         self._apply_frequency_caps(deliveries, local.day, final=True)
         campaign_id = candidates[0].group_spec.campaign_id
-        limits = self._limits.get(campaign_id)
-        if limits is not None:
-            _cut_to_limit(deliveries, limits.left(hour_start))
+        limits = self._limits.setdefault(campaign_id, _CampaignLimits())
+        _cut_to_limit(deliveries, limits.left(hour_start))
 
         spend = 0
         for delivery in deliveries:
             spend += self._record_ad_hour(hour_start, delivery)
         if spend <= 0:
             return
-        if limits is not None:
-            limits.spend_by_hour[hour_start] = limits.spend_by_hour.get(hour_start, 0) + spend
+        limits.spend_by_hour[hour_start] = limits.spend_by_hour.get(hour_start, 0) + spend
         owner.lifetime += spend
         owner.spend_by_day[local.day] = owner.spend_by_day.get(local.day, 0) + spend
         owner.spend_by_hour[hour_start] = spend
