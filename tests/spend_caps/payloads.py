@@ -16,7 +16,10 @@ def cap_body(
     body: dict[str, Any] = {
         "title": "Q2 2026 - Brand Campaign IO",
         "schedule": {"start": start, "end": end},
-        "budget": {"period": period, "amount": {"currency": currency, "amount_micro": amount_micro}},
+        "budget": {
+            "period": period,
+            "amount": {"currency": currency, "amount_micro": amount_micro},
+        },
         "comment": "Payer XYZ",
     }
     body.update(overrides)

@@ -206,3 +206,35 @@ async def test_a_network_that_refuses_a_limit_puts_the_cap_in_error(
     clock.advance(HOURLY)
     await run.run_once()
     assert (await read_cap(client, cap["id"]))["status"] == "ACTIVE"
+
+
+async def test_a_daily_cap_depletes_and_renews_at_the_companys_midnight(
+    client: httpx.AsyncClient, engine: AsyncEngine, clock: ManualClock
+) -> None:
+    body = cap_body("5000000", period="DAILY", end=None)
+    cap = (await ok(await client.post("/spend_caps", json=body)))["spend_cap"]
+    campaigns = [await live_campaign(client) for _ in range(2)]
+    for campaign in campaigns:
+        await put_under(engine, clock, campaign["id"], cap["id"])
+    run = worker(engine, clock)
+    await run.run_once()
+    # From 09:00 to 23:00 on the first day (UTC, the company's zone).
+    for _ in range(14):
+        clock.advance(HOURLY)
+        await run.run_once()
+    first_day = await read_cap(client, cap["id"])
+    assert first_day["status"] == "DEPLETED"
+    assert first_day["applied_ad_spending"]["amount_micro"] == "5000000"
+    assert first_day["current_period"]["end"] == "2026-03-03T00:00:00.000000Z"
+    spent_first_day = sum([await spend_micros(client, c["id"]) for c in campaigns])
+    assert spent_first_day == 5_000_000
+    # Past midnight the cap renews and the campaigns spend again, the new day's $5 at most.
+    for _ in range(12):
+        clock.advance(HOURLY)
+        await run.run_once()
+    second_day = await read_cap(client, cap["id"])
+    assert second_day["current_period"]["start"] == "2026-03-03T00:00:00.000000Z"
+    applied = int(second_day["applied_ad_spending"]["amount_micro"])
+    assert 0 < applied <= 5_000_000
+    total = sum([await spend_micros(client, c["id"]) for c in campaigns])
+    assert total == spent_first_day + applied
