@@ -58,6 +58,10 @@ async def test_companies_and_keys_lifecycle(
         ["keys", "create", "--company", "biz_x", "--all-scopes", "--api-version", "1999-01-01"],
         ["keys", "revoke", "apik_nope"],
         ["serve", "--port", "70000"],
+        ["export", "spend-caps", "--date", "2026-13-01", "--out", "exports"],
+        ["export", "spend-caps", "--date", "yesterday", "--out", "exports"],
+        ["export", "spend-caps", "--out", "exports"],
+        ["export", "spend-caps", "--date", "2026-03-02"],
         ["frobnicate"],
     ],
 )

@@ -147,6 +147,23 @@ async def test_versions_differ_where_their_shapes_do(http: httpx.AsyncClient) ->
         assert "budget" in group["properties"] and "budget_amount" not in group["properties"]
 
 
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_spend_cap_id_is_in_every_version(http: httpx.AsyncClient, version: str) -> None:
+    """Added to every version at once (seed 004): shown, and taken by create and update
+    (where a body is described in words, an open object takes it too)."""
+    doc = await document(http, version)
+    campaign = response_schema(doc, "get", "/ad_campaigns/{campaign_id}")
+    assert "spend_cap_id" in campaign["properties"]
+    assert "spend_cap_id" in campaign["required"]
+    for method, path in (("post", "/ad_campaigns"), ("patch", "/ad_campaigns/{campaign_id}")):
+        body = doc["paths"][f"/api/v1{path}"][method]["requestBody"]
+        schema = resolve(doc, body["content"]["application/json"]["schema"])
+        if "properties" in schema:
+            assert "spend_cap_id" in schema["properties"], (method, path)
+        else:
+            assert schema["type"] == "object", (method, path)
+
+
 async def test_request_bodies(http: httpx.AsyncClient) -> None:
     newest = await document(http, NEWEST)
     create = newest["paths"]["/api/v1/ad_campaigns"]["post"]["requestBody"]

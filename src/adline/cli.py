@@ -1,4 +1,4 @@
-"""The `adline` command: serve, migrate, and manage companies and API keys.
+"""The `adline` command: serve, migrate, manage companies and API keys, and export data.
 
 Commands print their result alone on stdout (ids, secrets) so scripts can capture it;
 mistakes print one line on stderr and exit with code 2.
@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from typing import Annotated, NoReturn
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -18,6 +20,9 @@ from adline.auth.scopes import ALL_SCOPES, parse_scopes
 from adline.config import Settings
 from adline.core.errors import AdlineError
 from adline.versions import VERSION_BUNDLE
+
+if TYPE_CHECKING:
+    from adline.spend_caps.summary import ExportRow
 
 app = typer.Typer(
     name="adline",
@@ -30,9 +35,11 @@ app = typer.Typer(
 companies_app = typer.Typer(help="Manage companies (tenants).", no_args_is_help=True)
 keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 versions_app = typer.Typer(help="The supported API versions.", no_args_is_help=True)
+export_app = typer.Typer(help="Export data as Parquet files.", no_args_is_help=True)
 app.add_typer(companies_app, name="companies")
 app.add_typer(keys_app, name="keys")
 app.add_typer(versions_app, name="versions")
+app.add_typer(export_app, name="export")
 
 stderr = Console(stderr=True, highlight=False)
 
@@ -261,6 +268,44 @@ def versions_changelog() -> None:
     # UTF-8 whatever the locale: the file is UTF-8.
     sys.stdout.buffer.write(render_changelog().encode())
     sys.stdout.flush()
+
+
+@export_app.command("spend-caps")
+def export_spend_caps(
+    day: Annotated[
+        str, typer.Option("--date", help="The local day (YYYY-MM-DD), in each company's zone.")
+    ],
+    out: Annotated[Path, typer.Option(help="The export root: writes OUT/date=D/.")],
+) -> None:
+    """Write each spend cap's daily summary for a day as Parquet; prints the file's path."""
+    from rich.progress import Progress
+
+    from adline.core.clock import SystemClock
+    from adline.core.db import create_engine, create_sessionmaker
+    from adline.spend_caps.summary import export_day, parse_day, write_parquet
+
+    try:
+        wanted = parse_day(day, "--date")
+    except AdlineError as error:
+        fail(error.message)
+    settings = settings_ready()
+
+    async def run(on_cap: Callable[[int, int], None]) -> list[ExportRow]:
+        engine = create_engine(settings.database_url)
+        try:
+            async with create_sessionmaker(engine)() as session:
+                return await export_day(session, wanted, SystemClock().now(), on_cap)
+        finally:
+            await engine.dispose()
+
+    with Progress(console=stderr) as progress:
+        task = progress.add_task("Summarizing spend caps", total=None)
+        rows = asyncio.run(
+            run(lambda done, total: progress.update(task, completed=done, total=total))
+        )
+    path = write_parquet(rows, out, wanted)
+    stderr.print(f"Wrote {len(rows)} rows to {path}")
+    print(path)
 
 
 def main() -> None:

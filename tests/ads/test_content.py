@@ -27,9 +27,9 @@ from adline.ads.content import (
 from adline.ads.models import Ad
 from adline.ads.schemas import AdCreate, AdObject, AdUpdate
 from adline.campaigns.models import AdCampaign
-from adline.campaigns.schemas import AdCampaignObject
 from adline.core.errors import InvalidRequest
 from adline.core.http import validate_body
+from adline.metrics.schemas import MetricFields
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 COMPANY_ID = "biz_contentTest0001"
@@ -1290,30 +1290,8 @@ NON_CONTENT_KEYS = {
     "created_at",
     "updated_at",
 }
-CAMPAIGN_NON_METRIC_KEYS = {
-    "id",
-    "title",
-    "status",
-    "delivery_status",
-    "platform",
-    "campaign_type",
-    "objective",
-    "special_ad_categories",
-    "optimization_goal",
-    "budget_amount",
-    "budget_amount_local",
-    "budget_currency",
-    "budget_type",
-    "budget_optimization",
-    "bid_type",
-    "desired_cost_per_result",
-    "starts_at",
-    "ends_at",
-    "created_at",
-    "updated_at",
-    "issues",
-}
-METRIC_KEYS = set(AdCampaignObject.model_fields) - CAMPAIGN_NON_METRIC_KEYS
+# Every read level carries the same metric fields (adline.metrics.schemas).
+METRIC_KEYS = set(MetricFields.model_fields)
 
 
 # --- tests --------------------------------------------------------------------------------

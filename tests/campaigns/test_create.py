@@ -25,7 +25,7 @@ class TestCreateCampaign:
         assert response.headers["Api-Version-Date"] == "2026-10-15-1"
         body = response.json()
         assert set(body) == NEWEST_KEYS
-        assert len(body) == 66
+        assert len(body) == 67
         assert body["id"].startswith("adcamp_") and len(body["id"]) == len("adcamp_") + 14
         assert body["status"] == "draft"
         assert body["delivery_status"] == "draft"

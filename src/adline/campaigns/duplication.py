@@ -23,6 +23,8 @@ from adline.core.clock import Clock
 from adline.core.db import clone_row
 from adline.core.errors import InvalidRequest
 from adline.core.ids import new_id
+from adline.spend_caps import service as spend_caps
+from adline.spend_caps.models import SpendCapMembership
 
 MAX_COPIES = 10
 RowT = TypeVar("RowT", AdCampaign, AdGroup, Ad)
@@ -84,19 +86,30 @@ async def copy_ad_group(
 
 
 async def copy_campaign(
-    session: AsyncSession, source: AdCampaign, now: datetime, preserve_engagement: bool
+    session: AsyncSession,
+    clock: Clock,
+    source: AdCampaign,
+    preserve_engagement: bool,
+    *,
+    currency: str,
 ) -> AdCampaign:
+    """Copy a campaign with its live groups and ads (flushed, not yet finished). The copy
+    joins its source's spend cap now: a membership of its own, opened at `clock.now()`."""
+    now = clock.now()
     campaign = clone_row(
         source,
         id=new_id("adcamp"),
         status="duplicating",
         duplicate_of_id=source.id,
+        spend_cap_id=None,
         created_at=now,
         updated_at=now,
         deleted_at=None,
     )
     session.add(campaign)
     await session.flush()
+    if source.spend_cap_id is not None:
+        await spend_caps.link_campaign(session, clock, campaign, source.spend_cap_id, currency)
     groups = await session.scalars(
         select(AdGroup)
         .where(AdGroup.ad_campaign_id == source.id, AdGroup.deleted_at.is_(None))
@@ -167,8 +180,14 @@ async def finish_duplicates(
     failed_campaigns = {c.id for c in await _finish(session, AdCampaign, campaigns, now)}
     failed_groups = {g.id for g in await _finish(session, AdGroup, groups, now)}
     failed_ads = {a.id for a in await _finish(session, Ad, ads, now)}
-    # A failed copy never existed for the client: remove it with everything under it.
+    # A failed copy never existed for the client: remove it with everything under it
+    # (its time under a spend cap too: it never spent).
     if failed_campaigns:
+        await session.execute(
+            delete(SpendCapMembership).where(
+                SpendCapMembership.ad_campaign_id.in_(failed_campaigns)
+            )
+        )
         await session.execute(delete(Ad).where(Ad.ad_campaign_id.in_(failed_campaigns)))
         await session.execute(delete(AdGroup).where(AdGroup.ad_campaign_id.in_(failed_campaigns)))
         await session.execute(delete(AdCampaign).where(AdCampaign.id.in_(failed_campaigns)))

@@ -46,6 +46,8 @@ class CampaignCreate(RequestModel):
     special_ad_categories: list[SpecialAdCategory] = Field(default_factory=list)
     starts_at: Timestamp | None = None
     ends_at: Timestamp | None = None
+    # The spend cap the campaign draws on (`sc_...`; docs/spend-caps.md).
+    spend_cap_id: str | None = None
     original: OriginalCampaignFields | None = Field(default=None, alias="_original")
 
 
@@ -65,6 +67,8 @@ class CampaignUpdate(RequestModel):
     special_ad_categories: list[SpecialAdCategory] | None = None
     starts_at: Timestamp | None = None
     ends_at: Timestamp | None = None
+    # Another cap moves the campaign there; null takes it out of its cap.
+    spend_cap_id: str | None = None
     original: OriginalCampaignFields | None = Field(default=None, alias="_original")
 
 
@@ -98,6 +102,8 @@ class AdCampaignObject(MetricFields):
     desired_cost_per_result: float | None
     starts_at: str | None
     ends_at: str | None
+    # The spend cap the campaign draws on; null when none. In every version.
+    spend_cap_id: str | None
     created_at: str
     updated_at: str
     issues: list[PlatformIssue]

@@ -46,6 +46,7 @@ from adline.metrics.formulas import (
     compute_metrics,
 )
 from adline.metrics.window import StatsWindow, parse_stats_window
+from adline.spend_caps import service as spend_caps
 from adline.stats import service as stats
 from adline.stats.ordering import paginate_list
 from adline.versions.mappings import status_filter
@@ -181,6 +182,12 @@ async def create_campaign(
     _check_budget_rules(campaign, now)
     session.add(campaign)
     await session.flush()
+    if body.spend_cap_id is not None:
+        # The cap is checked (the company's, in its currency, room left) before the
+        # membership is written; a refusal rolls the insert above back with the request.
+        await spend_caps.link_campaign(
+            session, clock, campaign, body.spend_cap_id, principal.currency
+        )
     return campaign
 
 
@@ -294,6 +301,11 @@ async def update_campaign(
         raise InvalidRequest("Invalid value for ends_at: must be in the future.", param="ends_at")
     # Without starts_at a campaign could run from its creation: that is its start.
     _check_budget_rules(campaign, campaign.created_at)
+    if "spend_cap_id" in sent:
+        # After the campaign's own checks, before the writes below; null leaves the cap.
+        await spend_caps.link_campaign(
+            session, clock, campaign, body.spend_cap_id, principal.currency
+        )
 
     await _carry_budget_changes_to_groups(session, campaign, before, now)
     if body.status == "active":
@@ -607,6 +619,7 @@ def campaign_object(
         "desired_cost_per_result": None if desired is None else micros_to_dollars(desired),
         "starts_at": None if campaign.starts_at is None else format_timestamp(campaign.starts_at),
         "ends_at": None if campaign.ends_at is None else format_timestamp(campaign.ends_at),
+        "spend_cap_id": campaign.spend_cap_id,
         "created_at": format_timestamp(campaign.created_at),
         "updated_at": format_timestamp(campaign.updated_at),
         "issues": [issue_object(issue) for issue in issues],
@@ -628,8 +641,9 @@ async def duplicate_campaign(
     source = await repository.get_campaign(session, principal.company_id, campaign_id)
     if source.status == "duplicating":
         raise Conflict("The campaign is still being duplicated; wait until the copy is done.")
-    now = clock.now()
     return [
-        await duplication.copy_campaign(session, source, now, preserve_engagement)
+        await duplication.copy_campaign(
+            session, clock, source, preserve_engagement, currency=principal.currency
+        )
         for _ in range(count)
     ]

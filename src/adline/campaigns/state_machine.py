@@ -120,3 +120,6 @@ AD = Lifecycle(
 )
 
 LIFECYCLES = (CAMPAIGN, AD_GROUP, AD)
+
+# Campaign statuses that exist on a network (drafts and copies in progress do not).
+LAUNCHED = ("active", "paused", "payment_failed")

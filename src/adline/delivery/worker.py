@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from adline.ad_groups.models import AdGroup
 from adline.ads.models import Ad
 from adline.campaigns.models import AdCampaign
+from adline.campaigns.state_machine import LAUNCHED
 from adline.companies.models import Company
 from adline.core.clock import Clock
 from adline.delivery.adapter import (
@@ -67,7 +68,6 @@ logger = logging.getLogger("adline.delivery")
 
 # Networks correct recent hours for a while; every pass re-reads this far back.
 LOOK_BACK = timedelta(hours=48)
-LAUNCHED = ("active", "paused", "payment_failed")
 # How far ahead a spend cap's ledger grants a campaign, beyond the pass interval: an hour
 # and a quarter of unreported spend (hourly reports, 15 minutes late) and some margin.
 CAP_HORIZON_BASE = timedelta(minutes=90)

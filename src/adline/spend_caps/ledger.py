@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from adline.ad_groups.models import AdGroup
 from adline.campaigns.models import AdCampaign
+from adline.campaigns.state_machine import LAUNCHED
 from adline.companies.models import Company
 from adline.spend_caps.models import SpendCap, SpendCapGrant, SpendCapMembership
 from adline.spend_caps.periods import Status, Window
@@ -155,7 +156,9 @@ async def allocate(
     members = list(
         await session.scalars(
             select(AdCampaign).where(
-                AdCampaign.spend_cap_id == cap.id, AdCampaign.deleted_at.is_(None)
+                AdCampaign.spend_cap_id == cap.id,
+                AdCampaign.deleted_at.is_(None),
+                AdCampaign.status.in_(LAUNCHED),
             )
         )
     )
@@ -216,6 +219,8 @@ async def allocate(
         fallback = int(cap.amount_micros / len(members) / max(period_hours, 1.0))
         wants: dict[str, int] = {}
         for campaign in members:
+            if campaign.status != "active":
+                continue  # a paused campaign asks for nothing (it is held where it stands)
             # Peak hourly spend; a daily budget's evening peak is about twice its average.
             rate = max(peaks.get(campaign.id, 0), daily.get(campaign.id, 0) // 12) or fallback
             spent = reported.get(campaign.id, 0)

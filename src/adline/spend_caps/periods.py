@@ -11,7 +11,7 @@ which it starts.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -67,7 +67,12 @@ def _calendar_window(period: Period, instant: datetime, zone: ZoneInfo) -> Windo
         length = 7
     else:
         length = 1
-    return Window(local_midnight(local, zone), local_midnight(local + timedelta(days=length), zone))
+    # In UTC, as Window says: aware datetimes sharing one zone subtract and compare by wall
+    # clock, so a DST day between two New York midnights would last 24 hours, not 23.
+    return Window(
+        local_midnight(local, zone).astimezone(UTC),
+        local_midnight(local + timedelta(days=length), zone).astimezone(UTC),
+    )
 
 
 def period_at(period: Period, schedule: Schedule, instant: datetime, zone: str) -> Window | None:

@@ -6,16 +6,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from adline.auth.dependencies import CanReadSpendCaps, CanWriteSpendCaps, ClockDep, SessionDep
 from adline.core.errors import InvalidRequest
 from adline.core.http import json_body, render
 from adline.core.pagination import Direction, PageRequest, page_params
-from adline.spend_caps import service
+from adline.spend_caps import service, summary
 from adline.spend_caps.periods import STATUSES, Status
 from adline.spend_caps.schemas import (
     SpendCapCreate,
+    SpendCapDailySummaryObject,
     SpendCapEnvelope,
     SpendCapList,
     SpendCapUpdate,
@@ -103,3 +104,25 @@ async def update_spend_cap(
     cap = await service.update_spend_cap(session, clock, principal, spend_cap_id, body.spend_cap)
     payload = await service.present_spend_cap(session, principal, cap, clock.now())
     return render(request, KIND, {"spend_cap": payload})
+
+
+@router.get(
+    "/{spend_cap_id}/daily_summary",
+    response_model=SpendCapDailySummaryObject,
+    summary="A spend cap's spend per day",
+    description="One row per local day (the company's time zone) from `from` to `to` "
+    "(inclusive, at most 366 days). `Accept: text/csv` answers the same rows as CSV.",
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
+async def spend_cap_daily_summary(
+    request: Request,
+    spend_cap_id: str,
+    principal: CanReadSpendCaps,
+    session: SessionDep,
+    from_: Annotated[str | None, Query(alias="from")] = None,
+    to: str | None = None,
+) -> Response:
+    result = await summary.daily_summary(session, principal, spend_cap_id, from_, to)
+    if summary.wants_csv(request.headers.get("accept")):
+        return Response(summary.to_csv(result), media_type="text/csv; charset=utf-8")
+    return render(request, f"{KIND}.daily_summary", summary.to_json(result))

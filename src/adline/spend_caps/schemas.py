@@ -22,10 +22,16 @@ def _amount_micro(value: Any) -> int:
     return parse_amount_micro(value)
 
 
+def _not_blank(value: Any) -> Any:
+    if isinstance(value, str) and not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
 Currency = Annotated[str, AfterValidator(_currency)]
 # int64 carried as a JSON string (`"50000000000"` = 50,000.00); see core.money.
 AmountMicro = Annotated[int, BeforeValidator(_amount_micro)]
-CapTitle = Annotated[str, Field(min_length=1, max_length=200)]
+CapTitle = Annotated[str, BeforeValidator(_not_blank), Field(min_length=1, max_length=200)]
 Comment = Annotated[str, Field(max_length=2000)]
 
 
@@ -124,3 +130,22 @@ class SpendCapEnvelope(BaseModel):
 class SpendCapList(BaseModel):
     spend_caps: list[SpendCapObject]
     page_info: PageInfoObject
+
+
+class DailySummaryRowObject(BaseModel):
+    date: str
+    spend: MoneyMicro
+    applied_ad_spending: MoneyMicro
+    remaining: MoneyMicro
+    amount: MoneyMicro
+    status: Status
+    campaign_ids: list[str]
+
+
+class SpendCapDailySummaryObject(BaseModel):
+    """The JSON answer of `GET /spend_caps/{id}/daily_summary`."""
+
+    spend_cap_id: str
+    time_zone: str
+    currency: str
+    daily_summary: list[DailySummaryRowObject]

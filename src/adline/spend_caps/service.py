@@ -48,6 +48,14 @@ def current_period(cap: SpendCap, zone: str, now: datetime) -> Window | None:
     return period_at(cap.period, schedule_of(cap), now, zone)  # type: ignore[arg-type]
 
 
+def last_period(cap: SpendCap, zone: str, now: datetime) -> Window | None:
+    """The period the schedule ended in, once it is over; None before."""
+    stops_at = schedule_of(cap).stops_at
+    if stops_at is None or now < stops_at:
+        return None
+    return current_period(cap, zone, stops_at - timedelta(microseconds=1))
+
+
 def status_of(cap: SpendCap, applied_micros: int, now: datetime) -> Status:
     return compute_status(
         schedule=schedule_of(cap),
@@ -70,7 +78,13 @@ def status_reason(cap: SpendCap, status: Status, period: Window | None) -> str |
     if status == "ERROR":
         return cap.error_reason
     if status == "DEPLETED":
-        if cap.period == "TOTAL" or period is None or period.end is None:
+        # The schedule's last period (clipped to its end) ends without renewing.
+        if (
+            cap.period == "TOTAL"
+            or period is None
+            or period.end is None
+            or period.end == schedule_of(cap).stops_at
+        ):
             return "The amount is spent: raise it to serve again."
         renews = format_timestamp(period.end)
         return f"This period's amount is spent: it renews at {renews}, or raise it to serve now."
@@ -163,8 +177,10 @@ async def cap_states(
     session: AsyncSession, caps: Sequence[SpendCap], zone: str, now: datetime
 ) -> dict[str, CapState]:
     periods = {cap.id: current_period(cap, zone, now) for cap in caps}
+    # An ENDED cap shows what its last period consumed (what finance reconciles), not 0.
+    counted = {cap.id: periods[cap.id] or last_period(cap, zone, now) for cap in caps}
     applied = await spend_by_cap(
-        session, {cap_id: window for cap_id, window in periods.items() if window is not None}
+        session, {cap_id: window for cap_id, window in counted.items() if window is not None}
     )
     return {
         cap.id: CapState(
@@ -364,6 +380,11 @@ async def update_spend_cap(
             )
         _check_user_status(changes.status, "spend_cap.status")
         values["enabled"] = changes.status == "ACTIVE"
+    for part in ("schedule", "budget"):
+        if part in sent and getattr(changes, part) is None:
+            raise InvalidRequest(
+                f"Invalid value for spend_cap.{part}: must not be null.", param=f"spend_cap.{part}"
+            )
     if "schedule" in sent and changes.schedule is not None:
         schedule_sent = changes.schedule.model_fields_set
         starts_at = cap.starts_at
