@@ -236,6 +236,16 @@ class TestLimits:
         reused = await ok(await patch(client, first, title="Reused", status="ACTIVE"))
         assert reused["spend_cap"]["title"] == "Reused"
 
+    async def test_concurrent_creates_do_not_pass_the_limit_together(
+        self, client: httpx.AsyncClient, monkeypatch: Any
+    ) -> None:
+        monkeypatch.setattr(service, "MAX_SPEND_CAPS_PER_COMPANY", 3)
+        answers = await asyncio.gather(
+            *(client.post("/spend_caps", json=cap_body()) for _ in range(6))
+        )
+        assert sorted(answer.status_code for answer in answers) == [200] * 3 + [400] * 3
+        assert len((await ok(await client.get("/spend_caps")))["spend_caps"]) == 3
+
 
 class TestScopes:
     async def test_without_a_key(self, anonymous: httpx.AsyncClient) -> None:

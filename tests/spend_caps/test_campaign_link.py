@@ -5,6 +5,7 @@ while the campaign was under the cap counts toward it."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -237,6 +238,18 @@ class TestRefusals:
         listed = (await ok(await client.get("/ad_campaigns")))["data"]
         assert {item["id"] for item in listed} == {first["id"], other["id"]}
         assert await count_of(client, cap["id"]) == 1
+
+    async def test_concurrent_joins_do_not_pass_the_limit_together(
+        self, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(spend_caps, "MAX_CAMPAIGNS_PER_SPEND_CAP", 2)
+        cap = await new_cap(client)
+        campaigns = [await create_campaign(client) for _ in range(5)]
+        answers = await asyncio.gather(
+            *(patch(client, campaign["id"], spend_cap_id=cap["id"]) for campaign in campaigns)
+        )
+        assert sorted(answer.status_code for answer in answers) == [200, 200, 400, 400, 400]
+        assert await count_of(client, cap["id"]) == 2
 
     async def test_the_id_is_a_string(self, client: httpx.AsyncClient) -> None:
         response = await client.post("/ad_campaigns", json=abo_campaign(spend_cap_id=12))

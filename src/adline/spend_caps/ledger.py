@@ -26,16 +26,22 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adline.ad_groups.models import AdGroup
 from adline.campaigns.models import AdCampaign
 from adline.campaigns.state_machine import LAUNCHED
 from adline.companies.models import Company
-from adline.spend_caps.models import SpendCap, SpendCapGrant, SpendCapMembership
+from adline.spend_caps.models import SpendCapGrant, SpendCapMembership
 from adline.spend_caps.periods import Status, Window
-from adline.spend_caps.service import current_period, schedule_of, spend_by_campaign, status_of
+from adline.spend_caps.service import (
+    current_period,
+    lock_spend_cap,
+    schedule_of,
+    spend_by_campaign,
+    status_of,
+)
 from adline.stats.models import AdStatHour
 
 # A campaign's recent peak hourly spend is read over this many hours.
@@ -89,18 +95,6 @@ def split(available: int, wants: dict[str, int]) -> dict[str, int]:
     return shares
 
 
-async def _lock(session: AsyncSession, cap_id: str) -> SpendCap | None:
-    # A no-op write: the row lock (PostgreSQL) or the write lock (SQLite) comes first, so
-    # everything read after it is what the previous holder committed.
-    await session.execute(
-        update(SpendCap)
-        .where(SpendCap.id == cap_id)
-        .values(granted_micros=SpendCap.granted_micros)
-        .execution_options(synchronize_session=False)
-    )
-    return await session.get(SpendCap, cap_id, populate_existing=True)
-
-
 async def _peak_hourly_spend(
     session: AsyncSession, campaign_ids: list[str], now: datetime
 ) -> dict[str, int]:
@@ -149,7 +143,7 @@ async def allocate(
 ) -> Allocation | None:
     """Lock the cap, top up its campaigns' limits for the current period, and say what
     each campaign's network must hold. None when the cap does not exist."""
-    cap = await _lock(session, cap_id)
+    cap = await lock_spend_cap(session, cap_id)
     if cap is None:
         return None
     zone = await session.scalar(select(Company.timezone).where(Company.id == cap.company_id))

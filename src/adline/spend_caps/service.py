@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from adline.auth.service import Principal, ensure_own_account
 from adline.campaigns.models import AdCampaign
+from adline.companies.models import Company
 from adline.core.clock import Clock
 from adline.core.errors import Conflict, InvalidRequest, NotFound
 from adline.core.ids import new_id
@@ -271,6 +272,21 @@ async def present_spend_cap(
 # -- writing ------------------------------------------------------------------------------
 
 
+async def lock_spend_cap(session: AsyncSession, cap_id: str) -> SpendCap | None:
+    """Take the cap's lock for the rest of the transaction and read it afresh.
+
+    A no-op write: the row lock on PostgreSQL, the database's write lock on SQLite, so
+    whoever comes second (a worker's ledger, a campaign joining) waits and then reads what
+    the first committed. Leaves `updated_at`, the user's concurrency token, alone."""
+    await session.execute(
+        update(SpendCap)
+        .where(SpendCap.id == cap_id)
+        .values(granted_micros=SpendCap.granted_micros)
+        .execution_options(synchronize_session=False)
+    )
+    return await session.get(SpendCap, cap_id, populate_existing=True)
+
+
 def _check_schedule(starts_at: datetime, ends_at: datetime | None, param: str) -> None:
     if ends_at is not None and ends_at < starts_at:
         raise InvalidRequest(
@@ -305,6 +321,13 @@ async def create_spend_cap(
     company_id = ensure_own_account(principal, body.account_id, "account_id")
     _check_schedule(body.schedule.start, body.schedule.end, "schedule")
     _check_user_status(body.status, "status")
+    # Serialise creates per company so the limit holds under concurrency.
+    await session.execute(
+        update(Company)
+        .where(Company.id == company_id)
+        .values(name=Company.name)
+        .execution_options(synchronize_session=False)
+    )
     count = await session.scalar(
         select(func.count()).select_from(SpendCap).where(SpendCap.company_id == company_id)
     )
@@ -490,6 +513,8 @@ async def link_campaign(
                 param="spend_cap_id",
                 code="spend_cap_currency_mismatch",
             )
+        # Under the cap's lock, so concurrent joins cannot pass the limit together.
+        await lock_spend_cap(session, cap.id)
         count = await campaign_counts(session, [cap.id])
         if count.get(cap.id, 0) >= MAX_CAMPAIGNS_PER_SPEND_CAP:
             raise InvalidRequest(
