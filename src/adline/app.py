@@ -79,12 +79,14 @@ def create_app(
         try:
             async with contextlib.AsyncExitStack() as stack:
                 if settings.delivery_interval > 0:
+                    interval = timedelta(seconds=settings.delivery_interval)
                     worker = DeliveryWorker(
-                        app.state.sessionmaker, app.state.clock, app.state.adapters
+                        app.state.sessionmaker,
+                        app.state.clock,
+                        app.state.adapters,
+                        pass_interval=interval,
                     )
-                    await stack.enter_async_context(
-                        running_in_background(worker, timedelta(seconds=settings.delivery_interval))
-                    )
+                    await stack.enter_async_context(running_in_background(worker, interval))
                 yield
         finally:
             # The worker stops first (the stack), then the engine goes.

@@ -157,6 +157,7 @@ def worker(
                 create_sessionmaker(engine),
                 clock,
                 AdapterRegistry(clock, seed=settings.simulator_seed),
+                pass_interval=timedelta(seconds=interval),
             ).run_forever(timedelta(seconds=interval))
         finally:
             await engine.dispose()

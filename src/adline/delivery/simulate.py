@@ -26,6 +26,7 @@ from adline.delivery.registry import AdapterRegistry
 from adline.delivery.worker import DeliveryWorker
 from adline.versions import NEWEST
 
+HOUR = timedelta(hours=1)
 COUNTRIES = (["US"], ["US", "CA"], ["GB"], ["DE", "FR"], ["BR"], ["US", "GB", "AU"])
 GOALS = (
     ("sales", "conversions", "website", "purchase"),
@@ -86,7 +87,9 @@ async def simulate(
             budgets = await _build(
                 client, campaigns, random.Random(seed), lifetime_share, ends_at, days
             )
-            worker = DeliveryWorker(sessionmaker, clock, AdapterRegistry(clock, seed=seed))
+            worker = DeliveryWorker(
+                sessionmaker, clock, AdapterRegistry(clock, seed=seed), pass_interval=HOUR
+            )
             hours = days * 24
             for hour in range(hours):
                 await worker.run_once()
