@@ -50,7 +50,7 @@ def main() -> None:
         url = f"sqlite+aiosqlite:///{Path(workdir) / 'bench.db'}"
         migrate(url)
         started = time.perf_counter()
-        rows = asyncio.run(
+        result = asyncio.run(
             simulate(
                 Settings(database_url=url, delivery_interval=0),
                 days=args.days,
@@ -60,6 +60,7 @@ def main() -> None:
             )
         )
         elapsed = time.perf_counter() - started
+        rows = result.campaigns
     print(
         f"{args.campaigns} campaigns x {args.days} days, seed {args.seed}, 15-minute reporting "
         f"lag, simulated in {elapsed:.1f} s"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -140,7 +141,6 @@ def worker(
     interval: Annotated[float, typer.Option(help="Seconds between delivery passes.", min=1)] = 60,
 ) -> None:
     """Run the delivery worker as its own process (serve with ADLINE_DELIVERY_INTERVAL=0)."""
-    from datetime import timedelta
 
     from adline.core.clock import SystemClock
     from adline.core.db import create_engine, create_sessionmaker
@@ -171,9 +171,13 @@ def simulate(
     days: Annotated[int, typer.Option(help="Days to deliver.", min=1, max=90)] = 7,
     campaigns: Annotated[int, typer.Option(help="Campaigns to create.", min=1, max=500)] = 50,
     seed: Annotated[int, typer.Option(help="The simulated network's seed.")] = 1,
+    spend_cap: Annotated[
+        float | None,
+        typer.Option(help="Put every campaign under one spend cap of this many dollars.", min=1),
+    ] = None,
 ) -> None:
     """Create a demo company's campaigns, deliver them fast-forward on the simulated
-    network and print a summary per campaign."""
+    network and print a summary per campaign (and of the spend cap, with --spend-cap)."""
     from rich.progress import Progress
     from rich.table import Table
 
@@ -182,15 +186,17 @@ def simulate(
     settings = settings_ready()
     with Progress(console=stderr) as progress:
         task = progress.add_task("Delivering", total=days * 24)
-        summaries = asyncio.run(
+        result = asyncio.run(
             run_simulation(
                 settings,
                 days=days,
                 campaigns=campaigns,
                 seed=seed,
+                spend_cap=spend_cap,
                 on_hour=lambda done, total: progress.update(task, completed=done),
             )
         )
+    summaries = result.campaigns
     table = Table(title=f"{campaigns} campaigns, {days} days, seed {seed}")
     for column in (
         "campaign",
@@ -224,6 +230,18 @@ def simulate(
         f"({total_spend / total_budget:.1%}); "
         f"overspend ${sum(row.overspend for row in summaries):,.2f}"
     )
+    cap = result.spend_cap
+    if cap is not None:
+        hour = timedelta(hours=1)
+        when = (
+            "never depleted"
+            if cap.depleted_after is None
+            else f"depleted after {(cap.depleted_after - result.started_at) / hour:.0f} h"
+        )
+        print(
+            f"spend cap {cap.id}: ${cap.applied:,.2f} applied of ${cap.amount:,.2f} "
+            f"({cap.applied / cap.amount:.2%}), {cap.status}, {when}"
+        )
 
 
 @keys_app.command("list")

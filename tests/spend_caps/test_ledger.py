@@ -120,3 +120,18 @@ async def test_a_lowered_amount_holds_every_campaign_where_it_stands(
     assert {limit.campaign_id: limit.limit_micros for limit in after.limits} == dict.fromkeys(
         ids, 0
     )
+
+
+async def test_a_fully_committed_cap_says_so_while_it_still_serves(
+    client: httpx.AsyncClient, engine: AsyncEngine, clock: ManualClock
+) -> None:
+    cap, _ = await _capped_campaigns(client, engine, clock, "1000000")
+    async with create_sessionmaker(engine)() as session, session.begin():
+        allocation = await allocate(session, cap["id"], clock.now(), HORIZON)
+    assert allocation is not None
+    # Two campaigns with $10/day budgets ask for more than $1: all of it goes out.
+    assert allocation.committed_micros == 1_000_000
+    assert sum(limit.limit_micros for limit in allocation.limits) == 1_000_000
+    read = (await ok(await client.get(f"/spend_caps/{cap['id']}")))["spend_cap"]
+    assert read["status"] == "ACTIVE"
+    assert read["status_reason"].startswith("All of this period's amount is committed")

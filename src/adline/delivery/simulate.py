@@ -51,6 +51,25 @@ class CampaignSummary:
     return_on_ad_spend: float
 
 
+@dataclass(frozen=True)
+class SpendCapSummary:
+    """The one spend cap all the campaigns shared (`--spend-cap`)."""
+
+    id: str
+    amount: float
+    applied: float
+    status: str
+    # The first simulated hour after which the cap read DEPLETED (None: it never did).
+    depleted_after: datetime | None
+
+
+@dataclass(frozen=True)
+class Simulation:
+    started_at: datetime
+    campaigns: list[CampaignSummary]
+    spend_cap: SpendCapSummary | None = None
+
+
 async def simulate(
     settings: Settings,
     *,
@@ -58,9 +77,11 @@ async def simulate(
     campaigns: int,
     seed: int,
     lifetime_share: float = 0.0,
+    spend_cap: float | None = None,
     on_hour: Callable[[int, int], None] = lambda done, total: None,
-) -> list[CampaignSummary]:
-    """Create `campaigns` campaigns for a new demo company, deliver `days` days, summarize."""
+) -> Simulation:
+    """Create `campaigns` campaigns for a new demo company, deliver `days` days, summarize.
+    With `spend_cap` (dollars), all of them share one TOTAL spend cap of that amount."""
     start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     clock = ManualClock(start)
     engine = create_engine(settings.database_url)
@@ -87,20 +108,72 @@ async def simulate(
             budgets = await _build(
                 client, campaigns, random.Random(seed), lifetime_share, ends_at, days
             )
+            cap_id = None if spend_cap is None else await _share_a_cap(client, spend_cap, start)
             worker = DeliveryWorker(
                 sessionmaker, clock, AdapterRegistry(clock, seed=seed), pass_interval=HOUR
             )
             hours = days * 24
+            depleted_after = None
             for hour in range(hours):
                 await worker.run_once()
                 clock.advance(timedelta(hours=1))
                 on_hour(hour + 1, hours)
+                if cap_id is not None and depleted_after is None:
+                    cap = (await _ok(await client.get(f"/spend_caps/{cap_id}")))["spend_cap"]
+                    if cap["status"] == "DEPLETED":
+                        depleted_after = clock.now()
             # Let the last hours' reports arrive (reporting lag) before reading.
             clock.advance(timedelta(hours=1))
             await worker.run_once()
-            return await _summarize(client, budgets, start, days)
+            summaries = await _summarize(client, budgets, start, days)
+            if cap_id is None:
+                return Simulation(start, summaries)
+            cap = (await _ok(await client.get(f"/spend_caps/{cap_id}")))["spend_cap"]
+            return Simulation(
+                start,
+                summaries,
+                SpendCapSummary(
+                    id=cap_id,
+                    amount=int(cap["budget"]["amount"]["amount_micro"]) / 1_000_000,
+                    applied=int(cap["applied_ad_spending"]["amount_micro"]) / 1_000_000,
+                    status=cap["status"],
+                    depleted_after=depleted_after,
+                ),
+            )
     finally:
         await engine.dispose()
+
+
+async def _share_a_cap(client: httpx.AsyncClient, dollars: float, start: datetime) -> str:
+    """One TOTAL spend cap from now on, and every campaign of the company under it."""
+    cap = await _ok(
+        await client.post(
+            "/spend_caps",
+            json={
+                "title": "Simulation IO",
+                "schedule": {"start": start.isoformat(), "end": None},
+                "budget": {
+                    "period": "TOTAL",
+                    "amount": {"currency": "USD", "amount_micro": str(round(dollars * 1e6))},
+                },
+            },
+        )
+    )
+    cap_id: str = cap["spend_cap"]["id"]
+    listing = await _ok(await client.get("/ad_campaigns", params={"first": 100}))
+    while True:
+        for campaign in listing["data"]:
+            await _ok(
+                await client.patch(f"/ad_campaigns/{campaign['id']}", json={"spend_cap_id": cap_id})
+            )
+        if not listing["page_info"]["has_next_page"]:
+            return cap_id
+        listing = await _ok(
+            await client.get(
+                "/ad_campaigns",
+                params={"first": 100, "after": listing["page_info"]["end_cursor"]},
+            )
+        )
 
 
 async def _ok(response: httpx.Response) -> Any:

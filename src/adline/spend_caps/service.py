@@ -69,7 +69,8 @@ def status_of(cap: SpendCap, applied_micros: int, now: datetime) -> Status:
 
 
 def status_reason(cap: SpendCap, status: Status, period: Window | None) -> str | None:
-    """Why the cap is not serving, in a sentence; None while ACTIVE."""
+    """Why the cap is not serving, in a sentence; while ACTIVE, None unless the whole amount
+    is already committed to the campaigns."""
     if status == "ENDED":
         return f"The schedule ended at {format_timestamp(cap.ends_at or cap.starts_at)}."
     if status == "INACTIVE":
@@ -89,6 +90,17 @@ def status_reason(cap: SpendCap, status: Status, period: Window | None) -> str |
             return "The amount is spent: raise it to serve again."
         renews = format_timestamp(period.end)
         return f"This period's amount is spent: it renews at {renews}, or raise it to serve now."
+    if (
+        period is not None
+        and cap.ledger_period_start == period.start
+        and cap.granted_micros >= cap.amount_micros
+    ):
+        # Serving, but the ledger has handed out the whole amount (see ledger.py).
+        return (
+            "All of this period's amount is committed to the cap's campaigns: each stops when "
+            "it has spent its share. What they do not spend (refunds, campaigns that stopped "
+            "first) is not handed out again before the next period or a higher amount."
+        )
     return None
 
 
