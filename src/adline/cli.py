@@ -234,9 +234,9 @@ def simulate(
     if cap is not None:
         hour = timedelta(hours=1)
         when = (
-            "never depleted"
+            "never reached"
             if cap.depleted_after is None
-            else f"depleted after {(cap.depleted_after - result.started_at) / hour:.0f} h"
+            else f"reached after {(cap.depleted_after - result.started_at) / hour:.0f} h"
         )
         print(
             f"spend cap {cap.id}: ${cap.applied:,.2f} applied of ${cap.amount:,.2f} "

@@ -59,7 +59,8 @@ class SpendCapSummary:
     amount: float
     applied: float
     status: str
-    # The first simulated hour after which the cap read DEPLETED (None: it never did).
+    # The first simulated hour after which the whole amount was committed to the campaigns
+    # or spent (None: never).
     depleted_after: datetime | None
 
 
@@ -120,7 +121,7 @@ async def simulate(
                 on_hour(hour + 1, hours)
                 if cap_id is not None and depleted_after is None:
                     cap = (await _ok(await client.get(f"/spend_caps/{cap_id}")))["spend_cap"]
-                    if cap["status"] == "DEPLETED":
+                    if cap["status"] == "DEPLETED" or _fully_committed(cap):
                         depleted_after = clock.now()
             # Let the last hours' reports arrive (reporting lag) before reading.
             clock.advance(timedelta(hours=1))
@@ -142,6 +143,11 @@ async def simulate(
             )
     finally:
         await engine.dispose()
+
+
+def _fully_committed(cap: dict[str, Any]) -> bool:
+    reason = cap["status_reason"] or ""
+    return bool(reason.startswith("All of this period's amount is committed"))
 
 
 async def _share_a_cap(client: httpx.AsyncClient, dollars: float, start: datetime) -> str:
