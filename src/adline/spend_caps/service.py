@@ -233,7 +233,8 @@ async def campaign_counts(session: AsyncSession, cap_ids: Sequence[str]) -> dict
     return {str(cap_id): int(count) for cap_id, count in rows}
 
 
-def _money(currency: str, micros: int) -> dict[str, str]:
+def money_micro(currency: str, micros: int) -> dict[str, str]:
+    """The MoneyMicro shape of seed 004: `{"currency", "amount_micro": "<int64>"}`."""
     return {"currency": currency, "amount_micro": str(micros)}
 
 
@@ -254,9 +255,12 @@ async def present_spend_caps(
                     "start": format_timestamp(cap.starts_at),
                     "end": None if cap.ends_at is None else format_timestamp(cap.ends_at),
                 },
-                "budget": {"period": cap.period, "amount": _money(cap.currency, cap.amount_micros)},
-                "applied_ad_spending": _money(cap.currency, state.applied_micros),
-                "remaining": _money(cap.currency, state.remaining(cap.amount_micros)),
+                "budget": {
+                    "period": cap.period,
+                    "amount": money_micro(cap.currency, cap.amount_micros),
+                },
+                "applied_ad_spending": money_micro(cap.currency, state.applied_micros),
+                "remaining": money_micro(cap.currency, state.remaining(cap.amount_micros)),
                 "current_period": None
                 if period is None
                 else {

@@ -309,10 +309,6 @@ async def daily_summary(
 # -- rendering ----------------------------------------------------------------------------
 
 
-def _money(currency: str, micros: int) -> dict[str, str]:
-    return {"currency": currency, "amount_micro": str(micros)}
-
-
 def to_json(summary: DailySummary) -> dict[str, Any]:
     currency = summary.currency
     return {
@@ -322,10 +318,10 @@ def to_json(summary: DailySummary) -> dict[str, Any]:
         "daily_summary": [
             {
                 "date": row.date.isoformat(),
-                "spend": _money(currency, row.spend_micros),
-                "applied_ad_spending": _money(currency, row.applied_micros),
-                "remaining": _money(currency, row.remaining_micros),
-                "amount": _money(currency, row.amount_micros),
+                "spend": service.money_micro(currency, row.spend_micros),
+                "applied_ad_spending": service.money_micro(currency, row.applied_micros),
+                "remaining": service.money_micro(currency, row.remaining_micros),
+                "amount": service.money_micro(currency, row.amount_micros),
                 "status": row.status,
                 "campaign_ids": list(row.campaign_ids),
             }
