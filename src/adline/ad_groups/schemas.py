@@ -25,7 +25,7 @@ from pydantic_core import CoreSchema
 
 from adline.ad_groups.iso_codes import COUNTRIES, LANGUAGES, US_STATES
 from adline.campaigns.schemas import BidType, BudgetType, PlatformIssue
-from adline.core.schemas import Dollars, RequestModel, Timestamp, Title
+from adline.core.schemas import Dollars, RequestModel, Timestamp, Title, not_blank
 from adline.metrics.schemas import MetricFields
 
 # --- Enums -------------------------------------------------------------------------------
@@ -199,12 +199,6 @@ _AUDIENCE_ID = re.compile(r"^adaud_[A-Za-z0-9]+$")
 _COUNTRY_GROUP = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-def _non_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be blank")
-    return value
-
-
 def _country(value: str) -> str:
     if value not in COUNTRIES:
         raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code, such as 'US'")
@@ -308,7 +302,7 @@ CountryGroup = Annotated[str, AfterValidator(_country_group)]
 Zip = Annotated[
     str,
     BeforeValidator(_zip_key),
-    AfterValidator(_non_blank),
+    AfterValidator(not_blank),
     Field(max_length=64),
     _AlsoAccepts(
         {
@@ -319,7 +313,7 @@ Zip = Annotated[
         }
     ),
 ]
-TaxonomyId = Annotated[str, AfterValidator(_non_blank), Field(max_length=200)]
+TaxonomyId = Annotated[str, AfterValidator(not_blank), Field(max_length=200)]
 Label = Annotated[str, Field(max_length=200)]
 ConversionEvent = Annotated[str, AfterValidator(_conversion_event)]
 KeywordText = Annotated[str, AfterValidator(_keyword_text)]

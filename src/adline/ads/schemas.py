@@ -17,7 +17,7 @@ from pydantic import AfterValidator, BaseModel, Field, ValidationInfo, field_val
 
 from adline.ad_groups.iso_codes import LANGUAGES
 from adline.campaigns.schemas import PlatformIssue
-from adline.core.schemas import RequestModel, Title
+from adline.core.schemas import RequestModel, Title, not_blank
 from adline.metrics.schemas import MetricFields
 
 # --- enums ------------------------------------------------------------------------------
@@ -147,12 +147,6 @@ LANGUAGE_CODES = LANGUAGES | {"fil"}
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 
 
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be blank")
-    return value
-
-
 def _prefixed(prefix: str) -> AfterValidator:
     def check(value: str) -> str:
         if not value.startswith(prefix) or len(value) == len(prefix) or value != value.strip():
@@ -224,7 +218,7 @@ def _url_parameter_value(value: Any) -> Any:
     )
 
 
-Text = Annotated[str, AfterValidator(_not_blank)]
+Text = Annotated[str, AfterValidator(not_blank)]
 FileId = Annotated[str, _prefixed("file_")]
 SocialAccountId = Annotated[str, _prefixed("sacc_")]
 PlatformId = Annotated[str, AfterValidator(_token), Field(max_length=200)]

@@ -4,24 +4,18 @@ defines them (`whop_sdk/api_keys/`, `whop_sdk/types/api_key*.py`)."""
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 
 from adline.auth.scopes import ALL_SCOPES
-from adline.core.schemas import PageInfoObject, RequestModel, Timestamp
+from adline.core.schemas import PageInfoObject, RequestModel, Timestamp, not_blank
 
 ResourceType = Literal["account", "app"]
 SystemRole = Literal["owner", "admin", "moderator", "sales_manager", "advertiser"]
 KeyOrder = Literal["created_at"]
 
 MAX_IP_ALLOWLIST = 100
-
-
-def _non_blank(value: Any) -> Any:
-    if isinstance(value, str) and not value.strip():
-        raise ValueError("must not be blank")
-    return value
 
 
 def _known_action(value: str) -> str:
@@ -43,7 +37,7 @@ def _network(value: str) -> str:
         raise ValueError(f"{text} has host bits set; did you mean {loose}?") from None
 
 
-KeyName = Annotated[str, BeforeValidator(_non_blank), Field(min_length=1, max_length=200)]
+KeyName = Annotated[str, BeforeValidator(not_blank), Field(min_length=1, max_length=200)]
 Action = Annotated[str, AfterValidator(_known_action)]
 IpNetwork = Annotated[str, AfterValidator(_network)]
 

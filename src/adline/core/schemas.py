@@ -24,7 +24,8 @@ def _timestamp(value: Any) -> datetime:
     return parse_timestamp(value)
 
 
-def _non_blank(value: Any) -> Any:
+def not_blank(value: Any) -> Any:
+    """Refuse a string of only whitespace (a BeforeValidator or an AfterValidator)."""
     if isinstance(value, str) and not value.strip():
         raise ValueError("must not be blank")
     return value
@@ -33,7 +34,7 @@ def _non_blank(value: Any) -> Any:
 Timestamp = Annotated[datetime, BeforeValidator(_timestamp)]
 # Dollar amounts arrive as JSON numbers; at most two decimals (checked by adline.core.money).
 Dollars = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Title = Annotated[str, BeforeValidator(_non_blank), Field(min_length=1, max_length=100)]
+Title = Annotated[str, BeforeValidator(not_blank), Field(min_length=1, max_length=100)]
 
 
 class PageInfoObject(BaseModel):

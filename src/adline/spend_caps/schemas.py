@@ -8,7 +8,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 
 from adline.core.currencies import is_currency
 from adline.core.money import parse_amount_micro
-from adline.core.schemas import PageInfoObject, RequestModel, Timestamp
+from adline.core.schemas import PageInfoObject, RequestModel, Timestamp, not_blank
 from adline.spend_caps.periods import Period, Status
 
 
@@ -22,16 +22,10 @@ def _amount_micro(value: Any) -> int:
     return parse_amount_micro(value)
 
 
-def _not_blank(value: Any) -> Any:
-    if isinstance(value, str) and not value.strip():
-        raise ValueError("must not be blank")
-    return value
-
-
 Currency = Annotated[str, AfterValidator(_currency)]
 # int64 carried as a JSON string (`"50000000000"` = 50,000.00); see core.money.
 AmountMicro = Annotated[int, BeforeValidator(_amount_micro)]
-CapTitle = Annotated[str, BeforeValidator(_not_blank), Field(min_length=1, max_length=200)]
+CapTitle = Annotated[str, BeforeValidator(not_blank), Field(min_length=1, max_length=200)]
 Comment = Annotated[str, Field(max_length=2000)]
 
 
