@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from fastapi import Request
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -87,6 +87,21 @@ async def session_dependency(request: Request) -> AsyncIterator[AsyncSession]:
             await session.rollback()
             raise
         await session.commit()
+
+
+async def lock_row(session: AsyncSession, column: InstrumentedAttribute[Any], row_id: str) -> None:
+    """Lock one row (by `id`) for the rest of the transaction with a no-op write of `column`.
+
+    The row lock on PostgreSQL, the database's write lock on SQLite: whoever comes second
+    waits, then reads what the first committed. Make it the transaction's first write
+    (before reads that must be current). `column` is one the write leaves as it was."""
+    model = column.class_
+    await session.execute(
+        update(model)
+        .where(model.id == row_id)
+        .values({column: column})
+        .execution_options(synchronize_session=False)
+    )
 
 
 def column_values(row: Base) -> dict[str, Any]:

@@ -26,7 +26,7 @@ import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -62,6 +62,7 @@ from adline.issues.models import PlatformIssue
 from adline.issues.service import IssueReport, report_issue, resolve_issue
 from adline.spend_caps.ledger import Allocation, allocate
 from adline.spend_caps.models import SpendCap
+from adline.spend_caps.periods import local_midnight
 from adline.stats.service import HourStats, ingest
 
 logger = logging.getLogger("adline.delivery")
@@ -127,8 +128,7 @@ def period_start(budget: Budget, owner_start: datetime, now: datetime, zone: str
     a daily budget, the owner's start for a lifetime one."""
     if budget.budget_type == "lifetime":
         return owner_start
-    local = now.astimezone(ZoneInfo(zone))
-    midnight = datetime.combine(local.date(), time(0), ZoneInfo(zone))
+    midnight = local_midnight(now.astimezone(ZoneInfo(zone)).date(), ZoneInfo(zone))
     return max(midnight, owner_start)
 
 

@@ -19,6 +19,7 @@ from adline.auth.service import Principal, ensure_own_account
 from adline.campaigns.models import AdCampaign
 from adline.companies.models import Company
 from adline.core.clock import Clock
+from adline.core.db import lock_row
 from adline.core.errors import Conflict, InvalidRequest, NotFound
 from adline.core.ids import new_id
 from adline.core.pagination import Direction, Page, PageRequest, paginate
@@ -289,17 +290,10 @@ async def present_spend_cap(
 
 
 async def lock_spend_cap(session: AsyncSession, cap_id: str) -> SpendCap | None:
-    """Take the cap's lock for the rest of the transaction and read it afresh.
-
-    A no-op write: the row lock on PostgreSQL, the database's write lock on SQLite, so
-    whoever comes second (a worker's ledger, a campaign joining) waits and then reads what
-    the first committed. Leaves `updated_at`, the user's concurrency token, alone."""
-    await session.execute(
-        update(SpendCap)
-        .where(SpendCap.id == cap_id)
-        .values(granted_micros=SpendCap.granted_micros)
-        .execution_options(synchronize_session=False)
-    )
+    """Take the cap's lock for the rest of the transaction (`core.db.lock_row`) and read it
+    afresh: a worker's ledger and a campaign joining take turns. `updated_at`, the user's
+    concurrency token, is left alone."""
+    await lock_row(session, SpendCap.granted_micros, cap_id)
     return await session.get(SpendCap, cap_id, populate_existing=True)
 
 
@@ -320,7 +314,8 @@ def _check_user_status(status: str | None, param: str) -> None:
         )
 
 
-def _revision(cap: SpendCap, valid_from: datetime) -> SpendCapRevision:
+def revision_of(cap: SpendCap, valid_from: datetime) -> SpendCapRevision:
+    """What the cap says now, as the revision in force from `valid_from`."""
     return SpendCapRevision(
         spend_cap_id=cap.id,
         valid_from=valid_from,
@@ -338,12 +333,7 @@ async def create_spend_cap(
     _check_schedule(body.schedule.start, body.schedule.end, "schedule")
     _check_user_status(body.status, "status")
     # Serialise creates per company so the limit holds under concurrency.
-    await session.execute(
-        update(Company)
-        .where(Company.id == company_id)
-        .values(name=Company.name)
-        .execution_options(synchronize_session=False)
-    )
+    await lock_row(session, Company.name, company_id)
     count = await session.scalar(
         select(func.count()).select_from(SpendCap).where(SpendCap.company_id == company_id)
     )
@@ -373,7 +363,7 @@ async def create_spend_cap(
     )
     session.add(cap)
     await session.flush()
-    session.add(_revision(cap, now))
+    session.add(revision_of(cap, now))
     await session.flush()
     return cap
 
@@ -474,7 +464,7 @@ async def update_spend_cap(
         )
     cap = await get_spend_cap(session, principal.company_id, cap_id)
     if {"starts_at", "ends_at", "amount_micros", "enabled"} & values.keys():
-        session.add(_revision(cap, now))
+        session.add(revision_of(cap, now))
     await session.flush()
     return cap
 

@@ -189,16 +189,7 @@ async def _revisions(session: AsyncSession, cap: SpendCap) -> list[SpendCapRevis
     if found:
         return found
     # Every cap gets a revision at creation; should one lack it, its current values stand.
-    return [
-        SpendCapRevision(
-            spend_cap_id=cap.id,
-            valid_from=cap.created_at,
-            starts_at=cap.starts_at,
-            ends_at=cap.ends_at,
-            amount_micros=cap.amount_micros,
-            enabled=cap.enabled,
-        )
-    ]
+    return [service.revision_of(cap, cap.created_at)]
 
 
 class _Hours:
