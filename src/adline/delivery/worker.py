@@ -168,8 +168,8 @@ class DeliveryWorker:
         now = self.clock.now()
         caps = await self._allocate_caps(now)
         async with self.sessionmaker() as session, session.begin():
-            counts = await self._sync(session, now, caps)
-        await self._send_limits(now, caps)
+            counts, platforms = await self._sync(session, now, caps)
+        await self._send_limits(now, caps, platforms)
         for platform in self.registry.platforms:
             adapter = self.registry.adapter(platform)
             if isinstance(adapter, SimulatedNetwork):
@@ -209,9 +209,12 @@ class DeliveryWorker:
                 allocations[cap_id] = allocation
         return allocations
 
-    async def _send_limits(self, now: datetime, caps: dict[str, Allocation]) -> None:
+    async def _send_limits(
+        self, now: datetime, caps: dict[str, Allocation], platforms: dict[str, str]
+    ) -> None:
         """Give each network the hard limits of the capped campaigns (and none to the
-        others), then record on each cap whether its network accepted them."""
+        other launched campaigns, `platforms`: id -> platform), then record on each cap
+        whether its network accepted them."""
         cap_of: dict[str, str] = {}
         limits: dict[str, SpendingLimit] = {}
         for allocation in caps.values():
@@ -220,16 +223,8 @@ class DeliveryWorker:
                 limits[granted.campaign_id] = SpendingLimit(
                     granted.campaign_id, granted.limit_micros, granted.counted_from
                 )
-        async with self.sessionmaker() as session:
-            rows = (
-                await session.execute(
-                    select(AdCampaign.id, AdCampaign.platform).where(
-                        AdCampaign.deleted_at.is_(None), AdCampaign.status.in_(LAUNCHED)
-                    )
-                )
-            ).all()
         by_platform: dict[str, list[SpendingLimit]] = {}
-        for campaign_id, platform in rows:
+        for campaign_id, platform in platforms.items():
             item = limits.get(campaign_id, SpendingLimit(campaign_id, None))
             by_platform.setdefault(platform, []).append(item)
         failures: dict[str, str] = {}
@@ -329,7 +324,9 @@ class DeliveryWorker:
 
     async def _sync(
         self, session: AsyncSession, now: datetime, caps: dict[str, Allocation]
-    ) -> tuple[int, int, int]:
+    ) -> tuple[tuple[int, int, int], dict[str, str]]:
+        """Describe every launched campaign, group and ad to its network; answers the counts
+        and each launched campaign's platform."""
         campaigns = list(
             await session.scalars(
                 select(AdCampaign).where(
@@ -338,7 +335,7 @@ class DeliveryWorker:
             )
         )
         if not campaigns:
-            return 0, 0, 0
+            return (0, 0, 0), {}
         ids = [campaign.id for campaign in campaigns]
         zones = {
             row[0]: row[1] for row in await session.execute(select(Company.id, Company.timezone))
@@ -460,7 +457,8 @@ class DeliveryWorker:
                 f"{item.owner.id}:{item.remaining_micros}:{item.counted_from}" for item in items
             )
             await self.registry.adapter(platform).set_spend_allowances(items, idempotency_key=key)
-        return len(campaigns), len(groups), len(ads)
+        platforms = {campaign.id: campaign.platform for campaign in campaigns}
+        return (len(campaigns), len(groups), len(ads)), platforms
 
     async def _record_reviews(self, session: AsyncSession, outcomes: Sequence[object]) -> int:
         rejected = 0

@@ -34,7 +34,7 @@ from adline.campaigns.models import AdCampaign
 from adline.campaigns.state_machine import LAUNCHED
 from adline.companies.models import Company
 from adline.spend_caps.models import SpendCapGrant, SpendCapMembership
-from adline.spend_caps.periods import Status, Window
+from adline.spend_caps.periods import Status
 from adline.spend_caps.service import (
     current_period,
     lock_spend_cap,
@@ -64,7 +64,6 @@ class Allocation:
 
     spend_cap_id: str
     status: Status
-    period: Window | None
     # Whether the cap lets its campaigns deliver now (ACTIVE); otherwise they are paused.
     serving: bool
     # When the schedule stops serving (its inclusive end + 1 s); None: open-ended.
@@ -170,15 +169,14 @@ async def allocate(
         status = status_of(cap, 0, now)
         stopped = [CampaignLimit(campaign.id, 0, cap.starts_at) for campaign in members]
         return Allocation(
-            cap.id,
-            status,
-            None,
-            False,
-            schedule_of(cap).stops_at,
-            cap.updated_at.isoformat(),
-            stopped,
-            0,
-            cap.amount_micros,
+            spend_cap_id=cap.id,
+            status=status,
+            serving=False,
+            stops_at=schedule_of(cap).stops_at,
+            cap_version=cap.updated_at.isoformat(),
+            limits=stopped,
+            committed_micros=0,
+            amount_micros=cap.amount_micros,
         )
 
     reported = await spend_by_campaign(session, cap.id, period)
@@ -257,13 +255,12 @@ async def allocate(
     cap.granted_micros = sum(committed.values())
     await session.flush()
     return Allocation(
-        cap.id,
-        status,
-        period,
-        serving,
-        schedule_of(cap).stops_at,
-        cap.updated_at.isoformat(),
-        limits,
-        cap.granted_micros,
-        cap.amount_micros,
+        spend_cap_id=cap.id,
+        status=status,
+        serving=serving,
+        stops_at=schedule_of(cap).stops_at,
+        cap_version=cap.updated_at.isoformat(),
+        limits=limits,
+        committed_micros=cap.granted_micros,
+        amount_micros=cap.amount_micros,
     )
