@@ -55,6 +55,13 @@ def worker(engine: AsyncEngine, clock: ManualClock) -> DeliveryWorker:
     return DeliveryWorker(create_sessionmaker(engine), clock, registry, pass_interval=HOURLY)
 
 
+async def hours(run: DeliveryWorker, clock: ManualClock, count: int) -> None:
+    """Move the clock an hour at a time, with a worker pass after each."""
+    for _ in range(count):
+        clock.advance(HOURLY)
+        await run.run_once()
+
+
 async def spend_micros(client: httpx.AsyncClient, campaign_id: str) -> int:
     campaign = await ok(await client.get(f"/ad_campaigns/{campaign_id}"))
     return round(campaign["spend"] * 1_000_000)
@@ -97,9 +104,7 @@ async def test_a_shared_cap_depletes_stops_all_three_and_resumes_when_raised(
         assert cap["id"] in issue["message"] and "DEPLETED" in issue["message"]
 
     # Nothing more is spent while it is depleted.
-    for _ in range(5):
-        clock.advance(HOURLY)
-        await run.run_once()
+    await hours(run, clock, 5)
     assert [await spend_micros(client, c["id"]) for c in campaigns] == spent
 
     # Raising the amount makes it ACTIVE again and all three resume, still within it.
@@ -116,9 +121,7 @@ async def test_a_shared_cap_depletes_stops_all_three_and_resumes_when_raised(
     )
     assert (await read_cap(client, cap["id"]))["status"] == "ACTIVE"
     await run.run_once()
-    for _ in range(30):
-        clock.advance(HOURLY)
-        await run.run_once()
+    await hours(run, clock, 30)
     resumed = [await spend_micros(client, c["id"]) for c in campaigns]
     assert all(after > before for after, before in zip(resumed, spent, strict=True)), resumed
     final = await read_cap(client, cap["id"])
@@ -138,9 +141,7 @@ async def test_an_inactive_cap_holds_its_campaigns_until_it_is_active_again(
     await put_under(engine, clock, campaign["id"], cap["id"])
     run = worker(engine, clock)
     await run.run_once()
-    for _ in range(4):
-        clock.advance(HOURLY)
-        await run.run_once()
+    await hours(run, clock, 4)
     cap = await read_cap(client, cap["id"])
     assert cap["status"] == "ACTIVE"
     off = await ok(
@@ -150,13 +151,9 @@ async def test_an_inactive_cap_holds_its_campaigns_until_it_is_active_again(
         )
     )
     await run.run_once()
-    for _ in range(3):  # what was in flight when it was switched off is reported
-        clock.advance(HOURLY)
-        await run.run_once()
+    await hours(run, clock, 3)  # what was in flight when it was switched off is reported
     held = await spend_micros(client, campaign["id"])
-    for _ in range(6):
-        clock.advance(HOURLY)
-        await run.run_once()
+    await hours(run, clock, 6)
     assert await spend_micros(client, campaign["id"]) == held
     read = await ok(await client.get(f"/ad_campaigns/{campaign['id']}"))
     assert read["status"] == "active" and read["delivery_status"] == "issues"
@@ -168,9 +165,7 @@ async def test_an_inactive_cap_holds_its_campaigns_until_it_is_active_again(
         )
     )
     await run.run_once()
-    for _ in range(6):
-        clock.advance(HOURLY)
-        await run.run_once()
+    await hours(run, clock, 6)
     assert await spend_micros(client, campaign["id"]) > held
     read = await ok(await client.get(f"/ad_campaigns/{campaign['id']}"))
     assert read["delivery_status"] == "active"
@@ -218,9 +213,7 @@ async def test_a_daily_cap_depletes_and_renews_at_the_companys_midnight(
     run = worker(engine, clock)
     await run.run_once()
     # From 09:00 to 23:00 on the first day (UTC, the company's zone).
-    for _ in range(14):
-        clock.advance(HOURLY)
-        await run.run_once()
+    await hours(run, clock, 14)
     first_day = await read_cap(client, cap["id"])
     assert first_day["status"] == "DEPLETED"
     assert first_day["applied_ad_spending"]["amount_micro"] == "5000000"
@@ -228,9 +221,7 @@ async def test_a_daily_cap_depletes_and_renews_at_the_companys_midnight(
     spent_first_day = sum([await spend_micros(client, c["id"]) for c in campaigns])
     assert spent_first_day == 5_000_000
     # Past midnight the cap renews and the campaigns spend again, the new day's $5 at most.
-    for _ in range(12):
-        clock.advance(HOURLY)
-        await run.run_once()
+    await hours(run, clock, 12)
     second_day = await read_cap(client, cap["id"])
     assert second_day["current_period"]["start"] == "2026-03-03T00:00:00.000000Z"
     applied = int(second_day["applied_ad_spending"]["amount_micro"])
