@@ -31,7 +31,6 @@ server (and drops a `--postgres` database).
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
 import tempfile
@@ -45,6 +44,7 @@ from serve import (
     Server,
     Target,
     add_common_arguments,
+    after_single_client,
     bench_store,
     check_common_arguments,
     code_under_test,
@@ -52,6 +52,7 @@ from serve import (
     print_table,
     ratio,
     seed_store,
+    slices_for,
     store_name,
     verdict,
 )
@@ -153,15 +154,18 @@ def main() -> None:
                     flush=True,
                 )
                 single = load.interleaved(
-                    [floor, *reads], args.seconds, args.rounds, 1, args.warmup
+                    [floor, *reads],
+                    args.seconds,
+                    args.rounds,
+                    1,
+                    args.warmup,
+                    settle=after_single_client,
                 )
-                # At N connections a slow read waits for the N-1 others: a slice shorter
-                # than a few such waits measures nothing, so slices grow (to 60 s at most).
                 normal = single[1].p50_ms / 1000
-                loaded_slice = min(max(per_slice, math.ceil(3 * args.concurrency * normal)), 60)
-                loaded_rounds = args.rounds
+                loaded_slice, loaded_rounds = slices_for(
+                    normal, args.concurrency, args.seconds, args.rounds, per_slice
+                )
                 if loaded_slice > per_slice:
-                    loaded_rounds = max(1, round(args.seconds / loaded_slice))
                     print(
                         f"  (the read takes {normal * 1000:.0f} ms alone: at "
                         f"{args.concurrency} connections, {loaded_rounds} round(s) of "
@@ -175,7 +179,7 @@ def main() -> None:
                     loaded_rounds,
                     args.concurrency,
                     args.warmup,
-                    settle=lambda: settled.append(server.settle(reads[0], normal)),
+                    settle=lambda _: settled.append(server.settle(reads[0], normal)),
                 )
             finally:
                 server.stop()

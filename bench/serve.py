@@ -13,6 +13,7 @@ import asyncio
 import datetime as dt
 import io
 import json
+import math
 import os
 import platform
 import shutil
@@ -527,24 +528,24 @@ class Load:
         rounds: int,
         connections: int,
         warmup: float,
-        settle: Callable[[], None] | None = None,
+        settle: Callable[[Result], None] | None = None,
     ) -> list[Result]:
         """Each target for `seconds` at `connections`, cut into `rounds` slices that go
         through the targets in turn, after a warm-up of each; one combined row per target.
-        `settle` runs after every slice (e.g. `Server.settle`: requests still in flight when
-        the generator stops would otherwise weigh on the next slice)."""
+        `settle` runs after every slice with its result (see `Server.settle`: requests still
+        in flight when the generator stops would otherwise weigh on the next slice)."""
         per_slice = self.slice_seconds(seconds, rounds)
         if warmup > 0:
             for target in targets:
-                self.measure(target, warmup, connections)
+                warm = self.measure(target, warmup, connections)
                 if settle is not None:
-                    settle()
+                    settle(warm)
         slices: list[list[Result]] = [[] for _ in targets]
         for number in range(1, rounds + 1):
             for index, target in enumerate(targets):
                 slices[index].append(self.measure(target, per_slice, connections))
                 if settle is not None:
-                    settle()
+                    settle(slices[index][-1])
             summary = ", ".join(f"{s[-1].rps:.1f}" for s in slices)
             print(
                 f"  {connections} conn, round {number}/{rounds} ({per_slice:g} s slices): "
@@ -552,6 +553,24 @@ class Load:
                 flush=True,
             )
         return [combine(target.name, s) for target, s in zip(targets, slices, strict=True)]
+
+
+def slices_for(
+    latency_s: float, connections: int, seconds: float, rounds: int, per_slice: float
+) -> tuple[float, int]:
+    """(slice seconds, rounds) for a request that takes `latency_s` alone: at N connections
+    it waits for the N-1 others, and a slice shorter than a few such waits measures nothing,
+    so slices grow (to 60 s at most) and rounds shrink to keep about `seconds` in all."""
+    wanted = min(max(per_slice, math.ceil(3 * connections * latency_s)), 60)
+    if wanted <= per_slice:
+        return per_slice, rounds
+    return wanted, max(1, round(seconds / wanted))
+
+
+def after_single_client(result: Result) -> None:
+    """Settle after a one-connection slice: the one request the generator may have left in
+    flight ends within about the slowest latency seen (a whole slice when none ended)."""
+    time.sleep(min(result.p99_ms / 1000 if result.requests else result.seconds, 60))
 
 
 def print_run_header(
