@@ -166,10 +166,18 @@ def worker(
     asyncio.run(run())
 
 
+# adline.delivery.simulate.MAX_CAMPAIGNS (not imported here: the module is heavy).
+SIMULATE_MAX_CAMPAIGNS = 100_000
+# Above this many campaigns the table shows the first rows, a gap and the last row.
+SIMULATE_TABLE_ROWS = 50
+
+
 @app.command()
 def simulate(
     days: Annotated[int, typer.Option(help="Days to deliver.", min=1, max=90)] = 7,
-    campaigns: Annotated[int, typer.Option(help="Campaigns to create.", min=1, max=500)] = 50,
+    campaigns: Annotated[
+        int, typer.Option(help="Campaigns to create.", min=1, max=SIMULATE_MAX_CAMPAIGNS)
+    ] = 50,
     seed: Annotated[int, typer.Option(help="The simulated network's seed.")] = 1,
     spend_cap: Annotated[
         float | None,
@@ -178,13 +186,24 @@ def simulate(
 ) -> None:
     """Create a demo company's campaigns, deliver them fast-forward on the simulated
     network and print a summary per campaign (and of the spend cap, with --spend-cap)."""
+    import resource
+    import time
+
     from rich.progress import Progress
     from rich.table import Table
 
     from adline.delivery.simulate import simulate as run_simulation
+    from adline.spend_caps.service import MAX_CAMPAIGNS_PER_SPEND_CAP
 
+    if spend_cap is not None and campaigns > MAX_CAMPAIGNS_PER_SPEND_CAP:
+        fail(
+            f"--spend-cap shares one spend cap, which takes at most "
+            f"{MAX_CAMPAIGNS_PER_SPEND_CAP} campaigns; --campaigns is {campaigns}"
+        )
     settings = settings_ready()
+    started = time.perf_counter()
     with Progress(console=stderr) as progress:
+        building = progress.add_task("Creating campaigns", total=campaigns)
         task = progress.add_task("Delivering", total=days * 24)
         result = asyncio.run(
             run_simulation(
@@ -194,8 +213,10 @@ def simulate(
                 seed=seed,
                 spend_cap=spend_cap,
                 on_hour=lambda done, total: progress.update(task, completed=done),
+                on_built=lambda done, total: progress.update(building, completed=done),
             )
         )
+    elapsed = time.perf_counter() - started
     summaries = result.campaigns
     table = Table(title=f"{campaigns} campaigns, {days} days, seed {seed}")
     for column in (
@@ -210,7 +231,13 @@ def simulate(
         "ROAS",
     ):
         table.add_column(column, justify="left" if column == "campaign" else "right")
-    for row in summaries:
+    shown = summaries
+    if len(summaries) > SIMULATE_TABLE_ROWS:
+        shown = [*summaries[: SIMULATE_TABLE_ROWS - 1], summaries[-1]]
+    for number, row in enumerate(shown):
+        if number == len(shown) - 1 and len(shown) < len(summaries):
+            hidden = len(summaries) - len(shown)
+            table.add_row(f"… ({hidden:,} more)", *["…"] * 8)
         table.add_row(
             row.title,
             f"${row.daily_budget:,.2f}",
@@ -242,6 +269,10 @@ def simulate(
             f"spend cap {cap.id}: ${cap.applied:,.2f} applied of ${cap.amount:,.2f} "
             f"({cap.applied / cap.amount:.2%}), {cap.status}, {when}"
         )
+    # ru_maxrss is in KiB on Linux, in bytes on macOS.
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak_mib = peak / 2**20 if sys.platform == "darwin" else peak / 2**10
+    print(f"simulated in {elapsed:,.1f} s wall time; peak RSS {peak_mib:,.0f} MiB")
 
 
 @keys_app.command("list")

@@ -1,8 +1,16 @@
 """`adline simulate`: a demo company's campaigns delivered on the simulated network,
 fast-forwarded hour by hour, then summarized per campaign.
 
-Everything goes through the real API (in-process) and the real delivery worker; only the
-clock is moved by hand.
+The campaigns, ad groups and ads are built in bulk: each request body is validated by the
+API's own schemas and turned into a row by the services' own rules (`apply_fields`,
+`check_ad_group`, `check_ad`), then thousands of rows go in multi-row inserts instead of a
+request and a flush per object. Delivery runs the real delivery worker, and the summary
+reads the campaigns back through the real API (in-process, a page of 100 at a time); only
+the clock is moved by hand.
+
+Deterministic for a seed: the choices come from `random.Random(seed)` and the object ids
+from the seed too (the network draws per ad id), so the same seed and start hour give the
+same table. A store that already holds that seed's ids gets the next set (other draws).
 """
 
 from __future__ import annotations
@@ -11,22 +19,46 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from adline.ad_groups.models import AdGroup
+from adline.ad_groups.schemas import AdGroupCreate
+from adline.ad_groups.settings import apply_fields as apply_group_fields
+from adline.ad_groups.settings import check_ad_group
+from adline.ads.content import apply_fields as apply_ad_fields
+from adline.ads.content import check_ad
+from adline.ads.models import Ad
+from adline.ads.schemas import AdCreate
 from adline.app import create_app
 from adline.auth.scopes import ALL_SCOPES
 from adline.auth.service import create_api_key
+from adline.campaigns.models import AdCampaign
+from adline.campaigns.schemas import CampaignCreate
+from adline.campaigns.state_machine import CAMPAIGN
 from adline.companies.service import create_company
 from adline.config import Settings
-from adline.core.clock import ManualClock
+from adline.core.clock import Clock, ManualClock
 from adline.core.db import create_engine, create_sessionmaker
+from adline.core.http import validate_body
+from adline.core.ids import BASE62, RANDOM_PART_LENGTH
+from adline.core.money import dollars_to_micros
 from adline.delivery.registry import AdapterRegistry
 from adline.delivery.worker import DeliveryWorker
+from adline.spend_caps.service import MAX_CAMPAIGNS_PER_SPEND_CAP
 from adline.versions import NEWEST
 
 HOUR = timedelta(hours=1)
+# The most campaigns one run creates (about 3 ads each): beyond it a run takes hours.
+MAX_CAMPAIGNS = 100_000
+# Campaigns per transaction while building (with their groups and ads, about 6x the rows).
+BUILD_BATCH = 1_000
+# Campaigns per page when reading the summary back (the API's largest page).
+PAGE = 100
+RowT = TypeVar("RowT", AdCampaign, AdGroup, Ad)
 COUNTRIES = (["US"], ["US", "CA"], ["GB"], ["DE", "FR"], ["BR"], ["US", "GB", "AU"])
 GOALS = (
     ("sales", "conversions", "website", "purchase"),
@@ -80,10 +112,21 @@ async def simulate(
     lifetime_share: float = 0.0,
     spend_cap: float | None = None,
     on_hour: Callable[[int, int], None] = lambda done, total: None,
+    on_built: Callable[[int, int], None] = lambda done, total: None,
+    start: datetime | None = None,
 ) -> Simulation:
     """Create `campaigns` campaigns for a new demo company, deliver `days` days, summarize.
-    With `spend_cap` (dollars), all of them share one TOTAL spend cap of that amount."""
-    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    With `spend_cap` (dollars), all of them share one TOTAL spend cap of that amount.
+    `start` (on the hour; default: the current hour) is where the simulated clock begins."""
+    if not 1 <= campaigns <= MAX_CAMPAIGNS:
+        raise ValueError(f"campaigns must be between 1 and {MAX_CAMPAIGNS:,}")
+    if spend_cap is not None and campaigns > MAX_CAMPAIGNS_PER_SPEND_CAP:
+        raise ValueError(
+            f"a spend cap takes at most {MAX_CAMPAIGNS_PER_SPEND_CAP} campaigns "
+            "(with --spend-cap, --campaigns must not exceed it)"
+        )
+    if start is None:
+        start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     clock = ManualClock(start)
     engine = create_engine(settings.database_url)
     sessionmaker = create_sessionmaker(engine)
@@ -98,6 +141,20 @@ async def simulate(
                 name="Simulation key",
                 api_version_date=NEWEST,
             )
+            ids = await _SeededIds.unused(session, seed)
+        ends_at = start + timedelta(days=days)
+        budgets = await _build(
+            sessionmaker,
+            clock,
+            company.id,
+            campaigns,
+            random.Random(seed),
+            ids,
+            lifetime_share=lifetime_share,
+            ends_at=ends_at,
+            days=days,
+            on_built=on_built,
+        )
         app = create_app(settings, clock=clock, engine=engine)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
@@ -105,10 +162,6 @@ async def simulate(
             base_url="http://adline.local/api/v1",
             headers={"Authorization": f"Bearer {key.secret}"},
         ) as client:
-            ends_at = start + timedelta(days=days)
-            budgets = await _build(
-                client, campaigns, random.Random(seed), lifetime_share, ends_at, days
-            )
             cap_id = None if spend_cap is None else await _share_a_cap(client, spend_cap, start)
             worker = DeliveryWorker(
                 sessionmaker, clock, AdapterRegistry(clock, seed=seed), pass_interval=HOUR
@@ -166,7 +219,7 @@ async def _share_a_cap(client: httpx.AsyncClient, dollars: float, start: datetim
         )
     )
     cap_id: str = cap["spend_cap"]["id"]
-    listing = await _ok(await client.get("/ad_campaigns", params={"first": 100}))
+    listing = await _ok(await client.get("/ad_campaigns", params={"first": PAGE}))
     while True:
         for campaign in listing["data"]:
             await _ok(
@@ -177,7 +230,7 @@ async def _share_a_cap(client: httpx.AsyncClient, dollars: float, start: datetim
         listing = await _ok(
             await client.get(
                 "/ad_campaigns",
-                params={"first": 100, "after": listing["page_info"]["end_cursor"]},
+                params={"first": PAGE, "after": listing["page_info"]["end_cursor"]},
             )
         )
 
@@ -188,62 +241,208 @@ async def _ok(response: httpx.Response) -> Any:
     return response.json()
 
 
+class _SeededIds:
+    """Object ids drawn from the seed (the network's draws depend on them), with a salt
+    that skips a set a previous run with the same seed already used in this store."""
+
+    def __init__(self, seed: int, salt: int) -> None:
+        self._rng = random.Random(f"adline.simulate:{seed}:{salt}")
+
+    def new(self, prefix: str) -> str:
+        return f"{prefix}_" + "".join(self._rng.choices(BASE62, k=RANDOM_PART_LENGTH))
+
+    @classmethod
+    async def unused(cls, session: AsyncSession, seed: int) -> _SeededIds:
+        salt = 0
+        while await session.scalar(
+            select(AdCampaign.id).where(AdCampaign.id == cls(seed, salt).new("adcamp"))
+        ):
+            salt += 1
+        return cls(seed, salt)
+
+
+def _row(model: type[RowT], row: RowT) -> dict[str, Any]:
+    """The column values set on an unsaved row: what a flush of it would insert."""
+    columns = model.__table__.columns.keys()
+    return {key: value for key, value in vars(row).items() if key in columns}
+
+
 async def _build(
-    client: httpx.AsyncClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    company_id: str,
     count: int,
     rng: random.Random,
+    ids: _SeededIds,
+    *,
     lifetime_share: float,
     ends_at: datetime,
     days: int,
+    on_built: Callable[[int, int], None],
 ) -> dict[str, tuple[str, str, float]]:
     """Campaigns with 1-3 ad groups of 1-2 ads each, launched: title, budget type and
-    daily budget (a lifetime budget spans the whole run at that much a day)."""
+    daily budget (a lifetime budget spans the whole run at that much a day).
+
+    The same bodies a client would send, validated by the API's schemas and applied by
+    the services' rules; the rows are inserted `BUILD_BATCH` campaigns at a time."""
     budgets: dict[str, tuple[str, str, float]] = {}
-    for index in range(count):
-        objective, goal, location, event = rng.choice(GOALS)
-        title = f"Campaign {index + 1:03d} ({objective})"
-        daily_budget = float(rng.choice((10, 20, 25, 50, 100)))
-        lifetime = rng.random() < lifetime_share
-        body: dict[str, Any] = {
-            "title": title,
-            "objective": objective,
-            "platform": "meta",
-            "budget_optimization": "ad_campaign",
-            "budget_amount": daily_budget * days if lifetime else daily_budget,
+    now = clock.now()
+    for offset in range(0, count, BUILD_BATCH):
+        rows: dict[type[AdCampaign | AdGroup | Ad], list[dict[str, Any]]] = {
+            AdCampaign: [],
+            AdGroup: [],
+            Ad: [],
         }
-        if lifetime:
-            body["budget_type"] = "lifetime"
-            body["ends_at"] = ends_at.isoformat()
-        campaign = await _ok(await client.post("/ad_campaigns", json=body))
-        for group_index in range(rng.randint(1, 3)):
-            group_body: dict[str, Any] = {
-                "ad_campaign_id": campaign["id"],
-                "title": f"Group {group_index + 1}",
-                "optimization_goal": goal,
-                "conversion_location": location,
-                "regions": {"include": {"countries": rng.choice(COUNTRIES)}},
-                "demographics": {"minimum_age": rng.choice((18, 25)), "maximum_age": 65},
+        for index in range(offset, min(count, offset + BUILD_BATCH)):
+            objective, goal, location, event = rng.choice(GOALS)
+            title = f"Campaign {index + 1:03d} ({objective})"
+            daily_budget = float(rng.choice((10, 20, 25, 50, 100)))
+            lifetime = rng.random() < lifetime_share
+            body: dict[str, Any] = {
+                "title": title,
+                "objective": objective,
+                "platform": "meta",
+                "budget_optimization": "ad_campaign",
+                "budget_amount": daily_budget * days if lifetime else daily_budget,
             }
-            if event is not None:
-                group_body["conversion_event"] = event
-            group = await _ok(await client.post("/ad_groups", json=group_body))
-            for ad_index in range(rng.randint(1, 2)):
-                await _ok(
-                    await client.post(
-                        "/ads",
-                        json={
-                            "ad_group_id": group["id"],
+            if lifetime:
+                body["budget_type"] = "lifetime"
+                body["ends_at"] = ends_at.isoformat()
+            campaign = _campaign(ids.new("adcamp"), company_id, body, now)
+            groups: list[tuple[AdGroup, list[Ad]]] = []
+            for group_index in range(rng.randint(1, 3)):
+                group_body: dict[str, Any] = {
+                    "ad_campaign_id": campaign.id,
+                    "title": f"Group {group_index + 1}",
+                    "optimization_goal": goal,
+                    "conversion_location": location,
+                    "regions": {"include": {"countries": rng.choice(COUNTRIES)}},
+                    "demographics": {"minimum_age": rng.choice((18, 25)), "maximum_age": 65},
+                }
+                if event is not None:
+                    group_body["conversion_event"] = event
+                group = _group(ids.new("adgrp"), campaign, group_body, now)
+                ads = [
+                    _ad(
+                        ids.new("ad"),
+                        campaign,
+                        group,
+                        {
+                            "ad_group_id": group.id,
                             "title": f"Ad {ad_index + 1}",
                             "url": "https://shop.example.com/offer",
                             "call_to_action": "shop_now",
                             "creatives": [{"id": f"file_{index:07d}{ad_index:07d}"}],
                             "primary_texts": [{"text": "Limited offer"}],
                         },
+                        now,
                     )
-                )
-        await _ok(await client.patch(f"/ad_campaigns/{campaign['id']}", json={"status": "active"}))
-        budgets[campaign["id"]] = (title, "lifetime" if lifetime else "daily", daily_budget)
+                    for ad_index in range(rng.randint(1, 2))
+                ]
+                groups.append((group, ads))
+            # Launch (PATCH status: active): every group has an ad that can run.
+            campaign.status = CAMPAIGN.next_status(campaign.status, "launch")
+            rows[AdCampaign].append(_row(AdCampaign, campaign))
+            for group, ads in groups:
+                rows[AdGroup].append(_row(AdGroup, group))
+                rows[Ad].extend(_row(Ad, ad) for ad in ads)
+            budgets[campaign.id] = (title, "lifetime" if lifetime else "daily", daily_budget)
+        async with sessionmaker() as session, session.begin():
+            for model, values in rows.items():
+                # Multi-row INSERTs ("insertmanyvalues"), parents first.
+                await session.execute(insert(model), values)
+        on_built(len(budgets), count)
     return budgets
+
+
+def _campaign(campaign_id: str, company_id: str, data: dict[str, Any], now: datetime) -> AdCampaign:
+    """The row `POST /ad_campaigns` stores for this body (a CBO draft)."""
+    body = validate_body(CampaignCreate, data)
+    assert body.budget_amount is not None and body.budget_optimization == "ad_campaign"
+    return AdCampaign(
+        id=campaign_id,
+        company_id=company_id,
+        created_by_user_id=None,
+        title=body.title,
+        status="draft",
+        platform=body.platform,
+        campaign_type=body.campaign_type,
+        objective=body.objective,
+        special_ad_categories=list(dict.fromkeys(body.special_ad_categories)),
+        budget_optimization=body.budget_optimization,
+        budget_type=body.budget_type or "daily",
+        budget_amount_micros=dollars_to_micros(body.budget_amount),
+        bid_type=body.bid_type or "minimum_cost",
+        desired_cost_per_result_micros=None,
+        starts_at=body.starts_at,
+        ends_at=body.ends_at,
+        target_country_codes=[],
+        ad_creative_set_ids=[],
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _group(group_id: str, campaign: AdCampaign, data: dict[str, Any], now: datetime) -> AdGroup:
+    """The row `POST /ad_groups` stores for this body."""
+    body = validate_body(AdGroupCreate, data)
+    group = AdGroup(
+        id=group_id,
+        company_id=campaign.company_id,
+        ad_campaign_id=campaign.id,
+        status=body.status or "active",
+        platform=campaign.platform,
+        languages=[],
+        demographics={},
+        detailed_targeting={},
+        audiences={},
+        devices={},
+        regions={},
+        dynamic_creative=body.dynamic_creative,
+        created_at=now,
+        updated_at=now,
+    )
+    apply_group_fields(group, body, body.model_fields_set - {"ad_campaign_id", "dynamic_creative"})
+    check_ad_group(group, campaign, now)
+    return group
+
+
+def _ad(
+    ad_id: str, campaign: AdCampaign, group: AdGroup, data: dict[str, Any], now: datetime
+) -> Ad:
+    """The row `POST /ads` stores for this body (review is immediate: active)."""
+    body = validate_body(AdCreate, data)
+    ad = Ad(
+        id=ad_id,
+        company_id=campaign.company_id,
+        ad_campaign_id=campaign.id,
+        ad_group_id=group.id,
+        status=body.status or "active",
+        platform=group.platform,
+        url_parameters={},
+        creatives=[],
+        primary_texts=[],
+        headlines=[],
+        descriptions=[],
+        external_accounts=[],
+        created_at=now,
+        updated_at=now,
+    )
+    apply_ad_fields(ad, body, body.model_fields_set - {"ad_group_id", "ad_group", "status"})
+    check_ad(ad, group, campaign)
+    return ad
+
+
+async def _read_all(client: httpx.AsyncClient, window: dict[str, str]) -> dict[str, Any]:
+    """Every campaign of the company as `GET /ad_campaigns` reads it over `window`."""
+    read: dict[str, Any] = {}
+    params = {"first": str(PAGE), **window}
+    while True:
+        listing = await _ok(await client.get("/ad_campaigns", params=params))
+        read.update((campaign["id"], campaign) for campaign in listing["data"])
+        if not listing["page_info"]["has_next_page"]:
+            return read
+        params = {**params, "after": listing["page_info"]["end_cursor"]}
 
 
 async def _summarize(
@@ -252,31 +451,25 @@ async def _summarize(
     start: datetime,
     days: int,
 ) -> list[CampaignSummary]:
-    summaries = []
-    for campaign_id, (title, budget_type, daily_budget) in budgets.items():
-        total = await _ok(await client.get(f"/ad_campaigns/{campaign_id}"))
-        if budget_type == "lifetime":
-            summaries.append(
-                _summary(
-                    campaign_id,
-                    title,
-                    budget_type,
-                    daily_budget,
-                    total,
-                    max(0.0, round(total["spend"] - daily_budget * days, 2)),
-                )
-            )
-            continue
-        overspend = 0.0
+    totals = await _read_all(client, {})
+    overspend = dict.fromkeys(budgets, 0.0)
+    if any(budget_type == "daily" for _, budget_type, _ in budgets.values()):
         # Daily budgets renew at the company's midnight (UTC for the demo company).
         for day in range(days + 1):
             date = (start + timedelta(days=day)).date().isoformat()
-            window = {"stats_from": date, "stats_to": date}
-            daily = await _ok(await client.get(f"/ad_campaigns/{campaign_id}", params=window))
-            overspend += max(0.0, round(daily["spend"] - daily_budget, 2))
-        summaries.append(
-            _summary(campaign_id, title, budget_type, daily_budget, total, round(overspend, 2))
-        )
+            daily = await _read_all(client, {"stats_from": date, "stats_to": date})
+            for campaign_id, (_, budget_type, daily_budget) in budgets.items():
+                if budget_type == "daily":
+                    spent = daily[campaign_id]["spend"]
+                    overspend[campaign_id] += max(0.0, round(spent - daily_budget, 2))
+    summaries = []
+    for campaign_id, (title, budget_type, daily_budget) in budgets.items():
+        total = totals[campaign_id]
+        if budget_type == "lifetime":
+            over = max(0.0, round(total["spend"] - daily_budget * days, 2))
+        else:
+            over = round(overspend[campaign_id], 2)
+        summaries.append(_summary(campaign_id, title, budget_type, daily_budget, total, over))
     return summaries
 
 

@@ -27,6 +27,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -123,6 +124,73 @@ def _creative(ad: Ad) -> CreativeSummary:
     )
 
 
+# What `_sync` reads of every launched campaign and group on every pass.
+CAMPAIGN_COLUMNS = (
+    AdCampaign.id,
+    AdCampaign.company_id,
+    AdCampaign.platform,
+    AdCampaign.budget_optimization,
+    AdCampaign.budget_type,
+    AdCampaign.budget_amount_micros,
+    AdCampaign.spend_cap_id,
+    AdCampaign.starts_at,
+    AdCampaign.created_at,
+    AdCampaign.updated_at,
+)
+GROUP_COLUMNS = (
+    AdGroup.id,
+    AdGroup.ad_campaign_id,
+    AdGroup.company_id,
+    AdGroup.platform,
+    AdGroup.budget_type,
+    AdGroup.budget_amount_micros,
+    AdGroup.starts_at,
+    AdGroup.created_at,
+    AdGroup.updated_at,
+)
+# Ids per IN list: far below both stores' bind-parameter limits.
+CHUNK = 500
+RowT = TypeVar("RowT", AdCampaign, AdGroup, Ad)
+
+
+async def _load(session: AsyncSession, model: type[RowT], ids: list[str]) -> list[RowT]:
+    """Whole rows by id, in the order of `ids`."""
+    found: dict[str, RowT] = {}
+    for offset in range(0, len(ids), CHUNK):
+        chunk = ids[offset : offset + CHUNK]
+        for row in await session.scalars(select(model).where(model.id.in_(chunk))):
+            found[row.id] = row
+    return [found[row_id] for row_id in ids if row_id in found]
+
+
+def _group_spec(group: AdGroup) -> AdGroupSpec:
+    return AdGroupSpec(
+        id=group.id,
+        campaign_id=group.ad_campaign_id,
+        status=_run_status(group.status),
+        title=group.title,
+        budget=_budget(group.budget_type, group.budget_amount_micros),
+        bidding=_bidding(group.bid_type, group.desired_cost_per_result_micros),
+        minimum_daily_spend_micros=group.minimum_daily_spend_micros,
+        optimization_goal=group.optimization_goal,
+        conversion_location=group.conversion_location,
+        conversion_event=group.conversion_event,
+        starts_at=group.starts_at,
+        ends_at=group.ends_at,
+        schedule=DeliverySchedule.from_api(group.delivery_schedule),
+        frequency_cap=FrequencyCap.from_api(group.frequency_cap),
+        targeting=Targeting.from_api(
+            regions=group.regions,
+            demographics=group.demographics,
+            languages=group.languages or (),
+            devices=group.devices,
+            detailed_targeting=group.detailed_targeting,
+            audiences=group.audiences,
+            placements=group.placements,
+        ),
+    )
+
+
 def period_start(budget: Budget, owner_start: datetime, now: datetime, zone: str) -> datetime:
     """Where the current budget period began: today's midnight in the company's zone for
     a daily budget, the owner's start for a lifetime one."""
@@ -163,6 +231,13 @@ class DeliveryWorker:
         self.cap_horizon = CAP_HORIZON_BASE + pass_interval
         # What each network last accepted, so unchanged limits are not sent again.
         self._limits_sent: dict[str, str] = {}
+        # The same for allowances (per platform) and objects (per id: the idempotency key
+        # of the write the network accepted): an unchanged object is not described again.
+        self._allowances_sent: dict[str, str] = {}
+        self._synced: dict[str, str] = {}
+        # The revision of each (hour, ad) this worker ingested and committed: a re-reported
+        # row that is not newer would change nothing, so it is not ingested again.
+        self._ingested: dict[datetime, dict[str, int]] = {}
 
     async def run_once(self) -> PassReport:
         now = self.clock.now()
@@ -177,12 +252,35 @@ class DeliveryWorker:
         ingested = rejections = 0
         for platform in self.registry.platforms:
             adapter = self.registry.adapter(platform)
-            rows = await adapter.pull_stats(now - LOOK_BACK, now)
+            rows = self._not_ingested(await adapter.pull_stats(now - LOOK_BACK, now))
             outcomes = await adapter.pull_review_outcomes(now - LOOK_BACK)
             async with self.sessionmaker() as session, session.begin():
+                # One ingest per pass and network, for every ad it reported.
                 ingested += await ingest(session, self.clock, [_hour_stats(row) for row in rows])
                 rejections += await self._record_reviews(session, outcomes)
+            self._remember_ingested(rows)
+        self._forget_ingested_before(now - LOOK_BACK)
         return PassReport(*counts, rows_ingested=ingested, rejections=rejections)
+
+    def _not_ingested(self, rows: Sequence[ReportedHour]) -> list[ReportedHour]:
+        """The rows newer than what this worker already ingested (ingesting the others
+        again would change nothing: ingest keeps the highest revision)."""
+        fresh = []
+        for row in rows:
+            seen = self._ingested.get(row.hour_start)
+            if seen is None or seen.get(row.ad_id, 0) < row.revision:
+                fresh.append(row)
+        return fresh
+
+    def _remember_ingested(self, rows: Sequence[ReportedHour]) -> None:
+        """After the ingest committed: its rows need not be ingested again."""
+        for row in rows:
+            seen = self._ingested.setdefault(row.hour_start, {})
+            seen[row.ad_id] = max(seen.get(row.ad_id, 0), row.revision)
+
+    def _forget_ingested_before(self, since: datetime) -> None:
+        for hour in [hour for hour in self._ingested if hour < since]:
+            del self._ingested[hour]
 
     async def _allocate_caps(self, now: datetime) -> dict[str, Allocation]:
         """Each spend cap with launched campaigns, allocated in a transaction of its own
@@ -326,35 +424,45 @@ class DeliveryWorker:
         self, session: AsyncSession, now: datetime, caps: dict[str, Allocation]
     ) -> tuple[tuple[int, int, int], dict[str, str]]:
         """Describe every launched campaign, group and ad to its network; answers the counts
-        and each launched campaign's platform."""
-        campaigns = list(
-            await session.scalars(
-                select(AdCampaign).where(
+        and each launched campaign's platform.
+
+        Each pass reads the few columns that say whether an object changed (its idempotency
+        key) and what the allowances need; whole rows (with their JSON settings) are loaded
+        and described only for objects whose key the network has not accepted yet."""
+        campaigns = (
+            await session.execute(
+                select(*CAMPAIGN_COLUMNS).where(
                     AdCampaign.deleted_at.is_(None), AdCampaign.status.in_(LAUNCHED)
                 )
             )
-        )
+        ).all()
         if not campaigns:
             return (0, 0, 0), {}
-        ids = [campaign.id for campaign in campaigns]
         zones = {
             row[0]: row[1] for row in await session.execute(select(Company.id, Company.timezone))
         }
-        groups = list(
-            await session.scalars(
-                select(AdGroup).where(AdGroup.ad_campaign_id.in_(ids), AdGroup.deleted_at.is_(None))
-            )
+        launched = (
+            AdCampaign.deleted_at.is_(None),
+            AdCampaign.status.in_(LAUNCHED),
         )
-        ads = list(
-            await session.scalars(
-                select(Ad).where(Ad.ad_campaign_id.in_(ids), Ad.deleted_at.is_(None))
+        groups = (
+            await session.execute(
+                select(*GROUP_COLUMNS)
+                .join(AdCampaign, AdGroup.ad_campaign_id == AdCampaign.id)
+                .where(*launched, AdGroup.deleted_at.is_(None))
             )
-        )
+        ).all()
+        ads = (
+            await session.execute(
+                select(Ad.id, Ad.ad_group_id, Ad.updated_at)
+                .join(AdCampaign, Ad.ad_campaign_id == AdCampaign.id)
+                .where(*launched, Ad.deleted_at.is_(None))
+            )
+        ).all()
         by_id = {campaign.id: campaign for campaign in campaigns}
-        group_by_id = {group.id: group for group in groups}
         allowances: dict[str, list[SpendAllowance]] = {}
+        changed: dict[str, str] = {}
         for campaign in campaigns:
-            adapter = self.registry.adapter(campaign.platform)
             zone = zones.get(campaign.company_id, "UTC")
             budget = (
                 _budget(campaign.budget_type, campaign.budget_amount_micros)
@@ -362,30 +470,12 @@ class DeliveryWorker:
                 else None
             )
             cap = caps.get(campaign.spend_cap_id) if campaign.spend_cap_id else None
-            # The network stops a capped campaign by itself when the cap's schedule ends
-            # (its spending limit holds it otherwise; see _send_limits).
-            ends_at = campaign.ends_at
             version = campaign.updated_at.isoformat()
             if cap is not None:
                 version += f":{cap.spend_cap_id}@{cap.cap_version}"
-                if cap.stops_at is not None:
-                    ends_at = cap.stops_at if ends_at is None else min(ends_at, cap.stops_at)
-            await adapter.upsert_campaign(
-                CampaignSpec(
-                    id=campaign.id,
-                    account_id=campaign.company_id,
-                    status=_run_status(campaign.status),
-                    objective=campaign.objective,
-                    title=campaign.title,
-                    budget=budget,
-                    bidding=_bidding(campaign.bid_type, campaign.desired_cost_per_result_micros),
-                    special_ad_categories=tuple(campaign.special_ad_categories),
-                    starts_at=campaign.starts_at,
-                    ends_at=ends_at,
-                    time_zone=zone,
-                ),
-                idempotency_key=f"{campaign.id}@{version}",
-            )
+            key = f"{campaign.id}@{version}"
+            if self._synced.get(campaign.id) != key:
+                changed[campaign.id] = key
             if budget is not None:
                 start = campaign.starts_at or campaign.created_at
                 allowances.setdefault(campaign.platform, []).append(
@@ -395,41 +485,47 @@ class DeliveryWorker:
                         counted_from=period_start(budget, start, now, zone),
                     )
                 )
-        for group in groups:
-            campaign = by_id[group.ad_campaign_id]
-            adapter = self.registry.adapter(group.platform)
-            zone = zones.get(group.company_id, "UTC")
-            budget = _budget(group.budget_type, group.budget_amount_micros)
-            await adapter.upsert_ad_group(
-                AdGroupSpec(
-                    id=group.id,
-                    campaign_id=group.ad_campaign_id,
-                    status=_run_status(group.status),
-                    title=group.title,
-                    budget=budget,
-                    bidding=_bidding(group.bid_type, group.desired_cost_per_result_micros),
-                    minimum_daily_spend_micros=group.minimum_daily_spend_micros,
-                    optimization_goal=group.optimization_goal,
-                    conversion_location=group.conversion_location,
-                    conversion_event=group.conversion_event,
-                    starts_at=group.starts_at,
-                    ends_at=group.ends_at,
-                    schedule=DeliverySchedule.from_api(group.delivery_schedule),
-                    frequency_cap=FrequencyCap.from_api(group.frequency_cap),
-                    targeting=Targeting.from_api(
-                        regions=group.regions,
-                        demographics=group.demographics,
-                        languages=group.languages or (),
-                        devices=group.devices,
-                        detailed_targeting=group.detailed_targeting,
-                        audiences=group.audiences,
-                        placements=group.placements,
-                    ),
-                ),
-                idempotency_key=f"{group.id}@{group.updated_at.isoformat()}",
+        for full in await _load(session, AdCampaign, list(changed)):
+            adapter = self.registry.adapter(full.platform)
+            cap = caps.get(full.spend_cap_id) if full.spend_cap_id else None
+            # The network stops a capped campaign by itself when the cap's schedule ends
+            # (its spending limit holds it otherwise; see _send_limits).
+            ends_at = full.ends_at
+            if cap is not None and cap.stops_at is not None:
+                ends_at = cap.stops_at if ends_at is None else min(ends_at, cap.stops_at)
+            budget = (
+                _budget(full.budget_type, full.budget_amount_micros)
+                if full.budget_optimization == "ad_campaign"
+                else None
             )
+            await adapter.upsert_campaign(
+                CampaignSpec(
+                    id=full.id,
+                    account_id=full.company_id,
+                    status=_run_status(full.status),
+                    objective=full.objective,
+                    title=full.title,
+                    budget=budget,
+                    bidding=_bidding(full.bid_type, full.desired_cost_per_result_micros),
+                    special_ad_categories=tuple(full.special_ad_categories),
+                    starts_at=full.starts_at,
+                    ends_at=ends_at,
+                    time_zone=zones.get(full.company_id, "UTC"),
+                ),
+                idempotency_key=changed[full.id],
+            )
+            self._synced[full.id] = changed[full.id]
+
+        changed = {}
+        for group in groups:
+            key = f"{group.id}@{group.updated_at.isoformat()}"
+            if self._synced.get(group.id) != key:
+                changed[group.id] = key
+            campaign = by_id[group.ad_campaign_id]
+            budget = _budget(group.budget_type, group.budget_amount_micros)
             if budget is not None and campaign.budget_optimization == "ad_group":
                 start = group.starts_at or group.created_at
+                zone = zones.get(group.company_id, "UTC")
                 allowances.setdefault(group.platform, []).append(
                     SpendAllowance(
                         ObjectRef("ad_group", group.id),
@@ -437,26 +533,43 @@ class DeliveryWorker:
                         counted_from=period_start(budget, start, now, zone),
                     )
                 )
+        for full_group in await _load(session, AdGroup, list(changed)):
+            adapter = self.registry.adapter(full_group.platform)
+            await adapter.upsert_ad_group(
+                _group_spec(full_group), idempotency_key=changed[full_group.id]
+            )
+            self._synced[full_group.id] = changed[full_group.id]
+
+        group_ids = {group.id for group in groups}
+        changed = {}
         for ad in ads:
-            if ad.ad_group_id not in group_by_id:
-                continue
-            adapter = self.registry.adapter(ad.platform)
+            key = f"{ad.id}@{ad.updated_at.isoformat()}"
+            if ad.ad_group_id in group_ids and self._synced.get(ad.id) != key:
+                changed[ad.id] = key
+        for full_ad in await _load(session, Ad, list(changed)):
+            adapter = self.registry.adapter(full_ad.platform)
             await adapter.upsert_ad(
                 AdSpec(
-                    id=ad.id,
-                    ad_group_id=ad.ad_group_id,
-                    status=_run_status(ad.status),
-                    creative=_creative(ad),
-                    title=ad.title,
+                    id=full_ad.id,
+                    ad_group_id=full_ad.ad_group_id,
+                    status=_run_status(full_ad.status),
+                    creative=_creative(full_ad),
+                    title=full_ad.title,
                 ),
-                idempotency_key=f"{ad.id}@{ad.updated_at.isoformat()}",
+                idempotency_key=changed[full_ad.id],
             )
+            self._synced[full_ad.id] = changed[full_ad.id]
+
         for platform, items in allowances.items():
-            # The key names the allowances themselves: an identical retry is a no-op.
+            # The key names the allowances themselves: an identical retry is a no-op, so
+            # allowances the network already accepted are not sent again.
             key = "allowances@" + ",".join(
                 f"{item.owner.id}:{item.remaining_micros}:{item.counted_from}" for item in items
             )
+            if self._allowances_sent.get(platform) == key:
+                continue
             await self.registry.adapter(platform).set_spend_allowances(items, idempotency_key=key)
+            self._allowances_sent[platform] = key
         platforms = {campaign.id: campaign.platform for campaign in campaigns}
         return (len(campaigns), len(groups), len(ads)), platforms
 
