@@ -189,6 +189,17 @@ class Server:
                 quick = quick + 1 if time.perf_counter() - began <= bound else 0
         return time.perf_counter() - started
 
+    def error_lines(self, limit: int = 5) -> list[str]:
+        """The last distinct error lines the server logged (e.g. why it answered a 500)."""
+        found: list[str] = []
+        for line in reversed(self.stderr_path.read_text(errors="replace").splitlines()):
+            line = line.strip()
+            if ("Error" in line or "Exception" in line) and line not in found:
+                found.append(line)
+                if len(found) == limit:
+                    break
+        return found[::-1]
+
     def fail(self, message: str) -> None:
         tail = self.stderr_path.read_text(errors="replace")[-3000:]
         self.stop()
