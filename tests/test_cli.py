@@ -62,6 +62,9 @@ async def test_companies_and_keys_lifecycle(
         ["export", "spend-caps", "--date", "yesterday", "--out", "exports"],
         ["export", "spend-caps", "--out", "exports"],
         ["export", "spend-caps", "--date", "2026-03-02"],
+        ["simulate", "--campaigns", "0"],
+        ["simulate", "--campaigns", "100001"],
+        ["simulate", "--campaigns", "501", "--spend-cap", "100"],
         ["frobnicate"],
     ],
 )

@@ -6,11 +6,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
+import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adline.core.db import create_sessionmaker
 from adline.delivery.registry import AdapterRegistry
 from adline.delivery.worker import DeliveryWorker
+from adline.stats.models import AdStatHour
 from tests.campaigns.payloads import abo_campaign
 from tests.hierarchy.builders import ad_body, group_body, ok
 
@@ -138,3 +141,38 @@ async def test_the_original_version_shows_todays_spend_and_what_is_left(
     assert original["daily_budget"] == 20
     assert original["available_budget"] == max(0, round(20 - original["todays_spend"], 2))
     assert original["total_spend"] > original["todays_spend"]
+
+
+async def test_late_corrections_replace_what_was_ingested(
+    client: httpx.AsyncClient,
+    engine: AsyncEngine,
+    clock,  # type: ignore[no-untyped-def]
+) -> None:
+    """The worker skips re-reported rows it already ingested, never a newer revision."""
+    _, _, ad = await live_campaign(client)
+    registry = AdapterRegistry(clock, seed=7, options={"meta": {"correction_rate": 0.6}})
+    run = DeliveryWorker(create_sessionmaker(engine), clock, registry)
+    for _ in range(30):
+        clock.advance(timedelta(hours=1))
+        await run.run_once()
+    network = registry.adapter("meta")
+    reported = {
+        row.hour_start: row
+        for row in await network.pull_stats(clock.now() - timedelta(hours=48), clock.now())
+        if row.ad_id == ad["id"]
+    }
+    assert any(row.revision > 1 for row in reported.values())
+    async with create_sessionmaker(engine)() as session:
+        stored = {
+            hour: revision
+            for hour, revision in await session.execute(
+                select(AdStatHour.hour_start, AdStatHour.revision).where(
+                    AdStatHour.ad_id == ad["id"]
+                )
+            )
+        }
+    assert {hour: row.revision for hour, row in reported.items()} == stored
+    read = await ok(await client.get(f"/ads/{ad['id']}"))
+    assert read["spend"] * 1_000_000 == pytest.approx(
+        sum(row.spend_micros for row in reported.values()), abs=5_000
+    )

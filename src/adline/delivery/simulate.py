@@ -16,7 +16,7 @@ same table. A store that already holds that seed's ids gets the next set (other 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -141,19 +141,22 @@ async def simulate(
                 name="Simulation key",
                 api_version_date=NEWEST,
             )
-            ids = await _SeededIds.unused(session, seed)
+            ids = await SeededIds.unused(session, seed)
         ends_at = start + timedelta(days=days)
-        budgets = await _build(
-            sessionmaker,
-            clock,
-            company.id,
+        plans = plan_campaigns(
             campaigns,
             random.Random(seed),
-            ids,
             lifetime_share=lifetime_share,
             ends_at=ends_at,
             days=days,
-            on_built=on_built,
+        )
+        built = await build_campaigns(
+            sessionmaker,
+            clock,
+            company.id,
+            plans,
+            ids,
+            lambda done: on_built(done, campaigns),
         )
         app = create_app(settings, clock=clock, engine=engine)
         transport = httpx.ASGITransport(app=app)
@@ -179,7 +182,7 @@ async def simulate(
             # Let the last hours' reports arrive (reporting lag) before reading.
             clock.advance(timedelta(hours=1))
             await worker.run_once()
-            summaries = await _summarize(client, budgets, start, days)
+            summaries = await _summarize(client, built, start, days)
             if cap_id is None:
                 return Simulation(start, summaries)
             cap = (await _ok(await client.get(f"/spend_caps/{cap_id}")))["spend_cap"]
@@ -241,7 +244,7 @@ async def _ok(response: httpx.Response) -> Any:
     return response.json()
 
 
-class _SeededIds:
+class SeededIds:
     """Object ids drawn from the seed (the network's draws depend on them), with a salt
     that skips a set a previous run with the same seed already used in this store."""
 
@@ -252,7 +255,7 @@ class _SeededIds:
         return f"{prefix}_" + "".join(self._rng.choices(BASE62, k=RANDOM_PART_LENGTH))
 
     @classmethod
-    async def unused(cls, session: AsyncSession, seed: int) -> _SeededIds:
+    async def unused(cls, session: AsyncSession, seed: int) -> SeededIds:
         salt = 0
         while await session.scalar(
             select(AdCampaign.id).where(AdCampaign.id == cls(seed, salt).new("adcamp"))
@@ -267,92 +270,113 @@ def _row(model: type[RowT], row: RowT) -> dict[str, Any]:
     return {key: value for key, value in vars(row).items() if key in columns}
 
 
-async def _build(
+@dataclass(frozen=True)
+class CampaignPlan:
+    """One campaign to create, as the bodies a client would send: the campaign's, then
+    each ad group's (without `ad_campaign_id`) with its ads' (without `ad_group_id`)."""
+
+    title: str
+    budget_type: str
+    # The daily budget, or for a lifetime budget its average per day.
+    daily_budget: float
+    campaign: dict[str, Any]
+    groups: list[tuple[dict[str, Any], list[dict[str, Any]]]]
+
+
+def plan_campaigns(
+    count: int, rng: random.Random, *, lifetime_share: float, ends_at: datetime, days: int
+) -> Iterator[CampaignPlan]:
+    """Campaigns with 1-3 ad groups of 1-2 ads each (a lifetime budget spans the whole
+    run at the daily budget a day)."""
+    for index in range(count):
+        objective, goal, location, event = rng.choice(GOALS)
+        title = f"Campaign {index + 1:03d} ({objective})"
+        daily_budget = float(rng.choice((10, 20, 25, 50, 100)))
+        lifetime = rng.random() < lifetime_share
+        body: dict[str, Any] = {
+            "title": title,
+            "objective": objective,
+            "platform": "meta",
+            "budget_optimization": "ad_campaign",
+            "budget_amount": daily_budget * days if lifetime else daily_budget,
+        }
+        if lifetime:
+            body["budget_type"] = "lifetime"
+            body["ends_at"] = ends_at.isoformat()
+        groups = []
+        for group_index in range(rng.randint(1, 3)):
+            group_body: dict[str, Any] = {
+                "title": f"Group {group_index + 1}",
+                "optimization_goal": goal,
+                "conversion_location": location,
+                "regions": {"include": {"countries": rng.choice(COUNTRIES)}},
+                "demographics": {"minimum_age": rng.choice((18, 25)), "maximum_age": 65},
+            }
+            if event is not None:
+                group_body["conversion_event"] = event
+            ads = [
+                {
+                    "title": f"Ad {ad_index + 1}",
+                    "url": "https://shop.example.com/offer",
+                    "call_to_action": "shop_now",
+                    "creatives": [{"id": f"file_{index:07d}{ad_index:07d}"}],
+                    "primary_texts": [{"text": "Limited offer"}],
+                }
+                for ad_index in range(rng.randint(1, 2))
+            ]
+            groups.append((group_body, ads))
+        yield CampaignPlan(title, "lifetime" if lifetime else "daily", daily_budget, body, groups)
+
+
+async def build_campaigns(
     sessionmaker: async_sessionmaker[AsyncSession],
     clock: Clock,
     company_id: str,
-    count: int,
-    rng: random.Random,
-    ids: _SeededIds,
-    *,
-    lifetime_share: float,
-    ends_at: datetime,
-    days: int,
-    on_built: Callable[[int, int], None],
-) -> dict[str, tuple[str, str, float]]:
-    """Campaigns with 1-3 ad groups of 1-2 ads each, launched: title, budget type and
-    daily budget (a lifetime budget spans the whole run at that much a day).
+    plans: Iterable[CampaignPlan],
+    ids: SeededIds,
+    on_built: Callable[[int], None] = lambda done: None,
+) -> dict[str, CampaignPlan]:
+    """Create and launch the planned campaigns in bulk; answers each campaign's id.
 
-    The same bodies a client would send, validated by the API's schemas and applied by
-    the services' rules; the rows are inserted `BUILD_BATCH` campaigns at a time."""
-    budgets: dict[str, tuple[str, str, float]] = {}
+    What `POST /ad_campaigns`, `/ad_groups`, `/ads` and `PATCH status: active` would
+    store: the bodies are validated by the API's schemas and applied by the services'
+    rules, then inserted `BUILD_BATCH` campaigns at a time in multi-row INSERTs."""
+    built: dict[str, CampaignPlan] = {}
     now = clock.now()
-    for offset in range(0, count, BUILD_BATCH):
-        rows: dict[type[AdCampaign | AdGroup | Ad], list[dict[str, Any]]] = {
-            AdCampaign: [],
-            AdGroup: [],
-            Ad: [],
-        }
-        for index in range(offset, min(count, offset + BUILD_BATCH)):
-            objective, goal, location, event = rng.choice(GOALS)
-            title = f"Campaign {index + 1:03d} ({objective})"
-            daily_budget = float(rng.choice((10, 20, 25, 50, 100)))
-            lifetime = rng.random() < lifetime_share
-            body: dict[str, Any] = {
-                "title": title,
-                "objective": objective,
-                "platform": "meta",
-                "budget_optimization": "ad_campaign",
-                "budget_amount": daily_budget * days if lifetime else daily_budget,
-            }
-            if lifetime:
-                body["budget_type"] = "lifetime"
-                body["ends_at"] = ends_at.isoformat()
-            campaign = _campaign(ids.new("adcamp"), company_id, body, now)
-            groups: list[tuple[AdGroup, list[Ad]]] = []
-            for group_index in range(rng.randint(1, 3)):
-                group_body: dict[str, Any] = {
-                    "ad_campaign_id": campaign.id,
-                    "title": f"Group {group_index + 1}",
-                    "optimization_goal": goal,
-                    "conversion_location": location,
-                    "regions": {"include": {"countries": rng.choice(COUNTRIES)}},
-                    "demographics": {"minimum_age": rng.choice((18, 25)), "maximum_age": 65},
-                }
-                if event is not None:
-                    group_body["conversion_event"] = event
-                group = _group(ids.new("adgrp"), campaign, group_body, now)
-                ads = [
-                    _ad(
-                        ids.new("ad"),
-                        campaign,
-                        group,
-                        {
-                            "ad_group_id": group.id,
-                            "title": f"Ad {ad_index + 1}",
-                            "url": "https://shop.example.com/offer",
-                            "call_to_action": "shop_now",
-                            "creatives": [{"id": f"file_{index:07d}{ad_index:07d}"}],
-                            "primary_texts": [{"text": "Limited offer"}],
-                        },
-                        now,
-                    )
-                    for ad_index in range(rng.randint(1, 2))
-                ]
-                groups.append((group, ads))
-            # Launch (PATCH status: active): every group has an ad that can run.
-            campaign.status = CAMPAIGN.next_status(campaign.status, "launch")
-            rows[AdCampaign].append(_row(AdCampaign, campaign))
-            for group, ads in groups:
-                rows[AdGroup].append(_row(AdGroup, group))
-                rows[Ad].extend(_row(Ad, ad) for ad in ads)
-            budgets[campaign.id] = (title, "lifetime" if lifetime else "daily", daily_budget)
+    batch: dict[type[AdCampaign | AdGroup | Ad], list[dict[str, Any]]] = {
+        AdCampaign: [],
+        AdGroup: [],
+        Ad: [],
+    }
+
+    async def insert_batch() -> None:
         async with sessionmaker() as session, session.begin():
-            for model, values in rows.items():
-                # Multi-row INSERTs ("insertmanyvalues"), parents first.
-                await session.execute(insert(model), values)
-        on_built(len(budgets), count)
-    return budgets
+            for model, values in batch.items():
+                if values:
+                    # Multi-row INSERTs ("insertmanyvalues"), parents first.
+                    await session.execute(insert(model), values)
+                values.clear()
+        on_built(len(built))
+
+    for plan in plans:
+        campaign = _campaign(ids.new("adcamp"), company_id, plan.campaign, now)
+        groups = []
+        for group_body, ad_bodies in plan.groups:
+            group = _group(ids.new("adgrp"), campaign, group_body, now)
+            groups.append(group)
+            batch[Ad].extend(
+                _row(Ad, _ad(ids.new("ad"), campaign, group, ad_body, now)) for ad_body in ad_bodies
+            )
+        # The launch (PATCH status: active): every group has an ad that can run.
+        campaign.status = CAMPAIGN.next_status(campaign.status, "launch")
+        batch[AdCampaign].append(_row(AdCampaign, campaign))
+        batch[AdGroup].extend(_row(AdGroup, group) for group in groups)
+        built[campaign.id] = plan
+        if len(built) % BUILD_BATCH == 0:
+            await insert_batch()
+    if batch[AdCampaign]:
+        await insert_batch()
+    return built
 
 
 def _campaign(campaign_id: str, company_id: str, data: dict[str, Any], now: datetime) -> AdCampaign:
@@ -385,7 +409,7 @@ def _campaign(campaign_id: str, company_id: str, data: dict[str, Any], now: date
 
 def _group(group_id: str, campaign: AdCampaign, data: dict[str, Any], now: datetime) -> AdGroup:
     """The row `POST /ad_groups` stores for this body."""
-    body = validate_body(AdGroupCreate, data)
+    body = validate_body(AdGroupCreate, {**data, "ad_campaign_id": campaign.id})
     group = AdGroup(
         id=group_id,
         company_id=campaign.company_id,
@@ -411,7 +435,7 @@ def _ad(
     ad_id: str, campaign: AdCampaign, group: AdGroup, data: dict[str, Any], now: datetime
 ) -> Ad:
     """The row `POST /ads` stores for this body (review is immediate: active)."""
-    body = validate_body(AdCreate, data)
+    body = validate_body(AdCreate, {**data, "ad_group_id": group.id})
     ad = Ad(
         id=ad_id,
         company_id=campaign.company_id,
@@ -446,30 +470,29 @@ async def _read_all(client: httpx.AsyncClient, window: dict[str, str]) -> dict[s
 
 
 async def _summarize(
-    client: httpx.AsyncClient,
-    budgets: dict[str, tuple[str, str, float]],
-    start: datetime,
-    days: int,
+    client: httpx.AsyncClient, built: dict[str, CampaignPlan], start: datetime, days: int
 ) -> list[CampaignSummary]:
     totals = await _read_all(client, {})
-    overspend = dict.fromkeys(budgets, 0.0)
-    if any(budget_type == "daily" for _, budget_type, _ in budgets.values()):
+    overspend = dict.fromkeys(built, 0.0)
+    if any(plan.budget_type == "daily" for plan in built.values()):
         # Daily budgets renew at the company's midnight (UTC for the demo company).
         for day in range(days + 1):
             date = (start + timedelta(days=day)).date().isoformat()
             daily = await _read_all(client, {"stats_from": date, "stats_to": date})
-            for campaign_id, (_, budget_type, daily_budget) in budgets.items():
-                if budget_type == "daily":
+            for campaign_id, plan in built.items():
+                if plan.budget_type == "daily":
                     spent = daily[campaign_id]["spend"]
-                    overspend[campaign_id] += max(0.0, round(spent - daily_budget, 2))
+                    overspend[campaign_id] += max(0.0, round(spent - plan.daily_budget, 2))
     summaries = []
-    for campaign_id, (title, budget_type, daily_budget) in budgets.items():
+    for campaign_id, plan in built.items():
         total = totals[campaign_id]
-        if budget_type == "lifetime":
-            over = max(0.0, round(total["spend"] - daily_budget * days, 2))
+        if plan.budget_type == "lifetime":
+            over = max(0.0, round(total["spend"] - plan.daily_budget * days, 2))
         else:
             over = round(overspend[campaign_id], 2)
-        summaries.append(_summary(campaign_id, title, budget_type, daily_budget, total, over))
+        summaries.append(
+            _summary(campaign_id, plan.title, plan.budget_type, plan.daily_budget, total, over)
+        )
     return summaries
 
 
