@@ -20,7 +20,7 @@ from adline.campaigns.router import router as campaigns_router
 from adline.config import Settings
 from adline.conversions.router import router as conversions_router
 from adline.core.clock import Clock, SystemClock
-from adline.core.db import create_engine, create_sessionmaker
+from adline.core.db import create_engine, create_read_sessionmaker, create_sessionmaker
 from adline.core.errors import install_error_handlers
 from adline.core.versioning import VERSION_HEADER, VersionBundle
 from adline.delivery.registry import AdapterRegistry
@@ -75,6 +75,7 @@ def create_app(
         own_engine = create_engine(settings.database_url)
         app.state.engine = own_engine
         app.state.sessionmaker = create_sessionmaker(own_engine)
+        app.state.read_sessionmaker = create_read_sessionmaker(own_engine)
         await finish_pending_duplicates(app.state.sessionmaker, app.state.clock)
         try:
             async with contextlib.AsyncExitStack() as stack:
@@ -111,6 +112,7 @@ def create_app(
     if engine is not None:
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.read_sessionmaker = create_read_sessionmaker(engine)
     install_error_handlers(app)
     app.add_middleware(VersionHeaderMiddleware)
     app.include_router(health_router)

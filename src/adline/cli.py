@@ -37,10 +37,12 @@ companies_app = typer.Typer(help="Manage companies (tenants).", no_args_is_help=
 keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 versions_app = typer.Typer(help="The supported API versions.", no_args_is_help=True)
 export_app = typer.Typer(help="Export data as Parquet files.", no_args_is_help=True)
+stats_app = typer.Typer(help="The stats store and its rollups.", no_args_is_help=True)
 app.add_typer(companies_app, name="companies")
 app.add_typer(keys_app, name="keys")
 app.add_typer(versions_app, name="versions")
 app.add_typer(export_app, name="export")
+app.add_typer(stats_app, name="stats")
 
 stderr = Console(stderr=True, highlight=False)
 
@@ -356,6 +358,45 @@ def export_spend_caps(
     path = write_parquet(rows, out, wanted)
     stderr.print(f"Wrote {len(rows)} rows to {path}")
     print(path)
+
+
+@stats_app.command("rebuild")
+def stats_rebuild(
+    company: Annotated[
+        str | None, typer.Option(help="Only this company (biz_...); default: every company.")
+    ] = None,
+) -> None:
+    """Recompute the stats rollups from the hourly rows and the recorded events."""
+    from rich.progress import Progress
+
+    from adline.core.db import create_engine, create_sessionmaker
+    from adline.stats.rollups import company_ids, rebuild
+
+    settings = settings_ready()
+
+    async def run(on_company: Callable[[int, int], None]) -> int:
+        engine = create_engine(settings.database_url)
+        try:
+            sessions = create_sessionmaker(engine)
+            async with sessions() as session:
+                wanted = await company_ids(session, company)
+            if company is not None and not wanted:
+                fail(f"no company {company!r}")
+            # A transaction per company: each company's rollups are exact when it commits.
+            for done, company_id in enumerate(wanted, start=1):
+                async with sessions() as session, session.begin():
+                    await rebuild(session, company_id)
+                on_company(done, len(wanted))
+            return len(wanted)
+        finally:
+            await engine.dispose()
+
+    with Progress(console=stderr) as progress:
+        task = progress.add_task("Rebuilding stats rollups", total=None)
+        count = asyncio.run(
+            run(lambda done, total: progress.update(task, completed=done, total=total))
+        )
+    print(f"rebuilt the stats rollups of {count} compan{'y' if count == 1 else 'ies'}")
 
 
 def main() -> None:

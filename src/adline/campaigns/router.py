@@ -118,8 +118,10 @@ async def retrieve_ad_campaign(
     clock: ClockDep,
     window: Window,
 ) -> JSONResponse:
-    campaign = await service.retrieve_campaign(session, principal, campaign_id)
-    return await _render_one(request, session, clock, principal, campaign, window)
+    body = await service.read_campaign(
+        session, principal, campaign_id, window, clock.now(), facts_needed(request)
+    )
+    return render(request, KIND, body)
 
 
 @router.patch("/{campaign_id}", response_model=AdCampaignObject, summary="Update an ad campaign")

@@ -30,7 +30,7 @@ from adline.campaigns.state_machine import CAMPAIGN, Action
 from adline.companies.models import User
 from adline.core.clock import Clock
 from adline.core.db import column_values
-from adline.core.errors import Conflict, InvalidRequest, ParameterMissing
+from adline.core.errors import Conflict, InvalidRequest, NotFound, ParameterMissing
 from adline.core.ids import new_id
 from adline.core.money import dollars_to_micros, micros_to_dollars
 from adline.core.pagination import Direction, Page, PageRequest
@@ -425,10 +425,20 @@ async def delete_campaign(
     return campaign.id
 
 
-async def retrieve_campaign(
-    session: AsyncSession, principal: Principal, campaign_id: str
-) -> AdCampaign:
-    return await repository.get_campaign(session, principal.company_id, campaign_id)
+async def read_campaign(
+    session: AsyncSession,
+    principal: Principal,
+    campaign_id: str,
+    window: StatsWindow,
+    now: datetime,
+    facts: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
+    """The company's campaign, presented (`present_campaign_ids`), or 404: the same answer
+    for another company's and for none."""
+    bodies = await present_campaign_ids(session, principal, [campaign_id], window, now, facts)
+    if not bodies:
+        raise NotFound(f"No ad campaign with id {campaign_id}.", param="id")
+    return bodies[0]
 
 
 @dataclass(frozen=True)
@@ -484,18 +494,37 @@ async def present_campaigns(
     now: datetime,
     facts: frozenset[str] = frozenset(),
 ) -> list[dict[str, Any]]:
-    """Newest-shape objects, with delivery status, open issues and the window's metrics;
-    plus the private `facts` an older version's migrations need."""
-    ids = [campaign.id for campaign in campaigns]
-    groups = await tree.live_groups_of(session, ids)
-    children = await tree.campaign_children(session, groups)
-    issues = await open_issues_by_campaign(session, ids)
-    campaign_totals = await stats.totals(session, "ad_campaign", ids, window)
+    return await present_campaign_ids(
+        session, principal, [campaign.id for campaign in campaigns], window, now, facts
+    )
+
+
+async def present_campaign_ids(
+    session: AsyncSession,
+    principal: Principal,
+    campaign_ids: list[str],
+    window: StatsWindow,
+    now: datetime,
+    facts: frozenset[str] = frozenset(),
+) -> list[dict[str, Any]]:
+    """Newest-shape objects of the company's live campaigns among `campaign_ids` (in that
+    order; others are left out), with delivery status, open issues and the window's
+    metrics; plus the private `facts` an older version's migrations need.
+
+    Two queries, whatever the number of campaigns (up to 500): the campaigns with their
+    trees, and the totals of the campaigns and their groups; a third only for campaigns
+    with open issues."""
+    trees = await tree.campaign_trees(session, principal.company_id, campaign_ids)
+    ids = [campaign_id for campaign_id in dict.fromkeys(campaign_ids) if campaign_id in trees]
+    with_issues = [campaign_id for campaign_id in ids if trees[campaign_id].open_issues]
+    issues = await open_issues_by_campaign(session, with_issues) if with_issues else {}
+    group_ids = [group.id for campaign_id in ids for group in trees[campaign_id].groups]
     # A campaign's results combine its groups' (each group's own result event).
-    group_totals = await stats.totals(
-        session, "ad_group", [group.id for listed in groups.values() for group in listed], window
+    totals = await stats.totals_by_level(
+        session, {"ad_campaign": ids, "ad_group": group_ids}, window
     )
     with_original = "ad_campaign._original" in facts
+    campaigns = [trees[campaign_id].campaign for campaign_id in ids]
     creators = (
         await tree.users_by_id(session, [c.created_by_user_id for c in campaigns])
         if with_original
@@ -511,20 +540,21 @@ async def present_campaigns(
     todays = await stats.totals(session, "ad_campaign", ids, today) if with_original else {}
     objects = []
     for campaign in campaigns:
+        campaign_tree = trees[campaign.id]
         body = campaign_object(
             campaign,
             principal.currency,
-            children[campaign.id],
-            groups[campaign.id],
-            issues[campaign.id],
-            campaign_totals[campaign.id],
-            group_totals,
+            campaign_tree.children,
+            campaign_tree.groups,
+            issues.get(campaign.id, []),
+            totals[campaign.id],
+            totals,
             now,
         )
         if with_original:
             body["_original"] = original_facts(
                 campaign,
-                groups[campaign.id],
+                campaign_tree.groups,
                 creators.get(campaign.created_by_user_id or ""),
                 todays[campaign.id].spend_micros,
             )

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adline.ad_groups.models import AdGroup
@@ -24,25 +26,97 @@ def _count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.sum(case((condition, 1), else_=0))
 
 
-async def campaign_children(
-    session: AsyncSession, groups_by_campaign: dict[str, list[AdGroup]]
-) -> dict[str, CampaignChildren]:
-    """Counts under each campaign, from its live groups (loaded by `live_groups_of`)."""
-    ids = list(groups_by_campaign)
-    result: dict[str, CampaignChildren] = defaultdict(CampaignChildren)
-    if not ids:
-        return result
-    ads = await session.execute(
-        select(Ad.ad_campaign_id, func.count(), _count_where(Ad.status == "rejected"))
+@dataclass
+class CampaignTree:
+    """A live campaign with what presenting it needs: its live groups (oldest first), the
+    counts beneath it and beneath each group, and how many open issues it has."""
+
+    campaign: AdCampaign
+    groups: list[AdGroup] = field(default_factory=list)
+    group_children: dict[str, AdGroupChildren] = field(default_factory=dict)
+    open_issues: int = 0
+
+    @property
+    def children(self) -> CampaignChildren:
+        counts = [self.group_children[group.id] for group in self.groups]
+        return CampaignChildren(
+            ad_groups=len(self.groups),
+            active_ad_groups=sum(1 for group in self.groups if group.status == "active"),
+            ads=sum(count.ads for count in counts),
+            rejected_ads=sum(count.rejected_ads for count in counts),
+        )
+
+
+def _campaign_trees_statement() -> Select[Any]:
+    """One statement: each wanted live campaign of the company, outer-joined to its live
+    groups with their ad counts, and its open issue count (a row per group)."""
+    ids: Any = bindparam("ids", expanding=True)
+    ad_counts = (
+        select(
+            Ad.ad_group_id.label("ad_group_id"),
+            func.count().label("ads"),
+            _count_where(Ad.status == "active").label("active_ads"),
+            _count_where(Ad.status == "rejected").label("rejected_ads"),
+        )
         .where(Ad.ad_campaign_id.in_(ids), Ad.deleted_at.is_(None))
-        .group_by(Ad.ad_campaign_id)
+        .group_by(Ad.ad_group_id)
+        .subquery()
     )
-    ad_counts = {row[0]: (int(row[1]), int(row[2] or 0)) for row in ads}
-    for campaign_id, groups in groups_by_campaign.items():
-        ad_total, ad_rejected = ad_counts.get(campaign_id, (0, 0))
-        active = sum(1 for group in groups if group.status == "active")
-        result[campaign_id] = CampaignChildren(len(groups), active, ad_total, ad_rejected)
-    return result
+    open_issues = (
+        select(func.count())
+        .where(
+            PlatformIssue.ad_campaign_id == AdCampaign.id,
+            PlatformIssue.resolution_status == "open",
+        )
+        .correlate(AdCampaign)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            AdCampaign,
+            AdGroup,
+            ad_counts.c.ads,
+            ad_counts.c.active_ads,
+            ad_counts.c.rejected_ads,
+            open_issues,
+        )
+        .outerjoin(
+            AdGroup, (AdGroup.ad_campaign_id == AdCampaign.id) & AdGroup.deleted_at.is_(None)
+        )
+        .outerjoin(ad_counts, ad_counts.c.ad_group_id == AdGroup.id)
+        .where(
+            AdCampaign.company_id == bindparam("company_id"),
+            AdCampaign.id.in_(ids),
+            AdCampaign.deleted_at.is_(None),
+        )
+        .order_by(AdCampaign.id, AdGroup.created_at, AdGroup.id)
+    )
+
+
+CAMPAIGN_TREES = _campaign_trees_statement()
+
+
+async def campaign_trees(
+    session: AsyncSession, company_id: str, campaign_ids: Iterable[str]
+) -> dict[str, CampaignTree]:
+    """The company's live campaigns among `campaign_ids` with their trees, in one query
+    (per 500 ids); other ids are simply absent."""
+    wanted = sorted(set(campaign_ids))
+    trees: dict[str, CampaignTree] = {}
+    for offset in range(0, len(wanted), 500):
+        rows = await session.execute(
+            CAMPAIGN_TREES, {"company_id": company_id, "ids": wanted[offset : offset + 500]}
+        )
+        for campaign, group, ads, active, rejected, issues in rows:
+            tree = trees.get(campaign.id)
+            if tree is None:
+                tree = trees[campaign.id] = CampaignTree(campaign, open_issues=int(issues or 0))
+            if group is not None:
+                tree.groups.append(group)
+                tree.group_children[group.id] = AdGroupChildren(
+                    int(ads or 0), int(active or 0), int(rejected or 0)
+                )
+    return trees
 
 
 async def ad_group_children(

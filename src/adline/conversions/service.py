@@ -10,18 +10,15 @@ are stored, and `StatsWindow.attribution_model` picks which one the metrics coun
 
 from __future__ import annotations
 
-import dataclasses
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any, Literal
+from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, cast, func, select
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
 
 from adline.ads.models import Ad
 from adline.auth.service import Principal
@@ -33,8 +30,7 @@ from adline.core.errors import AdlineError, InvalidRequest, NotFound, ParameterM
 from adline.core.http import validate_body
 from adline.core.ids import new_id
 from adline.core.money import INT64_MAX, MICROS_PER_UNIT
-from adline.metrics.formulas import StatTotals
-from adline.metrics.window import AttributionModel, StatsWindow
+from adline.stats import rollups
 
 # A click attributes events up to 7 days after it (spec I: the default window).
 ATTRIBUTION_WINDOW = timedelta(days=7)
@@ -43,9 +39,6 @@ MAX_EVENT_AGE = timedelta(days=90)
 # A client's clock may run a little ahead of Adline's.
 CLOCK_SKEW = timedelta(minutes=5)
 CLICK_ID_KEYS = ("fbclid", "ttclid", "gclid")
-CHUNK = 500
-
-Level = Literal["ad_campaign", "ad_group", "ad"]
 
 
 def _dialect(session: AsyncSession) -> str:
@@ -267,6 +260,18 @@ async def record_event(
     )
     inserted = (await session.execute(statement)).scalar_one_or_none()
     if inserted is not None:
+        await rollups.add_attributed_events(
+            session,
+            [
+                rollups.AttributedEvent(
+                    event_time=event_time,
+                    event_name=body.event_name,
+                    custom_name=body.custom_name,
+                    value_micros=value_micros,
+                    touches={"last_touch": touches.last, "first_touch": touches.first},
+                )
+            ],
+        )
         return str(inserted)
     # A concurrent request recorded the same event_id first.
     existing = await _existing_event(session, company_id, event_id)
@@ -295,90 +300,3 @@ async def record_batch(
             continue
         results.append({"id": event_id})
     return results
-
-
-# --- metrics --------------------------------------------------------------------------
-
-
-@dataclass
-class AttributedSums:
-    event_counts: dict[str, int] = field(default_factory=dict)
-    event_value_micros: dict[str, int] = field(default_factory=dict)
-    custom_event_counts: dict[str, int] = field(default_factory=dict)
-    custom_event_value_micros: dict[str, int] = field(default_factory=dict)
-    custom_conversions: int = 0
-
-
-TOUCH_COLUMNS: dict[tuple[AttributionModel, Level], InstrumentedAttribute[str | None]] = {
-    ("last_touch", "ad_campaign"): ConversionEvent.last_touch_ad_campaign_id,
-    ("last_touch", "ad_group"): ConversionEvent.last_touch_ad_group_id,
-    ("last_touch", "ad"): ConversionEvent.last_touch_ad_id,
-    ("first_touch", "ad_campaign"): ConversionEvent.first_touch_ad_campaign_id,
-    ("first_touch", "ad_group"): ConversionEvent.first_touch_ad_group_id,
-    ("first_touch", "ad"): ConversionEvent.first_touch_ad_id,
-}
-
-
-def _window(window: StatsWindow) -> list[ColumnElement[bool]]:
-    """Events count by `event_time` in [start, end)."""
-    conditions: list[ColumnElement[bool]] = []
-    if window.start is not None:
-        conditions.append(ConversionEvent.event_time >= window.start)
-    if window.end is not None:
-        conditions.append(ConversionEvent.event_time < window.end)
-    return conditions
-
-
-async def attributed_sums(
-    session: AsyncSession, level: Level, ids: Iterable[str], window: StatsWindow
-) -> dict[str, AttributedSums]:
-    """Per object of `level`: the events attributed to it (by the window's attribution
-    model) with `event_time` in the window, one GROUP BY query per chunk of ids."""
-    wanted = sorted(set(ids))
-    column = TOUCH_COLUMNS[(window.attribution_model, level)]
-    sums: dict[str, AttributedSums] = defaultdict(AttributedSums)
-    for offset in range(0, len(wanted), CHUNK):
-        statement = (
-            select(
-                column,
-                ConversionEvent.event_name,
-                ConversionEvent.custom_name,
-                cast(func.count(), BigInteger),
-                cast(func.sum(ConversionEvent.value_micros), BigInteger),
-            )
-            .where(column.in_(wanted[offset : offset + CHUNK]), *_window(window))
-            .group_by(column, ConversionEvent.event_name, ConversionEvent.custom_name)
-        )
-        for object_id, name, custom_name, count, value in await session.execute(statement):
-            own = sums[str(object_id)]
-            count, value = int(count), int(value or 0)
-            if name == "custom":
-                own.custom_conversions += count
-                if custom_name is not None:
-                    own.custom_event_counts[custom_name] = count
-                    own.custom_event_value_micros[custom_name] = value
-            else:
-                own.event_counts[name] = count
-                own.event_value_micros[name] = value
-    return dict(sums)
-
-
-def _add(base: dict[str, int], extra: dict[str, int]) -> dict[str, int]:
-    merged = dict(base)
-    for key, number in extra.items():
-        merged[key] = merged.get(key, 0) + number
-    return merged
-
-
-def with_attributed(totals: StatTotals, extra: AttributedSums) -> StatTotals:
-    """The network's totals plus the events Adline attributed itself."""
-    return dataclasses.replace(
-        totals,
-        event_counts=_add(totals.event_counts, extra.event_counts),
-        event_value_micros=_add(totals.event_value_micros, extra.event_value_micros),
-        custom_event_counts=_add(totals.custom_event_counts, extra.custom_event_counts),
-        custom_event_value_micros=_add(
-            totals.custom_event_value_micros, extra.custom_event_value_micros
-        ),
-        custom_conversions=totals.custom_conversions + extra.custom_conversions,
-    )

@@ -21,7 +21,13 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, ColumnElement, String, cast, func, literal_column, select
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    literal_column,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -34,7 +40,8 @@ from adline.core.money import MICROS_PER_CENT, ratio_to_dollars
 from adline.core.timestamps import format_timestamp
 from adline.metrics.window import StatsWindow, parse_stats_window
 from adline.stats.models import AdStatHour
-from adline.stats.service import window_conditions
+from adline.stats.rollups import STAT_DAYS, integer_max, integer_sum
+from adline.stats.service import window_conditions, window_parts
 
 Calendar = Literal["hourly", "daily", "weekly", "monthly", "yearly"]
 MAX_IDS = 100
@@ -215,11 +222,6 @@ def check_account(principal: Principal, value: str, param: str) -> None:
         raise NotFound(f"No such account: {value}.", param=param)
 
 
-def _sum(column: InstrumentedAttribute[int]) -> ColumnElement[int]:
-    # PostgreSQL sums bigints into numeric: cast back, the sums are exact integers.
-    return cast(func.sum(column), BigInteger)
-
-
 async def hourly_tallies(
     session: AsyncSession, scope: Scope, window: StatsWindow, by: str | None
 ) -> dict[tuple[str, datetime], Tally]:
@@ -233,10 +235,10 @@ async def hourly_tallies(
         select(
             key.label("key"),
             AdStatHour.hour_start,
-            _sum(AdStatHour.impressions),
-            _sum(AdStatHour.clicks),
-            _sum(AdStatHour.spend_micros),
-            cast(func.max(AdStatHour.reach), BigInteger),
+            integer_sum(AdStatHour.impressions),
+            integer_sum(AdStatHour.clicks),
+            integer_sum(AdStatHour.spend_micros),
+            integer_max(AdStatHour.reach),
         )
         .where(*conditions)
         .group_by(*((_STAT_COLUMNS[by],) if by is not None else ()), AdStatHour.hour_start)
@@ -250,6 +252,84 @@ async def hourly_tallies(
             int(impressions or 0), int(clicks or 0), int(spend or 0), int(reach or 0)
         )
     return result
+
+
+# Levels from the finest: a report reads the rollups of the finest level among its
+# breakdown and its scope filters, which can both filter and group by the others.
+LEVEL_ORDER = ("ad", "ad_group", "ad_campaign")
+
+
+def _rollup_column(table: Any, level: str, kind: str) -> Any:
+    """In rollup rows of `level`, the column naming the object of `kind` (at or above)."""
+    if kind == level:
+        return table.c.object_id
+    return table.c.ad_group_id if kind == "ad_group" else table.c.ad_campaign_id
+
+
+async def object_tallies(
+    session: AsyncSession, scope: Scope, window: StatsWindow, by: str | None
+) -> dict[str, Tally]:
+    """Object of kind `by` (or "" without one) -> its tally over the window, in one
+    statement: whole UTC days from the daily rollups, the window's edges from the hourly
+    rows (`window_parts`; docs/metrics.md)."""
+    kinds = [kind for kind, _ in scope.filters] + ([by] if by is not None else [])
+    level = min(kinds or ["ad_campaign"], key=LEVEL_ORDER.index)
+    parts = window_parts(window)
+    branches: list[Any] = []
+    if parts.days is not None:
+        days = STAT_DAYS
+        key = _rollup_column(days, level, by) if by else literal_column("''", String)
+        conditions = [days.c.company_id == scope.company_id, days.c.level == level]
+        first, last = parts.days
+        if first is not None:
+            conditions.append(days.c.day >= first)
+        if last is not None:
+            conditions.append(days.c.day < last)
+        for kind, ids in scope.filters:
+            conditions.append(_rollup_column(days, level, kind).in_(ids))
+        branches.append(
+            select(
+                key.label("key"),
+                days.c.impressions,
+                days.c.clicks,
+                days.c.spend_micros,
+                days.c.reach,
+            ).where(*conditions)
+        )
+    for edge_from, edge_to in parts.edges:
+        key = _STAT_COLUMNS[by] if by is not None else literal_column("''", String)
+        conditions = [AdStatHour.company_id == scope.company_id]
+        if edge_from is not None:
+            conditions.append(AdStatHour.hour_start >= edge_from)
+        if edge_to is not None:
+            conditions.append(AdStatHour.hour_start < edge_to)
+        for kind, ids in scope.filters:
+            conditions.append(_STAT_COLUMNS[kind].in_(ids))
+        branches.append(
+            select(
+                key.label("key"),
+                AdStatHour.impressions,
+                AdStatHour.clicks,
+                AdStatHour.spend_micros,
+                AdStatHour.reach,
+            ).where(*conditions)
+        )
+    if not branches:
+        return {}
+    rows = union_all(*branches).subquery("report_rows")
+    statement = select(
+        rows.c.key,
+        integer_sum(rows.c.impressions),
+        integer_sum(rows.c.clicks),
+        integer_sum(rows.c.spend_micros),
+        integer_max(rows.c.reach),
+    ).group_by(rows.c.key)
+    return {
+        str(object_key): Tally(
+            int(impressions or 0), int(clicks or 0), int(spend or 0), int(reach or 0)
+        )
+        for object_key, impressions, clicks, spend, reach in await session.execute(statement)
+    }
 
 
 def bucketed(
@@ -394,14 +474,16 @@ async def ad_report(
     zone = ZoneInfo(principal.timezone)
     window = parse_window(request.from_, request.to, principal.timezone)
     kind = BREAKDOWN_KINDS[request.breakdown] if request.breakdown else None
-    hours = await hourly_tallies(session, scope, window, kind)
-
-    total = Tally()
-    for tally in hours.values():
-        total.add(tally)
-    cents = round_cents(total.spend_micros)
     granularity = request.granularity
     starts = bucket_starts(window, zone, granularity) if granularity else []
+    # Summaries come from the rollups; only buckets need the hours themselves.
+    rows = await object_tallies(session, scope, window, kind)
+    hours = await hourly_tallies(session, scope, window, kind) if granularity else {}
+
+    total = Tally()
+    for tally in rows.values():
+        total.add(tally)
+    cents = round_cents(total.spend_micros)
 
     def buckets_of(keys: set[str] | None, share: int) -> list[dict[str, Any]] | None:
         if granularity is None:
@@ -416,9 +498,6 @@ async def ad_report(
 
     breakdown: list[dict[str, Any]] | None = None
     if request.breakdown is not None and kind is not None:
-        rows: dict[str, Tally] = {}
-        for (key, _), tally in hours.items():
-            rows.setdefault(key, Tally()).add(tally)
         ids = sorted(rows, key=lambda object_id: (-rows[object_id].spend_micros, object_id))
         shares = allocate_cents([rows[object_id].spend_micros for object_id in ids], cents)
         names = await _names(session, kind, ids)

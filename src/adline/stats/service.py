@@ -8,25 +8,28 @@ See docs/metrics.md.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
-    ColumnExpressionArgument,
-    CompoundSelect,
+    Date,
     String,
     TableValuedAlias,
+    bindparam,
     cast,
     func,
     literal_column,
     select,
+    text,
     true,
+    tuple_,
     union_all,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -34,11 +37,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from adline.ads.models import Ad
-from adline.conversions.service import attributed_sums, with_attributed
+from adline.campaigns.models import AdCampaign
 from adline.core.clock import Clock
+from adline.core.db import lock_row
 from adline.metrics.formulas import StatTotals
-from adline.metrics.window import StatsWindow
-from adline.stats.models import AdStatHour
+from adline.metrics.window import AttributionModel, StatsWindow
+from adline.stats import rollups
+from adline.stats.models import (
+    AdStatHour,
+)
+from adline.stats.rollups import (
+    EVENTS_TABLE,
+    HOURS_TABLE,
+    STAT_DAYS,
+    STAT_ENTRY_DAYS,
+    STAT_ENTRY_LIFETIMES,
+    STAT_LIFETIMES,
+    integer_max,
+    integer_sum,
+)
 
 log = logging.getLogger(__name__)
 
@@ -151,10 +168,11 @@ async def ingest(
 
     Idempotent: a row whose revision is not higher than the stored one changes nothing
     (a re-delivery, or an older revision arriving late); a higher revision replaces the
-    stored row whole (a correction never adds to it). The rows go in as one upsert
-    statement (sent in multi-row batches) whose WHERE compares revisions inside the
-    database, so two workers ingesting the same hours concurrently cannot double-apply or
-    let an older revision win.
+    stored row whole (a correction never adds to it). Ingests of a campaign's hours take
+    turns (`lock_campaign_stats`): each reads the rows it replaces, writes the changed
+    rows in one upsert statement (sent in multi-row batches), and moves the rollups by the
+    difference (`adline.stats.rollups`), all in the caller's transaction, so two workers
+    ingesting the same hours concurrently cannot double-apply or let an older revision win.
 
     Rows for unknown ads, and when `company_id` is given (an adapter working for one
     company) rows for another company's ads, are skipped and logged. Within `rows` the
@@ -184,17 +202,69 @@ async def ingest(
 
     if not values:
         return 0
+    await lock_campaign_stats(session, {row["ad_campaign_id"] for row in values})
+    stored = await _stored_rows(session, [(row["ad_id"], row["hour_start"]) for row in values])
+    changes: list[tuple[dict[str, Any] | None, dict[str, Any]]] = []
+    for new in values:
+        old = stored.get((new["ad_id"], new["hour_start"]))
+        if old is None or new["revision"] > old["revision"]:
+            changes.append((old, new))
+    if not changes:
+        return 0
     insert = (postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert)(AdStatHour)
     upsert = insert.on_conflict_do_update(
         index_elements=[AdStatHour.ad_id, AdStatHour.hour_start],
         set_={name: insert.excluded[name] for name in values[0] if name not in KEY},
         where=insert.excluded.revision > AdStatHour.revision,
-    ).returning(AdStatHour.ad_id)
+    )
     # One compiled statement; SQLAlchemy sends the rows as multi-row batches
-    # ("insertmanyvalues"). RETURNING answers only the rows inserted or replaced.
+    # ("insertmanyvalues").
     connection = await session.connection()
-    result = await connection.execute(upsert, values)
-    return len(result.all())
+    await connection.execute(upsert, [new for _, new in changes])
+    await rollups.apply_hour_changes(session, changes)
+    return len(changes)
+
+
+def _lock_key(campaign_id: str) -> int:
+    digest = hashlib.blake2b(f"adline.stats:{campaign_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+async def lock_campaign_stats(session: AsyncSession, campaign_ids: Iterable[str]) -> None:
+    """Hold the stats lock of each campaign until the transaction ends: ingests of one
+    campaign's hours take turns, so each reads the stored rows it replaces (and moves the
+    rollups by the difference) while no one else can change them.
+
+    PostgreSQL: transaction-level advisory locks, taken in one order (no deadlocks) and
+    blocking nothing but other ingests. SQLite: the database's write lock (a no-op write),
+    which serializes every writer anyway."""
+    ids = sorted(set(campaign_ids))
+    if not ids:
+        return
+    if _dialect(session) == "postgresql":
+        keys = sorted({_lock_key(campaign_id) for campaign_id in ids})
+        await session.execute(LOCK_STATEMENT, {"keys": keys})
+    else:
+        await lock_row(session, AdCampaign.title, ids[0])
+
+
+LOCK_STATEMENT = text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k")
+
+
+async def _stored_rows(
+    session: AsyncSession, keys: Sequence[tuple[str, datetime]]
+) -> dict[tuple[str, datetime], dict[str, Any]]:
+    """The stored rows of these (ad, hour) keys, as column values."""
+    table = HOURS_TABLE
+    stored: dict[tuple[str, datetime], dict[str, Any]] = {}
+    for offset in range(0, len(keys), CHUNK):
+        chunk = keys[offset : offset + CHUNK]
+        rows = await session.execute(
+            select(table).where(tuple_(table.c.ad_id, table.c.hour_start).in_(chunk))
+        )
+        for row in rows.mappings():
+            stored[(row["ad_id"], row["hour_start"])] = dict(row)
+    return stored
 
 
 # --- totals ---------------------------------------------------------------------------
@@ -211,103 +281,299 @@ def window_conditions(window: StatsWindow) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _sum(expression: ColumnExpressionArgument[Any]) -> ColumnElement[int]:
-    # PostgreSQL sums bigints into numeric: cast back, the sums are exact integers.
-    return cast(func.sum(expression), BigInteger)
-
-
-def _max(expression: ColumnExpressionArgument[Any]) -> ColumnElement[int]:
-    return cast(func.max(expression), BigInteger)
-
-
 def counter_aggregates() -> dict[str, ColumnElement[int]]:
     """How each counter combines over hours and ads: sums, except reach and unique clicks,
     which are de-duplicated people and are never summed (the largest reported figure, a
     lower bound; docs/metrics.md)."""
     return {
-        "impressions": _sum(AdStatHour.impressions),
-        "reach": _max(AdStatHour.reach),
-        "clicks": _sum(AdStatHour.clicks),
-        "unique_clicks": _max(AdStatHour.unique_clicks),
-        "link_clicks": _sum(AdStatHour.link_clicks),
-        "spend_micros": _sum(AdStatHour.spend_micros),
-        "custom_conversions": _sum(AdStatHour.custom_conversions),
+        "impressions": integer_sum(AdStatHour.impressions),
+        "reach": integer_max(AdStatHour.reach),
+        "clicks": integer_sum(AdStatHour.clicks),
+        "unique_clicks": integer_max(AdStatHour.unique_clicks),
+        "link_clicks": integer_sum(AdStatHour.link_clicks),
+        "spend_micros": integer_sum(AdStatHour.spend_micros),
+        "custom_conversions": integer_sum(AdStatHour.custom_conversions),
     }
 
 
-def _entries(column: ColumnElement[Any], dialect: str) -> TableValuedAlias:
+def _entries(column: Any, dialect: str) -> TableValuedAlias:
     """The (key, value) pairs of a JSON object column, as a table joined to its row."""
     if dialect == "postgresql":
         return func.json_each_text(column).table_valued("key", "value")
     return func.json_each(column).table_valued("key", "value")
 
 
-def _totals_statement(
-    level: Level, ids: list[str], window: StatsWindow, dialect: str
-) -> CompoundSelect[Any]:
-    """One statement: a row of counters per object (map ''), and a row per object, event
-    map and event name with that name's sum in the first value column."""
-    level_column = LEVEL_COLUMNS[level]
-    where = [level_column.in_(ids), *window_conditions(window)]
-    counters = counter_aggregates()
-    zero = literal_column("0", BigInteger)
-    branches: list[Any] = [
-        select(
-            level_column.label("object_id"),
-            literal_column("''", String).label("map"),
-            literal_column("''", String).label("name"),
-            *(aggregate.label(name) for name, aggregate in counters.items()),
-        )
-        .where(*where)
-        .group_by(level_column)
+@dataclass(frozen=True)
+class WindowParts:
+    """A window cut into what the rollups answer and what the hourly rows answer.
+
+    `lifetime`: the whole of time (the lifetime rollups). Otherwise `days` = [first, end)
+    of whole UTC days (a None bound is open; None: no whole day) from the daily rollups,
+    and `edges`: at most two ranges [from, to) of instants the hourly rows (and recorded
+    events) answer, each shorter than a day.
+    """
+
+    lifetime: bool
+    days: tuple[date | None, date | None] | None
+    edges: (
+        tuple[tuple[datetime | None, datetime], ...] | tuple[tuple[datetime, datetime | None], ...]
+    )
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), UTC)
+
+
+def window_parts(window: StatsWindow) -> WindowParts:
+    start, end = window.start, window.end
+    if start is None and end is None:
+        return WindowParts(True, None, ())
+    first = None
+    if start is not None:
+        first = start.astimezone(UTC).date()
+        if _midnight(first) < start:
+            first += timedelta(days=1)
+    last = None if end is None else end.astimezone(UTC).date()
+    if first is not None and last is not None and first >= last:
+        return WindowParts(False, None, ((start, end),))  # type: ignore[arg-type]
+    edges: list[Any] = []
+    if start is not None and first is not None and start < _midnight(first):
+        edges.append((start, _midnight(first)))
+    if end is not None and last is not None and _midnight(last) < end:
+        edges.append((_midnight(last), end))
+    return WindowParts(False, (first, last), tuple(edges))
+
+
+# Row shape of the totals statement: (object id, part, map, name, a number per counter).
+# Part "c": the counters, in this order; part "e": an event-map entry (amount, entries).
+COUNTER_NAMES = (*rollups.SUMMED, *rollups.PEAKS)
+_TOTALS_CACHE: dict[tuple[Any, ...], Any] = {}
+
+
+def _zeros(count: int) -> list[Any]:
+    return [literal_column("0", BigInteger) for _ in range(count)]
+
+
+def _in_edge(column: Any, index: int) -> list[ColumnElement[bool]]:
+    """column in edge `index`, [e{index}_from, e{index}_to): one range, so an index on
+    (object, time) serves it."""
+    return [
+        column >= bindparam(f"e{index}_from", type_=column.type),
+        column < bindparam(f"e{index}_to", type_=column.type),
     ]
-    for name in MAPS:
-        entries = _entries(getattr(AdStatHour, name), dialect)
+
+
+def _edge_rows(
+    levels: tuple[Level, ...], edges: int, model: AttributionModel, dialect: str
+) -> tuple[Any, list[Any]]:
+    """The counter rows and event-map entries of the window's edges, from the hourly rows
+    and the recorded events (each read once, as a CTE, per level and edge)."""
+    hours, events = HOURS_TABLE, EVENTS_TABLE
+    hour_parts = []
+    event_parts = []
+    for level in levels:
+        level_ids: Any = bindparam(f"ids_{level}", expanding=True)
+        column = hours.c[LEVEL_COLUMNS[level].key]
+        touch = events.c[f"{model}_{level}_id"]
+        for index in range(edges):
+            hour_parts.append(
+                select(
+                    column.label("object_id"),
+                    *(hours.c[name] for name in COUNTER_NAMES),
+                    *(hours.c[name] for name in MAPS),
+                ).where(column.in_(level_ids), *_in_edge(hours.c.hour_start, index))
+            )
+            event_parts.append(
+                select(
+                    touch.label("object_id"),
+                    events.c.event_name,
+                    events.c.custom_name,
+                    events.c.value_micros,
+                ).where(touch.in_(level_ids), *_in_edge(events.c.event_time, index))
+            )
+    edge_hours = union_all(*hour_parts).cte("edge_hours")
+    edge_events = union_all(*event_parts).cte("edge_events")
+    one = literal_column("1", BigInteger)
+    counter_rows = select(edge_hours.c.object_id, *(edge_hours.c[name] for name in COUNTER_NAMES))
+    entry_rows: list[Any] = []
+    for map_name in MAPS:
+        entries = _entries(edge_hours.c[map_name], dialect)
+        entry_rows.append(
+            select(
+                edge_hours.c.object_id,
+                literal_column(f"'{map_name}'", String).label("map"),
+                entries.c.key.label("name"),
+                cast(entries.c.value, BigInteger).label("amount"),
+                one.label("entries"),
+            )
+            .select_from(edge_hours)
+            .join(entries, true())
+        )
+    custom = edge_events.c.event_name == "custom"
+    named = custom & edge_events.c.custom_name.is_not(None)
+    value = edge_events.c.value_micros
+    for map_name, name, amount, condition in (
+        ("event_counts", edge_events.c.event_name, one, ~custom),
+        ("event_value_micros", edge_events.c.event_name, value, ~custom),
+        ("custom_conversions", literal_column("''", String), one, custom),
+        ("custom_event_counts", edge_events.c.custom_name, one, named),
+        ("custom_event_value_micros", edge_events.c.custom_name, value, named),
+    ):
+        entry_rows.append(
+            select(
+                edge_events.c.object_id,
+                literal_column(f"'{map_name}'", String).label("map"),
+                name.label("name"),
+                amount.label("amount"),
+                one.label("entries"),
+            ).where(condition)
+        )
+    return counter_rows, entry_rows
+
+
+def _day_conditions(table: Any, day_bounds: tuple[bool, bool] | None) -> list[Any]:
+    """Whole days in [d_from, d_to) (each bound only when present)."""
+    if day_bounds is None:
+        return []
+    conditions = []
+    if day_bounds[0]:
+        conditions.append(table.c.day >= bindparam("d_from", type_=Date()))
+    if day_bounds[1]:
+        conditions.append(table.c.day < bindparam("d_to", type_=Date()))
+    return conditions
+
+
+def _totals_statement(
+    levels: tuple[Level, ...],
+    lifetime: bool,
+    day_bounds: tuple[bool, bool] | None,
+    edges: int,
+    model: AttributionModel,
+    dialect: str,
+) -> Any:
+    """The one statement that answers a totals read of this shape (cached by shape)."""
+    key = (levels, lifetime, day_bounds, edges, model, dialect)
+    cached = _TOTALS_CACHE.get(key)
+    if cached is not None:
+        return cached
+    ids: Any = bindparam("ids", expanding=True)
+    sources = (rollups.NETWORK, model)
+    counter_rows: list[Any] = []
+    entry_rows: list[Any] = []
+    if lifetime or day_bounds is not None:
+        table, entry_table = (
+            (STAT_LIFETIMES, STAT_ENTRY_LIFETIMES) if lifetime else (STAT_DAYS, STAT_ENTRY_DAYS)
+        )
+        counter_rows.append(
+            select(
+                table.c.object_id.label("object_id"),
+                *(table.c[name].label(name) for name in COUNTER_NAMES),
+            ).where(table.c.object_id.in_(ids), *_day_conditions(table, day_bounds))
+        )
+        entry_rows.append(
+            select(
+                entry_table.c.object_id.label("object_id"),
+                entry_table.c.map.label("map"),
+                entry_table.c.name.label("name"),
+                entry_table.c.amount.label("amount"),
+                entry_table.c.entries.label("entries"),
+            ).where(
+                entry_table.c.object_id.in_(ids),
+                entry_table.c.source.in_(sources),
+                *_day_conditions(entry_table, day_bounds),
+            )
+        )
+    if edges:
+        counter_rows_, entry_rows_ = _edge_rows(levels, edges, model, dialect)
+        counter_rows.append(counter_rows_)
+        entry_rows.extend(entry_rows_)
+    branches: list[Any] = []
+    if counter_rows:
+        counters = union_all(*counter_rows).subquery("counters")
         branches.append(
             select(
-                level_column,
-                literal_column(f"'{name}'", String),
-                entries.c.key,
-                _sum(cast(entries.c.value, BigInteger)),
-                *(zero for _ in range(len(counters) - 1)),
-            )
-            .select_from(AdStatHour)
-            .join(entries, true())
-            .where(*where)
-            .group_by(level_column, entries.c.key)
+                counters.c.object_id,
+                literal_column("'c'", String).label("part"),
+                literal_column("''", String).label("map"),
+                literal_column("''", String).label("name"),
+                *(integer_sum(counters.c[name]) for name in rollups.SUMMED),
+                *(integer_max(counters.c[name]) for name in rollups.PEAKS),
+            ).group_by(counters.c.object_id)
         )
-    return union_all(*branches)
+    if entry_rows:
+        entry = union_all(*entry_rows).subquery("entry")
+        branches.append(
+            select(
+                entry.c.object_id,
+                literal_column("'e'", String),
+                entry.c.map,
+                entry.c.name,
+                integer_sum(entry.c.amount),
+                integer_sum(entry.c.entries),
+                *_zeros(len(COUNTER_NAMES) - 2),
+            ).group_by(entry.c.object_id, entry.c.map, entry.c.name)
+        )
+    statement: Any = union_all(*branches) if len(branches) > 1 else branches[0]
+    _TOTALS_CACHE[key] = statement
+    return statement
 
 
-async def totals(
-    session: AsyncSession, level: Level, ids: Iterable[str], window: StatsWindow
+async def totals_by_level(
+    session: AsyncSession, wanted: Mapping[Level, Iterable[str]], window: StatsWindow
 ) -> dict[str, StatTotals]:
-    """Each object's totals over the window (zero for objects without stats), one query.
+    """Each object's totals over the window (zero for objects without stats), for objects
+    of several levels at once: one statement per 500 objects (docs/metrics.md).
 
-    `ids` name objects of `level`; scope them to the tenant first (ids are global, and
-    each row carries the campaign and group of its ad, so no other company's rows match).
-    """
-    wanted = sorted(set(ids))
-    result: dict[str, StatTotals] = {object_id: StatTotals() for object_id in wanted}
-    if not wanted:
+    Whole UTC days come from the daily rollups (all of time from the lifetime rollups),
+    the window's edge hours from the hourly rows and the recorded events. `wanted` names
+    objects of each level; scope them to the tenant first (ids are global, and no other
+    company's rows carry them)."""
+    pairs = sorted({(level, object_id) for level, ids in wanted.items() for object_id in ids})
+    result: dict[str, StatTotals] = {object_id: StatTotals() for _, object_id in pairs}
+    if not pairs:
         return result
-    counters: dict[str, dict[str, int]] = {}
+    parts = window_parts(window)
+    dialect = _dialect(session)
+    counters: dict[str, list[int]] = {}
     maps: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
-    for offset in range(0, len(wanted), CHUNK):
+    for offset in range(0, len(pairs), CHUNK):
+        chunk = pairs[offset : offset + CHUNK]
+        by_level: dict[Level, list[str]] = defaultdict(list)
+        for level, object_id in chunk:
+            by_level[level].append(object_id)
+        levels = tuple(level for level in LEVEL_COLUMNS if level in by_level)
+        day_bounds = None
+        params: dict[str, Any] = {"ids": [object_id for _, object_id in chunk]}
+        if parts.days is not None:
+            first, last = parts.days
+            day_bounds = (first is not None, last is not None)
+            if first is not None:
+                params["d_from"] = first
+            if last is not None:
+                params["d_to"] = last
+        for index, (edge_from, edge_to) in enumerate(parts.edges):
+            params[f"e{index}_from"] = edge_from or datetime.min.replace(tzinfo=UTC)
+            params[f"e{index}_to"] = edge_to or datetime.max.replace(tzinfo=UTC)
+        for level in levels if parts.edges else ():
+            params[f"ids_{level}"] = by_level[level]
         statement = _totals_statement(
-            level, wanted[offset : offset + CHUNK], window, _dialect(session)
+            levels, parts.lifetime, day_bounds, len(parts.edges), window.attribution_model, dialect
         )
-        for row in await session.execute(statement):
-            object_id, map_name, name, *numbers = row
-            if map_name:
+        for object_id, part, map_name, name, *numbers in await session.execute(statement, params):
+            if part == "c":
+                counters[object_id] = [int(number or 0) for number in numbers]
+            elif int(numbers[1] or 0) > 0:
                 maps[object_id][map_name][name] = int(numbers[0] or 0)
-            else:
-                counters[object_id] = {
-                    key: int(value or 0)
-                    for key, value in zip(counter_aggregates(), numbers, strict=True)
-                }
-    for object_id, values in counters.items():
+    for object_id in result:
         own = maps.get(object_id, {})
+        values = dict(
+            zip(
+                COUNTER_NAMES,
+                counters.get(object_id, [0] * len(COUNTER_NAMES)),
+                strict=True,
+            )
+        )
+        values["custom_conversions"] += own.get("custom_conversions", {}).get("", 0)
         result[object_id] = StatTotals(
             **values,
             event_counts=dict(own.get("event_counts", {})),
@@ -315,7 +581,11 @@ async def totals(
             custom_event_counts=dict(own.get("custom_event_counts", {})),
             custom_event_value_micros=dict(own.get("custom_event_value_micros", {})),
         )
-    # Events Adline attributed itself (POST /events), by the window's attribution model.
-    for object_id, extra in (await attributed_sums(session, level, wanted, window)).items():
-        result[object_id] = with_attributed(result[object_id], extra)
     return result
+
+
+async def totals(
+    session: AsyncSession, level: Level, ids: Iterable[str], window: StatsWindow
+) -> dict[str, StatTotals]:
+    """Each object's totals over the window, for objects of one level (`totals_by_level`)."""
+    return await totals_by_level(session, {level: ids}, window)

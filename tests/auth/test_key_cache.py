@@ -1,0 +1,116 @@
+"""Keys are cached in each server process for a moment; a revocation still takes effect in
+every process within a second. Two real `adline serve` processes share the test store
+(PostgreSQL in the suite's second run)."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+
+import httpx
+
+from adline.auth import scopes
+from adline.auth.service import KeyCache, KnownKey
+from tests.conftest import NEWEST_HEADER, Tenant
+from tests.test_serve import ADLINE, free_port
+
+
+@contextmanager
+def server(database_url: str) -> Iterator[str]:
+    """`adline serve` on the test store (no delivery worker); yields its API root."""
+    port = free_port()
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "ADLINE_DATABASE_URL": database_url,
+        "ADLINE_DELIVERY_INTERVAL": "0",
+    }
+    process = subprocess.Popen(
+        [ADLINE, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None, "server exited"
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.1)
+        yield f"{url}/api/v1"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+async def test_a_revocation_reaches_every_process_within_a_second(
+    database_url: str,
+    make_tenant,
+    make_key,  # type: ignore[no-untyped-def]
+) -> None:
+    tenant: Tenant = await make_tenant()
+    key = await make_key(tenant, [scopes.AD_CAMPAIGN_BASIC_READ])
+    await asyncio.to_thread(revoke_across_two_processes, database_url, tenant, key)
+
+
+def revoke_across_two_processes(database_url: str, tenant: Tenant, key: str) -> None:
+    with ExitStack() as stack:
+        first = stack.enter_context(server(database_url))
+        second = stack.enter_context(server(database_url))
+        headers = {**NEWEST_HEADER, "Authorization": f"Bearer {key}"}
+        owner = {**NEWEST_HEADER, **tenant.headers}
+        # Both processes have just read (and cached) the key.
+        for root in (first, second):
+            assert httpx.get(f"{root}/ad_campaigns", headers=headers).status_code == 200
+        listed = httpx.get(f"{first}/api_keys", headers=owner).json()["data"]
+        [other] = [item for item in listed if item["id"] != tenant.key_id]
+        revoked = httpx.delete(f"{first}/api_keys/{other['id']}", headers=owner)
+        assert revoked.status_code == 200, revoked.text
+        revoked_at = time.monotonic()
+        # The process that revoked refuses the key at once.
+        assert httpx.get(f"{first}/ad_campaigns", headers=headers).status_code == 401
+        # The other one within a second (it may serve from its cache until then).
+        while True:
+            status = httpx.get(f"{second}/ad_campaigns", headers=headers).status_code
+            elapsed = time.monotonic() - revoked_at
+            if status == 401:
+                break
+            assert status == 200
+            assert elapsed < 1.0, f"the revoked key still worked {elapsed:.2f} s later"
+            time.sleep(0.02)
+
+
+def known(read_at: float) -> KnownKey:
+    return KnownKey(
+        key_id="apik_x",
+        company_id="biz_x",
+        user_id=None,
+        scopes=frozenset(),
+        api_version_date=None,
+        expires_at=None,
+        ip_allowlist=(),
+        currency="usd",
+        timezone="UTC",
+        read_at=read_at,
+    )
+
+
+def test_the_cache_forgets_after_its_ttl_and_keeps_a_bounded_number() -> None:
+    cache = KeyCache(ttl=0.5, max_entries=2)
+    now = time.monotonic()
+    cache.put("a", known(now))
+    cache.put("stale", known(now - 0.6))
+    assert cache.get("a") is not None
+    assert cache.get("stale") is None  # read more than ttl ago
+    cache.put("b", known(now))
+    cache.put("c", known(now))
+    assert cache.get("a") is None  # the oldest entry went
+    assert cache.get("b") is not None and cache.get("c") is not None
