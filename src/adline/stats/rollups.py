@@ -121,15 +121,6 @@ class _Counters:
         }
 
 
-def _objects(row: Mapping[str, Any]) -> list[tuple[Level, str, str | None]]:
-    """The (level, object id, its group id or None) an hourly row counts for."""
-    return [
-        ("ad", row["ad_id"], row["ad_group_id"]),
-        ("ad_group", row["ad_group_id"], row["ad_group_id"]),
-        ("ad_campaign", row["ad_campaign_id"], None),
-    ]
-
-
 @dataclass
 class _Changes:
     """What a set of hourly changes does to the rollups, summed per bucket."""
@@ -144,19 +135,6 @@ class _Changes:
     )
     # (level, object id, day) whose peak may have dropped: recomputed from the hours.
     lowered: set[tuple[Level, str, date]] = field(default_factory=set)
-
-    def counters(
-        self, row: Mapping[str, Any], level: Level, object_id: str, group: str | None
-    ) -> tuple[_Counters, _Counters]:
-        """The day and lifetime buckets of the object `row` counts for."""
-        day_key = (object_id, row["hour_start"].date())
-        if day_key not in self.days:
-            self.days[day_key] = _Counters(row["company_id"], level, row["ad_campaign_id"], group)
-        if object_id not in self.lifetimes:
-            self.lifetimes[object_id] = _Counters(
-                row["company_id"], level, row["ad_campaign_id"], group
-            )
-        return self.days[day_key], self.lifetimes[object_id]
 
     def add_entry(
         self,
@@ -178,32 +156,75 @@ class _Changes:
 def _hour_changes(
     changes: Sequence[tuple[Mapping[str, Any] | None, Mapping[str, Any]]],
 ) -> _Changes:
-    """Each change puts the new row's figures in and takes the old row's out."""
-    summary = _Changes()
+    """Each change puts the new row's figures in and takes the old row's out: first per ad
+    and day, then folded into the ad's group and campaign, by day and for all time (an ad
+    never changes group or campaign, so its old and new rows have the same owners)."""
+    ad_days: dict[tuple[str, date], list[int]] = {}
+    owners: dict[str, tuple[str, str, str]] = {}
+    entries: dict[tuple[str, date, str, str], list[int]] = {}
+    lowered: set[tuple[str, date]] = set()
+    width = len(SUMMED)
     for old, new in changes:
-        new_objects = _objects(new)
+        ad = new["ad_id"]
         day = new["hour_start"].date()
-        for level, object_id, group in new_objects:
-            for bucket in summary.counters(new, level, object_id, group):
-                for name in SUMMED:
-                    bucket.sums[name] += new[name]
-                for name in PEAKS:
-                    bucket.peaks[name] = max(bucket.peaks[name], new[name])
-            for map_name in MAPS:
-                for name, amount in new[map_name].items():
-                    summary.add_entry(object_id, day, NETWORK, (map_name, name), amount, 1)
-        if old is None:
-            continue
-        still = {object_id for _, object_id, _ in new_objects}
-        for level, object_id, group in _objects(old):
-            for bucket in summary.counters(old, level, object_id, group):
-                for name in SUMMED:
-                    bucket.sums[name] -= old[name]
-            if any(old[name] > (new[name] if object_id in still else 0) for name in PEAKS):
-                summary.lowered.add((level, object_id, day))
-            for map_name in MAPS:
+        owners[ad] = (new["company_id"], new["ad_campaign_id"], new["ad_group_id"])
+        bucket = ad_days.get((ad, day))
+        if bucket is None:
+            bucket = ad_days[(ad, day)] = [0] * (width + len(PEAKS))
+        for index, name in enumerate(SUMMED):
+            bucket[index] += new[name] if old is None else new[name] - old[name]
+        for index, name in enumerate(PEAKS, start=width):
+            if new[name] > bucket[index]:
+                bucket[index] = new[name]
+            if old is not None and old[name] > new[name]:
+                lowered.add((ad, day))
+        for map_name in MAPS:
+            for name, amount in new[map_name].items():
+                entry = entries.get((ad, day, map_name, name))
+                if entry is None:
+                    entry = entries[(ad, day, map_name, name)] = [0, 0]
+                entry[0] += amount
+                entry[1] += 1
+            if old is not None:
                 for name, amount in old[map_name].items():
-                    summary.add_entry(object_id, day, NETWORK, (map_name, name), -amount, -1)
+                    entry = entries.get((ad, day, map_name, name))
+                    if entry is None:
+                        entry = entries[(ad, day, map_name, name)] = [0, 0]
+                    entry[0] -= amount
+                    entry[1] -= 1
+
+    summary = _Changes()
+    for (ad, day), bucket in ad_days.items():
+        company, campaign, group = owners[ad]
+        levels: tuple[tuple[Level, str, str | None], ...] = (
+            ("ad", ad, group),
+            ("ad_group", group, group),
+            ("ad_campaign", campaign, None),
+        )
+        for level, object_id, group_id in levels:
+            day_counters = summary.days.get((object_id, day))
+            if day_counters is None:
+                day_counters = _Counters(company, level, campaign, group_id)
+                summary.days[(object_id, day)] = day_counters
+            lifetime = summary.lifetimes.get(object_id)
+            if lifetime is None:
+                lifetime = summary.lifetimes[object_id] = _Counters(
+                    company, level, campaign, group_id
+                )
+            for counters in (day_counters, lifetime):
+                for index, name in enumerate(SUMMED):
+                    counters.sums[name] += bucket[index]
+                for index, name in enumerate(PEAKS, start=width):
+                    counters.peaks[name] = max(counters.peaks[name], bucket[index])
+    for ad, day in lowered:
+        _, campaign, group = owners[ad]
+        summary.lowered.update(
+            {("ad", ad, day), ("ad_group", group, day), ("ad_campaign", campaign, day)}
+        )
+    for (ad, day, map_name, name), (amount, count) in entries.items():
+        _, campaign, group = owners[ad]
+        for object_id in (ad, group, campaign):
+            summary.add_entry(object_id, day, NETWORK, (map_name, name), amount, count)
     return summary
 
 

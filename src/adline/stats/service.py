@@ -101,6 +101,8 @@ class HourStats:
 
 
 def _count(value: object, what: str) -> int:
+    if type(value) is int and value >= 0:  # the common case, first (bool is not int here)
+        return value
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError(f"{what} must be a non-negative integer, not {value!r}")
     return value
@@ -132,6 +134,9 @@ def _values(row: HourStats, owner: tuple[str, str, str], now: datetime) -> dict[
         values[name] = _count(getattr(row, name), name)
     for name in MAPS:
         mapping: Mapping[str, int] = getattr(row, name)
+        if not mapping:
+            values[name] = {}
+            continue
         values[name] = {
             str(key): _count(count, f"{name}[{key!r}]") for key, count in sorted(mapping.items())
         }
@@ -254,16 +259,33 @@ LOCK_STATEMENT = text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS
 async def _stored_rows(
     session: AsyncSession, keys: Sequence[tuple[str, datetime]]
 ) -> dict[tuple[str, datetime], dict[str, Any]]:
-    """The stored rows of these (ad, hour) keys, as column values."""
+    """The stored rows of these (ad, hour) keys, as column values.
+
+    A batch usually covers the same hours of many ads: then one query for every ad and
+    hour of the batch (their cross product, at most a few times the keys) beats matching
+    key by key; otherwise the keys are matched as pairs."""
     table = HOURS_TABLE
-    stored: dict[tuple[str, datetime], dict[str, Any]] = {}
-    for offset in range(0, len(keys), CHUNK):
-        chunk = keys[offset : offset + CHUNK]
-        rows = await session.execute(
-            select(table).where(tuple_(table.c.ad_id, table.c.hour_start).in_(chunk))
+    wanted = set(keys)
+    ads = sorted({ad_id for ad_id, _ in wanted})
+    hours = sorted({hour for _, hour in wanted})
+    statements = []
+    if len(ads) * len(hours) <= 4 * len(wanted) and len(ads) + len(hours) <= CHUNK:
+        statements.append(
+            select(table).where(table.c.ad_id.in_(ads), table.c.hour_start.in_(hours))
         )
-        for row in rows.mappings():
-            stored[(row["ad_id"], row["hour_start"])] = dict(row)
+    else:
+        pairs = sorted(wanted)
+        for offset in range(0, len(pairs), CHUNK):
+            chunk = pairs[offset : offset + CHUNK]
+            statements.append(
+                select(table).where(tuple_(table.c.ad_id, table.c.hour_start).in_(chunk))
+            )
+    stored: dict[tuple[str, datetime], dict[str, Any]] = {}
+    for statement in statements:
+        for row in (await session.execute(statement)).mappings():
+            key = (row["ad_id"], row["hour_start"])
+            if key in wanted:
+                stored[key] = dict(row)
     return stored
 
 
