@@ -8,7 +8,14 @@ RANDOM_PART_LENGTH = 14
 
 
 def random_base62(length: int) -> str:
-    return "".join(secrets.choice(BASE62) for _ in range(length))
+    """`length` characters, each uniform over BASE62: one uniform number below 62**length
+    (a single `secrets` draw, not one per character) written in base 62."""
+    number = secrets.randbelow(62**length)
+    characters = []
+    for _ in range(length):
+        number, digit = divmod(number, 62)
+        characters.append(BASE62[digit])
+    return "".join(characters)
 
 
 def new_id(prefix: str) -> str:
