@@ -18,6 +18,8 @@ from adline.conversions.service import record_click, value_in_usd_micros
 from adline.core.db import create_sessionmaker
 from adline.core.errors import InvalidRequest
 from adline.core.timestamps import format_timestamp
+from adline.stats.models import StatEntryDay, StatEntryLifetime
+from adline.stats.rollups import rebuild
 from tests.conftest import START, Tenant
 from tests.helpers import assert_error
 from tests.hierarchy.builders import Tree, ad_body, build_tree, ok
@@ -227,6 +229,196 @@ async def test_batch_limits(client: httpx.AsyncClient, tenant: Tenant) -> None:
     full = {"events": [event(tenant, event_name="lead") for _ in range(1000)]}
     data = (await ok(await client.post("/events/batch", json=full)))["data"]
     assert len({item["id"] for item in data}) == 1000
+
+
+async def batch(client: httpx.AsyncClient, events: list[Any]) -> list[dict[str, Any]]:
+    data: list[dict[str, Any]] = (
+        await ok(await client.post("/events/batch", json={"events": events}))
+    )["data"]
+    return data
+
+
+async def test_a_bad_item_fails_alone_wherever_it_is(
+    client: httpx.AsyncClient, tenant: Tenant, engine: AsyncEngine
+) -> None:
+    events: list[Any] = [event(tenant, event_id=f"m-{i}", value=i) for i in range(6)]
+    events[0] = event(tenant, context={"fbclid": 12})
+    events[3] = event(tenant, value=5, currency="xyz")
+    events[5] = event(tenant, event_name="custom")
+    data = await batch(client, events)
+    assert data[0]["error"]["param"] == "events[0].context.fbclid"
+    assert data[3]["error"]["param"] == "events[3].currency"
+    assert (data[5]["error"]["code"], data[5]["error"]["param"]) == (
+        "parameter_missing",
+        "events[5].custom_name",
+    )
+    stored = {row.event_id: row.id for row in await stored_events(engine, tenant.company_id)}
+    assert stored == {f"m-{i}": data[i]["id"] for i in (1, 2, 4)}
+
+
+async def test_repeats_in_a_batch_and_across_batches_answer_the_first_event(
+    client: httpx.AsyncClient, tenant: Tenant, engine: AsyncEngine
+) -> None:
+    single = await ok(await client.post("/events", json=event(tenant, event_id="r-0", value=1)))
+    first = await batch(
+        client,
+        [
+            event(tenant, event_id="r-1", value=10),
+            event(tenant, event_id="r-2", value=20),
+            event(tenant, event_id="r-1", value=99, event_name="lead"),
+            event(tenant, event_id="r-0", value=99),
+            event(tenant, value=3),  # no event_id: always new
+            event(tenant, value=3),
+        ],
+    )
+    assert first[2] == first[0] and first[3] == single
+    assert len({item["id"] for item in first}) == 5
+    second = await batch(
+        client,
+        [
+            event(tenant, event_id="r-2", value=77),
+            event(tenant, event_id="r-3", value=30),
+            event(tenant, event_id="r-1", value=77),
+        ],
+    )
+    assert (second[0], second[2]) == (first[1], first[0])
+    again = await ok(await client.post("/events", json=event(tenant, event_id="r-3", value=5)))
+    assert again == second[1]
+    rows = await stored_events(engine, tenant.company_id)
+    assert len(rows) == 6
+    values = {row.event_id: (row.event_name, row.value_micros) for row in rows}
+    assert values["r-1"] == ("purchase", 10_000_000)
+    assert values["r-2"] == ("purchase", 20_000_000)
+    assert values["r-3"] == ("purchase", 30_000_000)
+
+
+async def test_concurrent_identical_batches_record_each_event_once(
+    client: httpx.AsyncClient, tenant: Tenant, engine: AsyncEngine
+) -> None:
+    tree = await build_tree(client)
+    await click(engine, tree.ad["id"], "race", START - DAY)
+    events = [
+        event(tenant, event_id=f"c-{i}", value=1, context={"fbclid": "race"}) for i in range(50)
+    ]
+    # Each copy in another order, so that the writers meet on different rows first.
+    answers = await asyncio.gather(
+        *(batch(client, list(reversed(events)) if n % 2 else events) for n in range(4))
+    )
+    ids = [item["id"] for item in answers[0]]
+    for n, data in enumerate(answers[1:], start=1):
+        got = [item["id"] for item in data]
+        assert (list(reversed(got)) if n % 2 else got) == ids
+    assert len(set(ids)) == 50
+    assert len(await stored_events(engine, tenant.company_id)) == 50
+    # Counted once in the metrics, not once per copy.
+    assert (await campaign_metrics(client, tree))["purchases"] == 50
+
+
+async def test_batch_attribution_equals_single_events(
+    client: httpx.AsyncClient, tenant: Tenant, engine: AsyncEngine
+) -> None:
+    trees = [await build_tree(client) for _ in range(3)]
+    ads = [tree.ad["id"] for tree in trees]
+    await click(engine, ads[0], "fb.a", START - 3 * DAY)
+    await click(engine, ads[1], "tt.a", START - DAY)
+    await click(engine, ads[2], "gc.a", START - 2 * DAY)
+    await click(engine, ads[0], "fb.tie", START - DAY)  # same time as tt.tie: row id decides
+    await click(engine, ads[1], "tt.tie", START - DAY)
+    await click(engine, ads[2], "fb.old", START - 8 * DAY)
+    await click(engine, ads[1], "tt.later", START + timedelta(minutes=1))
+    cases: list[dict[str, Any]] = [
+        {"context": {"fbclid": "fb.a", "ttclid": "tt.a", "gclid": "gc.a"}},
+        {"context": {"fbclid": "fb.tie", "ttclid": "tt.tie"}},
+        {"context": {"fbclid": "fb.old", "ttclid": "tt.a"}},
+        {"context": {"fbclid": "fb.a"}, "event_time": format_timestamp(START - 2 * DAY)},
+        {"context": {"fbclid": "fb.a"}, "event_time": format_timestamp(START - 4 * DAY)},
+        {"context": {"ttclid": "tt.later"}},
+        {"context": {"fbclid": "unknown", "gclid": "gc.a"}},
+        {"context": {"ad_id": ads[0]}},
+        {},
+    ]
+    for number, fields in enumerate(cases):
+        await ok(await client.post("/events", json=event(tenant, event_id=f"s-{number}", **fields)))
+    await batch(client, [event(tenant, event_id=f"b-{n}", **f) for n, f in enumerate(cases)])
+
+    def touches(row: ConversionEvent) -> tuple[Any, ...]:
+        return (
+            row.last_touch_ad_id,
+            row.last_touch_ad_group_id,
+            row.last_touch_ad_campaign_id,
+            row.first_touch_ad_id,
+            row.first_touch_ad_group_id,
+            row.first_touch_ad_campaign_id,
+        )
+
+    rows = {row.event_id: row for row in await stored_events(engine, tenant.company_id)}
+    for number in range(len(cases)):
+        assert touches(rows[f"b-{number}"]) == touches(rows[f"s-{number}"]), number
+    assert touches(rows["s-0"])[0::3] == (ads[1], ads[0])
+    assert touches(rows["s-5"]) == (None,) * 6
+
+
+async def rollup_entries(engine: AsyncEngine) -> list[tuple[Any, ...]]:
+    entries: list[tuple[Any, ...]] = []
+    async with create_sessionmaker(engine)() as session:
+        for model in (StatEntryDay, StatEntryLifetime):
+            table = model.__table__
+            rows = await session.execute(select(table).where(table.c.source != "network"))
+            entries += sorted(tuple(row) for row in rows)
+    return entries
+
+
+async def test_batch_metrics_equal_single_events(
+    client: httpx.AsyncClient, tenant: Tenant, engine: AsyncEngine
+) -> None:
+    singles, batched = await build_tree(client), await build_tree(client)
+    kinds: list[dict[str, Any]] = [
+        {"event_name": "purchase", "value": 12.5},
+        {"event_name": "purchase", "value": 100, "currency": "eur"},
+        {"event_name": "lead"},
+        {"event_name": "custom", "custom_name": "quiz", "value": 2},
+        {"event_name": "add_to_cart", "value": 3.25},
+    ]
+    single_events, batch_events = [], []
+    for number in range(20):
+        fields = kinds[number % len(kinds)]
+        at = format_timestamp(START - (number % 4) * DAY)
+        for prefix, tree, out in (("s", singles, single_events), ("b", batched, batch_events)):
+            # Two clicks per event, on the tree's ad, days apart.
+            await click(engine, tree.ad["id"], f"{prefix}.fb.{number}", START - 5 * DAY)
+            await click(engine, tree.ad["id"], f"{prefix}.tt.{number}", START - 4 * DAY)
+            context = {"fbclid": f"{prefix}.fb.{number}", "ttclid": f"{prefix}.tt.{number}"}
+            out.append(
+                event(
+                    tenant, event_id=f"{prefix}-{number}", event_time=at, context=context, **fields
+                )
+            )
+    for body in single_events:
+        await ok(await client.post("/events", json=body))
+    await batch(client, batch_events + batch_events[:3])  # the repeats count once
+    metric_fields = (
+        "purchases",
+        "purchase_value",
+        "return_on_ad_spend",
+        "leads",
+        "custom_conversions",
+        "custom_event_counts",
+        "custom_event_values",
+        "added_to_carts",
+        "added_to_cart_value",
+        "results",
+    )
+    for model in ("last_touch", "first_touch"):
+        for params in ({}, {"stats_from": (START - 2 * DAY).date().isoformat()}):
+            one = await campaign_metrics(client, singles, attribution_model=model, **params)
+            other = await campaign_metrics(client, batched, attribution_model=model, **params)
+            assert {f: one[f] for f in metric_fields} == {f: other[f] for f in metric_fields}
+    assert (await campaign_metrics(client, batched))["purchases"] == 8
+    # The rollups the batch kept equal a rebuild from the events.
+    kept = await rollup_entries(engine)
+    async with create_sessionmaker(engine)() as session, session.begin():
+        await rebuild(session, tenant.company_id)
+    assert await rollup_entries(engine) == kept
 
 
 # --- currency ---------------------------------------------------------------------------

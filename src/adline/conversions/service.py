@@ -10,15 +10,29 @@ are stored, and `StatsWindow.attribution_model` picks which one the metrics coun
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    String,
+    Table,
+    TextClause,
+    any_,
+    bindparam,
+    func,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from adline.ads.models import Ad
 from adline.auth.service import Principal
@@ -26,6 +40,7 @@ from adline.conversions.models import AdClick, ConversionEvent
 from adline.conversions.rates import usd_per_unit
 from adline.conversions.schemas import EventCreate, EventFields
 from adline.core.clock import Clock
+from adline.core.db import UTCDateTime
 from adline.core.errors import AdlineError, InvalidRequest, NotFound, ParameterMissing
 from adline.core.http import validate_body
 from adline.core.ids import new_id
@@ -45,8 +60,20 @@ def _dialect(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
 
 
-def _insert(session: AsyncSession, table: type[Any]) -> Any:
+def _insert(session: AsyncSession, table: Any) -> Any:
     return (postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert)(table)
+
+
+def _among(
+    session: AsyncSession, column: InstrumentedAttribute[str], values: Sequence[str]
+) -> ColumnElement[bool]:
+    """`column IN values` with the values in one bound parameter (an array on PostgreSQL, a
+    JSON array on SQLite): the statement's text is the same for any number of values, so it
+    is compiled and prepared once, not expanded into a parameter per value."""
+    if _dialect(session) == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(String)))
+    values_json = bindparam(None, json.dumps(list(values)), type_=String)
+    return column.in_(select(literal_column("value")).select_from(func.json_each(values_json)))
 
 
 # --- clicks ---------------------------------------------------------------------------
@@ -97,9 +124,6 @@ async def record_click(
     return existing
 
 
-# --- events ---------------------------------------------------------------------------
-
-
 def value_in_usd_micros(value: float | None, currency: str | None) -> int:
     """The value converted to USD micro-units with Adline's rate table, half-even to the
     micro; 0 without a value. Raises InvalidRequest for an unknown currency."""
@@ -141,43 +165,263 @@ def _check(body: EventFields, now: datetime) -> datetime:
     return event_time
 
 
+# A row of `conversion_events` gets these from the body itself; the rest of what the client
+# sent goes, as sent, into `details`.
+COLUMN_FIELDS: set[str] = {
+    "company_id",
+    "account_id",
+    "event_name",
+    "custom_name",
+    "action_source",
+    "event_id",
+    "event_time",
+    "value",
+    "currency",
+    "url",
+}
+TOUCH_COLUMNS = ("ad_id", "ad_group_id", "ad_campaign_id")
+EVENTS_TABLE = ConversionEvent.__table__
+assert isinstance(EVENTS_TABLE, Table)
+
+
 @dataclass(frozen=True)
 class Touches:
     last: tuple[str, str, str] | None = None
     first: tuple[str, str, str] | None = None
 
 
+@dataclass
+class _Event:
+    """One valid event, ready to be recorded: its row without the attribution columns."""
+
+    event_id: str
+    # The client named the event_id (else it is the new row's own id: it cannot exist yet).
+    named: bool
+    event_time: datetime
+    click_ids: tuple[str, ...]
+    row: dict[str, Any]
+
+
+def _prepare(
+    principal: Principal, now: datetime, company_id: str, body: EventFields, company_param: str
+) -> _Event:
+    """Check one event against the rules beyond its schema; raises the item's AdlineError."""
+    if company_id != principal.company_id:
+        raise NotFound(f"No company with id {company_id!r}.", param=company_param)
+    event_time = _check(body, now)
+    value_micros = value_in_usd_micros(body.value, body.currency)
+    row_id = new_id("evt")
+    event_id = body.event_id or row_id
+    context = body.context
+    click_ids = tuple(
+        value
+        for key in CLICK_ID_KEYS
+        if context is not None and (value := getattr(context, key)) is not None and value.strip()
+    )
+    row = {
+        "id": row_id,
+        "company_id": company_id,
+        "event_id": event_id,
+        "event_name": body.event_name,
+        "custom_name": body.custom_name,
+        "action_source": body.action_source,
+        "event_time": event_time,
+        "value": None if body.value is None else str(Decimal(str(body.value))),
+        "currency": None if body.currency is None else body.currency.lower(),
+        "value_micros": value_micros,
+        "url": body.url,
+        "details": body.model_dump(exclude_none=True, exclude=COLUMN_FIELDS),
+        "created_at": now,
+    }
+    return _Event(event_id, body.event_id is not None, event_time, click_ids, row)
+
+
+async def attribute_many(
+    session: AsyncSession,
+    company_id: str,
+    events: Sequence[tuple[Sequence[str], datetime]],
+) -> list[Touches]:
+    """Per (click ids, event time): the (ad, group, campaign) of the latest and of the
+    earliest of the company's clicks named by the click ids within the window before the
+    event time (ties: by click row id). One query for all the events' clicks."""
+    wanted = sorted({click_id for click_ids, _ in events for click_id in click_ids})
+    if not wanted:
+        return [Touches() for _ in events]
+    times = [event_time for click_ids, event_time in events if click_ids]
+    clicks = {
+        row.click_id: row
+        for row in await session.execute(
+            select(
+                AdClick.click_id,
+                AdClick.clicked_at,
+                AdClick.id,
+                AdClick.ad_id,
+                AdClick.ad_group_id,
+                AdClick.ad_campaign_id,
+            ).where(
+                AdClick.company_id == company_id,
+                _among(session, AdClick.click_id, wanted),
+                AdClick.clicked_at <= max(times),
+                AdClick.clicked_at >= min(times) - ATTRIBUTION_WINDOW,
+            )
+        )
+    }
+    answers: list[Touches] = []
+    for click_ids, event_time in events:
+        matches = sorted(
+            (click.clicked_at, click.id, (click.ad_id, click.ad_group_id, click.ad_campaign_id))
+            for click_id in set(click_ids)
+            if (click := clicks.get(click_id)) is not None
+            and event_time - ATTRIBUTION_WINDOW <= click.clicked_at <= event_time
+        )
+        if not matches:
+            answers.append(Touches())
+        else:
+            answers.append(Touches(last=matches[-1][2], first=matches[0][2]))
+    return answers
+
+
 async def attribute(
     session: AsyncSession, company_id: str, click_ids: Sequence[str], event_time: datetime
 ) -> Touches:
-    """The (ad, group, campaign) of the latest and of the earliest of the company's clicks
-    named by `click_ids` within the window before `event_time` (ties: by click row id)."""
-    if not click_ids:
-        return Touches()
-    rows = (
-        await session.execute(
-            select(AdClick.ad_id, AdClick.ad_group_id, AdClick.ad_campaign_id)
-            .where(
-                AdClick.company_id == company_id,
-                AdClick.click_id.in_(sorted(set(click_ids))),
-                AdClick.clicked_at <= event_time,
-                AdClick.clicked_at >= event_time - ATTRIBUTION_WINDOW,
-            )
-            .order_by(AdClick.clicked_at, AdClick.id)
-        )
-    ).all()
-    if not rows:
-        return Touches()
-    first, last = rows[0], rows[-1]
-    return Touches(last=(last[0], last[1], last[2]), first=(first[0], first[1], first[2]))
+    """`attribute_many` for one event."""
+    [touches] = await attribute_many(session, company_id, [(click_ids, event_time)])
+    return touches
 
 
-async def _existing_event(session: AsyncSession, company_id: str, event_id: str) -> str | None:
-    return await session.scalar(
-        select(ConversionEvent.id).where(
-            ConversionEvent.company_id == company_id, ConversionEvent.event_id == event_id
+async def _event_ids(
+    session: AsyncSession, company_id: str, event_ids: Sequence[str]
+) -> dict[str, str]:
+    """{event_id: the recorded event's id} of those of `event_ids` the company has."""
+    if not event_ids:
+        return {}
+    rows = await session.execute(
+        select(ConversionEvent.event_id, ConversionEvent.id).where(
+            ConversionEvent.company_id == company_id,
+            _among(session, ConversionEvent.event_id, sorted(set(event_ids))),
         )
     )
+    return {event_id: row_id for event_id, row_id in rows}
+
+
+# PostgreSQL: the batch's rows go in as one array per column, `unnest`ed into rows: one
+# statement whose text and parameters are the same for any number of rows (prepared once,
+# no parameter per value). The company is one value for all.
+SHARED_COLUMNS = ("company_id",)
+ARRAY_COLUMNS = [column for column in EVENTS_TABLE.columns if column.name not in SHARED_COLUMNS]
+
+
+def _postgres_insert() -> TextClause:
+    names = [column.name for column in EVENTS_TABLE.columns]
+
+    def array_type(column: Any) -> str:
+        # Strings as TEXT (a cast to VARCHAR(n) would cut a long one; the column refuses it).
+        if isinstance(column.type, BigInteger):
+            return "BIGINT[]"
+        if isinstance(column.type, UTCDateTime):
+            return "TIMESTAMP[]"
+        return "TEXT[]"
+
+    arrays = ", ".join(f"CAST(:{column.name} AS {array_type(column)})" for column in ARRAY_COLUMNS)
+    values = ", ".join(
+        f":{name}"
+        if name in SHARED_COLUMNS
+        else "CAST(new.details AS JSON)"
+        if name == "details"
+        else f"new.{name}"
+        for name in names
+    )
+    return text(
+        f"INSERT INTO conversion_events ({', '.join(names)}) "
+        f"SELECT {values} FROM unnest({arrays}) "
+        f"AS new({', '.join(column.name for column in ARRAY_COLUMNS)}) "
+        "ON CONFLICT (company_id, event_id) DO NOTHING RETURNING event_id, id"
+    )
+
+
+POSTGRES_INSERT = _postgres_insert()
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+async def _insert_new(
+    session: AsyncSession, company_id: str, rows: list[dict[str, Any]]
+) -> dict[str, str]:
+    """Insert the rows, skipping an event_id the company already has (`ON CONFLICT
+    (company_id, event_id) DO NOTHING`), in one statement; answer {event_id: id} of the
+    rows inserted. SQLite gets a multi-row `INSERT … VALUES` (SQLAlchemy's
+    "insertmanyvalues"), PostgreSQL the same rows as arrays (`POSTGRES_INSERT`)."""
+    connection = await session.connection()
+    if _dialect(session) == "postgresql":
+        parameters: dict[str, Any] = {"company_id": company_id}
+        for column in ARRAY_COLUMNS:
+            parameters[column.name] = [row[column.name] for row in rows]
+        for name in ("event_time", "created_at"):
+            parameters[name] = [_naive_utc(moment) for moment in parameters[name]]
+        parameters["details"] = [json.dumps(details) for details in parameters["details"]]
+        result = await connection.execute(POSTGRES_INSERT, parameters)
+    else:
+        statement = (
+            sqlite.insert(ConversionEvent)
+            .on_conflict_do_nothing(index_elements=["company_id", "event_id"])
+            .returning(ConversionEvent.event_id, ConversionEvent.id)
+        )
+        result = await connection.execute(statement, rows)
+    return {event_id: row_id for event_id, row_id in result}
+
+
+async def _record(session: AsyncSession, company_id: str, events: Sequence[_Event]) -> list[str]:
+    """Record valid events of one company, set-based; answer each one's id, in order.
+
+    One query finds the event_ids already recorded (those answer the recorded id and change
+    nothing), one finds the clicks that attribute the new ones, one multi-row insert writes
+    them (ON CONFLICT DO NOTHING, so a concurrent writer of the same event_id cannot make
+    two), and one query reads the ids of the events such a writer recorded first. Within
+    `events`, the first of an event_id wins and the later ones answer its id. The inserted
+    events are added to the rollups in one call. Only flushes.
+    """
+    recorded = await _event_ids(session, company_id, [e.event_id for e in events if e.named])
+    new: dict[str, _Event] = {}
+    for event in events:
+        if event.event_id not in recorded:
+            new.setdefault(event.event_id, event)
+    if new:
+        fresh = list(new.values())
+        touches = await attribute_many(
+            session, company_id, [(event.click_ids, event.event_time) for event in fresh]
+        )
+        rows: list[dict[str, Any]] = []
+        for event, touch in zip(fresh, touches, strict=True):
+            row = dict(event.row)
+            for source, ids in (("last_touch", touch.last), ("first_touch", touch.first)):
+                for column, value in zip(TOUCH_COLUMNS, ids or (None, None, None), strict=True):
+                    row[f"{source}_{column}"] = value
+            rows.append(row)
+        # In event_id order, so that concurrent batches take the unique index's entries in
+        # the same order (no deadlock on PostgreSQL).
+        rows.sort(key=lambda row: row["event_id"])
+        inserted = await _insert_new(session, company_id, rows)
+        recorded.update(inserted)
+        # Concurrent writers recorded these event_ids first.
+        lost = [event_id for event_id in new if event_id not in inserted]
+        recorded.update(await _event_ids(session, company_id, lost))
+        await rollups.add_attributed_events(
+            session,
+            [
+                rollups.AttributedEvent(
+                    event_time=event.event_time,
+                    event_name=event.row["event_name"],
+                    custom_name=event.row["custom_name"],
+                    value_micros=event.row["value_micros"],
+                    touches={"last_touch": touch.last, "first_touch": touch.first},
+                )
+                for event, touch in zip(fresh, touches, strict=True)
+                if event.event_id in inserted
+            ],
+        )
+    return [recorded[event.event_id] for event in events]
 
 
 async def record_event(
@@ -195,108 +439,34 @@ async def record_event(
     event's id and changes nothing (its attribution and value stay as first recorded).
     Another company's id (or an unknown one) is a 404. Only flushes.
     """
-    if company_id != principal.company_id:
-        raise NotFound(f"No company with id {company_id!r}.", param=company_param)
-    now = clock.now()
-    event_time = _check(body, now)
-    value_micros = value_in_usd_micros(body.value, body.currency)
-    event_row_id = new_id("evt")
-    event_id = body.event_id or event_row_id
-    if body.event_id is not None:
-        existing = await _existing_event(session, company_id, event_id)
-        if existing is not None:
-            return existing
-    context = body.context
-    click_ids = [
-        value
-        for key in CLICK_ID_KEYS
-        if context is not None and (value := getattr(context, key)) is not None and value.strip()
-    ]
-    touches = await attribute(session, company_id, click_ids, event_time)
-    details = body.model_dump(
-        exclude_none=True,
-        exclude={
-            "company_id",
-            "account_id",
-            "event_name",
-            "custom_name",
-            "action_source",
-            "event_id",
-            "event_time",
-            "value",
-            "currency",
-            "url",
-        },
-    )
-    last = touches.last or (None, None, None)
-    first = touches.first or (None, None, None)
-    insert = _insert(session, ConversionEvent)
-    statement = (
-        insert.values(
-            id=event_row_id,
-            company_id=company_id,
-            event_id=event_id,
-            event_name=body.event_name,
-            custom_name=body.custom_name,
-            action_source=body.action_source,
-            event_time=event_time,
-            value=None if body.value is None else str(Decimal(str(body.value))),
-            currency=None if body.currency is None else body.currency.lower(),
-            value_micros=value_micros,
-            url=body.url,
-            details=details,
-            last_touch_ad_id=last[0],
-            last_touch_ad_group_id=last[1],
-            last_touch_ad_campaign_id=last[2],
-            first_touch_ad_id=first[0],
-            first_touch_ad_group_id=first[1],
-            first_touch_ad_campaign_id=first[2],
-            created_at=now,
-        )
-        .on_conflict_do_nothing(
-            index_elements=[ConversionEvent.company_id, ConversionEvent.event_id]
-        )
-        .returning(ConversionEvent.id)
-    )
-    inserted = (await session.execute(statement)).scalar_one_or_none()
-    if inserted is not None:
-        await rollups.add_attributed_events(
-            session,
-            [
-                rollups.AttributedEvent(
-                    event_time=event_time,
-                    event_name=body.event_name,
-                    custom_name=body.custom_name,
-                    value_micros=value_micros,
-                    touches={"last_touch": touches.last, "first_touch": touches.first},
-                )
-            ],
-        )
-        return str(inserted)
-    # A concurrent request recorded the same event_id first.
-    existing = await _existing_event(session, company_id, event_id)
-    assert existing is not None
-    return existing
+    event = _prepare(principal, clock.now(), company_id, body, company_param)
+    [event_id] = await _record(session, principal.company_id, [event])
+    return event_id
 
 
 async def record_batch(
     session: AsyncSession, clock: Clock, principal: Principal, items: Sequence[Any]
 ) -> list[dict[str, Any]]:
     """Record each item as `POST /events` would; answer `{"id"}` or `{"error"}` per item, in
-    order. A bad item fails alone (its error's param is prefixed `events[i]`)."""
+    order. A bad item fails alone (its error's param is prefixed `events[i]`); the valid
+    ones are recorded together by `_record`."""
+    now = clock.now()
     results: list[dict[str, Any]] = []
+    valid: list[tuple[int, _Event]] = []
     for index, item in enumerate(items):
-        prefix = f"events[{index}]"
         try:
             if not isinstance(item, dict):
                 raise InvalidRequest("Each event must be a JSON object.")
             body = validate_body(EventCreate, item)
-            event_id = await record_event(
-                session, clock, principal, body.account_id, body, company_param="account_id"
-            )
+            event = _prepare(principal, now, body.account_id, body, "account_id")
         except AdlineError as error:
+            prefix = f"events[{index}]"
             error.param = f"{prefix}.{error.param}" if error.param else prefix
             results.append(error.body())
             continue
-        results.append({"id": event_id})
+        results.append({})
+        valid.append((index, event))
+    ids = await _record(session, principal.company_id, [event for _, event in valid])
+    for (index, _), event_id in zip(valid, ids, strict=True):
+        results[index] = {"id": event_id}
     return results
