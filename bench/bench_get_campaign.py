@@ -171,7 +171,7 @@ def main() -> None:
                     single_rounds,
                     1,
                     args.warmup,
-                    settle=after_single_client,
+                    settle=after_single_client(slowest),
                 )
                 normal = single[1].p50_ms / 1000
                 loaded_slice, loaded_rounds = slices_for(

@@ -160,7 +160,7 @@ def main() -> None:
                     rounds,
                     1,
                     args.warmup,
-                    settle=after_single_client,
+                    settle=after_single_client(took),
                 )
             finally:
                 server.stop()

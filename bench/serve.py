@@ -578,10 +578,15 @@ def slices_for(
     return wanted, max(1, round(seconds / wanted))
 
 
-def after_single_client(result: Result) -> None:
-    """Settle after a one-connection slice: the one request the generator may have left in
-    flight ends within about the slowest latency seen (a whole slice when none ended)."""
-    time.sleep(min(result.p99_ms / 1000 if result.requests else result.seconds, 60))
+def after_single_client(slowest_s: float) -> Callable[[Result], None]:
+    """A settle step for one-connection slices: the one request the generator may have
+    left in flight ends within about the slowest latency the slice saw, or `slowest_s`
+    (the slowest read measured before) when none ended in it (a warm-up, say)."""
+
+    def settle(result: Result) -> None:
+        time.sleep(min(result.p99_ms / 1000 if result.requests else slowest_s, 60))
+
+    return settle
 
 
 def print_run_header(
