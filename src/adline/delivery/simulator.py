@@ -632,14 +632,19 @@ class SimulatedNetwork:
         _check_aware(since, until)
         now = self.clock.now()
         rows: list[ReportedHour] = []
+        # Each hour's reports are sorted by ad when the hour is simulated (_simulate_hour),
+        # and revisions by when they are published: the rows come out by (hour, ad).
         for hour_start in sorted(self._reports):
             if not since <= hour_start < until:
                 continue
             for report in self._reports[hour_start]:
-                published = [row for at, row in report.revisions if at <= now]
+                revisions = report.revisions
+                if revisions[-1][0] <= now:
+                    rows.append(revisions[-1][1])
+                    continue
+                published = [row for at, row in revisions if at <= now]
                 if published:
                     rows.append(published[-1])
-        rows.sort(key=lambda row: (row.hour_start, row.ad_id))
         return rows
 
     async def pull_review_outcomes(self, since: datetime | None = None) -> list[ReviewOutcome]:
@@ -707,6 +712,11 @@ class SimulatedNetwork:
             self._next_hour += HOUR
 
     def _simulate_hour(self, hour_start: datetime) -> None:
+        self._deliver_hour(hour_start)
+        # The hour's reports are final: sorted by ad once, pull_stats reads them in order.
+        self._reports.get(hour_start, []).sort(key=lambda report: report.revisions[0][1].ad_id)
+
+    def _deliver_hour(self, hour_start: datetime) -> None:
         pieces_by_zone: dict[str, tuple[LocalPiece, ...]] = {}
         for campaign in self._campaigns.values():
             if not campaign.exists_during(hour_start):
