@@ -169,6 +169,34 @@ async def test_a_campaign_sums_its_groups_and_combines_their_results(
     assert metrics_of(listed["data"][0]) == metrics_of(body)
 
 
+async def test_results_count_only_the_live_groups_even_when_they_agree(
+    client: httpx.AsyncClient, campaign: dict[str, str]
+) -> None:
+    """Once the leads group is deleted, the live groups all count purchases: the results are
+    theirs (2 + 0), not the campaign's purchases, which still include the deleted group's."""
+    assert (await client.delete(f"/ad_groups/{campaign['leads']}")).status_code == 200
+    body = await ok(await client.get(f"/ad_campaigns/{campaign['campaign']}"))
+    assert body["purchases"] == 3  # its spend and events stay
+    assert (body["result_event"], body["results"]) == ("purchase", 2)
+    listed = await ok(await client.get("/ad_campaigns"))
+    assert metrics_of(listed["data"][0]) == metrics_of(body)
+
+
+async def test_results_of_groups_that_agree_are_the_campaigns_count(
+    client: httpx.AsyncClient, engine: AsyncEngine, clock: ManualClock
+) -> None:
+    campaign = await create(client, "/ad_campaigns", abo_campaign())
+    groups = [await create(client, "/ad_groups", group_body(campaign)) for _ in range(2)]
+    ads = [await create(client, "/ads", ad_body(group)) for group in groups]
+    await store(
+        engine,
+        clock,
+        [hour(ad, H1, event_counts={"purchase": n}) for ad, n in zip(ads, (2, 5), strict=True)],
+    )
+    body = await ok(await client.get(f"/ad_campaigns/{campaign}"))
+    assert (body["result_event"], body["results"], body["purchases"]) == ("purchase", 7, 7)
+
+
 async def test_every_read_equals_the_formulas_over_its_rows(
     client: httpx.AsyncClient, campaign: dict[str, str]
 ) -> None:

@@ -518,8 +518,14 @@ async def present_campaign_ids(
     ids = [campaign_id for campaign_id in dict.fromkeys(campaign_ids) if campaign_id in trees]
     with_issues = [campaign_id for campaign_id in ids if trees[campaign_id].open_issues]
     issues = await open_issues_by_campaign(session, with_issues) if with_issues else {}
-    group_ids = [group.id for campaign_id in ids for group in trees[campaign_id].groups]
-    # A campaign's results combine its groups' (each group's own result event).
+    # A campaign's results combine its groups' (each group's own result event); most
+    # campaigns' equal their own count of one event, and need no group totals.
+    group_ids = [
+        group.id
+        for campaign_id in ids
+        if not results_from_campaign_totals(trees[campaign_id])
+        for group in trees[campaign_id].groups
+    ]
     totals = await stats.totals_by_level(
         session, {"ad_campaign": ids, "ad_group": group_ids}, window
     )
@@ -541,14 +547,18 @@ async def present_campaign_ids(
     objects = []
     for campaign in campaigns:
         campaign_tree = trees[campaign.id]
+        groups = campaign_tree.groups
         body = campaign_object(
             campaign,
             principal.currency,
             campaign_tree.children,
-            campaign_tree.groups,
+            groups,
             issues.get(campaign.id, []),
             totals[campaign.id],
-            totals,
+            # One group carrying the campaign's totals gives the same sum of results.
+            {groups[0].id: totals[campaign.id]}
+            if results_from_campaign_totals(campaign_tree)
+            else totals,
             now,
         )
         if with_original:
@@ -591,6 +601,26 @@ def original_facts(
         if creator is None
         else {"id": creator.id, "name": creator.name, "username": creator.username},
     }
+
+
+def results_from_campaign_totals(campaign_tree: tree.CampaignTree) -> bool:
+    """Are the campaign's results its own count of one event? They are the sum of its live
+    groups' results, each group counting its own result event; when every group it ever had
+    is live and they all count the same event, that sum is the campaign's own count (its
+    totals are its groups' totals added up)."""
+    groups = campaign_tree.groups
+    if not groups or campaign_tree.all_groups != len(groups):
+        return False
+    goals = {
+        (goal.result_event, goal.result_event_name)
+        for goal in (
+            ad_group_goal(
+                group.optimization_goal, group.conversion_location, group.conversion_event
+            )
+            for group in groups
+        )
+    }
+    return len(goals) == 1 and next(iter(goals))[0] is not None
 
 
 def campaign_goal(

@@ -35,6 +35,8 @@ class CampaignTree:
     groups: list[AdGroup] = field(default_factory=list)
     group_children: dict[str, AdGroupChildren] = field(default_factory=dict)
     open_issues: int = 0
+    # Every group it ever had, deleted ones included.
+    all_groups: int = 0
 
     @property
     def children(self) -> CampaignChildren:
@@ -71,6 +73,12 @@ def _campaign_trees_statement() -> Select[Any]:
         .correlate(AdCampaign)
         .scalar_subquery()
     )
+    all_groups = (
+        select(func.count())
+        .where(AdGroup.ad_campaign_id == AdCampaign.id)
+        .correlate(AdCampaign)
+        .scalar_subquery()
+    )
     return (
         select(
             AdCampaign,
@@ -79,6 +87,7 @@ def _campaign_trees_statement() -> Select[Any]:
             ad_counts.c.active_ads,
             ad_counts.c.rejected_ads,
             open_issues,
+            all_groups,
         )
         .outerjoin(
             AdGroup, (AdGroup.ad_campaign_id == AdCampaign.id) & AdGroup.deleted_at.is_(None)
@@ -107,10 +116,12 @@ async def campaign_trees(
         rows = await session.execute(
             CAMPAIGN_TREES, {"company_id": company_id, "ids": wanted[offset : offset + 500]}
         )
-        for campaign, group, ads, active, rejected, issues in rows:
+        for campaign, group, ads, active, rejected, issues, all_groups in rows:
             tree = trees.get(campaign.id)
             if tree is None:
-                tree = trees[campaign.id] = CampaignTree(campaign, open_issues=int(issues or 0))
+                tree = trees[campaign.id] = CampaignTree(
+                    campaign, open_issues=int(issues or 0), all_groups=int(all_groups or 0)
+                )
             if group is not None:
                 tree.groups.append(group)
                 tree.group_children[group.id] = AdGroupChildren(
