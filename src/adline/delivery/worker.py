@@ -16,6 +16,12 @@ One `run_once` pass
 
 It runs in-process on a timer when serving (the embedded default) and as its own process
 with `adline worker`. Several workers may run at once: every step is idempotent.
+
+A worker remembers what its networks accepted, so a pass costs what changed: an object whose
+idempotency key (its `updated_at`) was accepted is not described again, allowances and
+limits identical to the accepted ones are not sent again, and a re-reported row whose
+revision it already ingested is not ingested again (ingest would keep the stored row
+anyway). A new worker process starts with an empty memory and repeats each write once.
 """
 
 from __future__ import annotations
