@@ -20,15 +20,16 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    Select,
     String,
     Table,
     TextClause,
-    any_,
     bindparam,
     func,
     literal_column,
     select,
     text,
+    true,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -64,16 +65,33 @@ def _insert(session: AsyncSession, table: Any) -> Any:
     return (postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert)(table)
 
 
-def _among(
-    session: AsyncSession, column: InstrumentedAttribute[str], values: Sequence[str]
-) -> ColumnElement[bool]:
-    """`column IN values` with the values in one bound parameter (an array on PostgreSQL, a
-    JSON array on SQLite): the statement's text is the same for any number of values, so it
-    is compiled and prepared once, not expanded into a parameter per value."""
+def _by_key(
+    session: AsyncSession,
+    columns: Sequence[InstrumentedAttribute[Any]],
+    key: InstrumentedAttribute[str],
+    values: Sequence[str],
+    *conditions: ColumnElement[bool],
+) -> Select[Any]:
+    """`SELECT columns WHERE key IN (values) AND conditions`, where the conditions name the
+    company and (company_id, key) is unique, so that each value is one lookup in that index.
+
+    The values are one bound parameter (an array on PostgreSQL, a JSON array on SQLite), so
+    the statement's text is the same for any number of them: compiled and prepared once,
+    not given a parameter per value. On PostgreSQL each value drives a `LATERAL … LIMIT 1`
+    lookup: without fresh statistics (a table just filled, autovacuum behind) the planner
+    may otherwise scan all of the company's rows and test each against the whole list, a
+    cost that grows with the company's rows. SQLite looks `IN (SELECT …)` values up in the
+    index by itself."""
     if _dialect(session) == "postgresql":
-        return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(String)))
+        array = bindparam(None, list(values), type_=postgresql.ARRAY(String))
+        wanted = func.unnest(array).table_valued("value").render_derived(name="wanted")
+        found = select(*columns).where(key == wanted.c.value, *conditions).limit(1).lateral()
+        return select(*(found.c[column.key] for column in columns)).select_from(
+            wanted.join(found, true())
+        )
     values_json = bindparam(None, json.dumps(list(values)), type_=String)
-    return column.in_(select(literal_column("value")).select_from(func.json_each(values_json)))
+    among: Select[Any] = select(literal_column("value")).select_from(func.json_each(values_json))
+    return select(*columns).where(key.in_(among), *conditions)
 
 
 # --- clicks ---------------------------------------------------------------------------
@@ -248,24 +266,23 @@ async def attribute_many(
     if not wanted:
         return [Touches() for _ in events]
     times = [event_time for click_ids, event_time in events if click_ids]
-    clicks = {
-        row.click_id: row
-        for row in await session.execute(
-            select(
-                AdClick.click_id,
-                AdClick.clicked_at,
-                AdClick.id,
-                AdClick.ad_id,
-                AdClick.ad_group_id,
-                AdClick.ad_campaign_id,
-            ).where(
-                AdClick.company_id == company_id,
-                _among(session, AdClick.click_id, wanted),
-                AdClick.clicked_at <= max(times),
-                AdClick.clicked_at >= min(times) - ATTRIBUTION_WINDOW,
-            )
-        )
-    }
+    statement = _by_key(
+        session,
+        [
+            AdClick.click_id,
+            AdClick.clicked_at,
+            AdClick.id,
+            AdClick.ad_id,
+            AdClick.ad_group_id,
+            AdClick.ad_campaign_id,
+        ],
+        AdClick.click_id,
+        wanted,
+        AdClick.company_id == company_id,
+        AdClick.clicked_at <= max(times),
+        AdClick.clicked_at >= min(times) - ATTRIBUTION_WINDOW,
+    )
+    clicks = {row.click_id: row for row in await session.execute(statement)}
     answers: list[Touches] = []
     for click_ids, event_time in events:
         matches = sorted(
@@ -295,12 +312,14 @@ async def _event_ids(
     """{event_id: the recorded event's id} of those of `event_ids` the company has."""
     if not event_ids:
         return {}
-    rows = await session.execute(
-        select(ConversionEvent.event_id, ConversionEvent.id).where(
-            ConversionEvent.company_id == company_id,
-            _among(session, ConversionEvent.event_id, sorted(set(event_ids))),
-        )
+    statement = _by_key(
+        session,
+        [ConversionEvent.event_id, ConversionEvent.id],
+        ConversionEvent.event_id,
+        sorted(set(event_ids)),
+        ConversionEvent.company_id == company_id,
     )
+    rows = await session.execute(statement)
     return {event_id: row_id for event_id, row_id in rows}
 
 
