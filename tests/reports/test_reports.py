@@ -9,16 +9,14 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adline.auth import scopes
-from adline.companies.models import Company
 from adline.core.clock import ManualClock
-from adline.core.db import create_sessionmaker
 from adline.reports.service import allocate_cents, round_cents
 from tests.campaigns.payloads import abo_campaign
 from tests.conftest import Tenant
+from tests.helpers import set_company_timezone
 from tests.hierarchy.builders import ad_body, group_body, ok
 from tests.stats.helpers import hour, store
 
@@ -33,20 +31,13 @@ async def create(client: httpx.AsyncClient, path: str, body: dict[str, Any]) -> 
     return created
 
 
-async def set_zone(engine: AsyncEngine, tenant: Tenant, zone: str) -> None:
-    async with create_sessionmaker(engine)() as session, session.begin():
-        await session.execute(
-            update(Company).where(Company.id == tenant.company_id).values(timezone=zone)
-        )
-
-
 @pytest.fixture
 async def tree(
     client: httpx.AsyncClient, engine: AsyncEngine, clock: ManualClock, tenant: Tenant
 ) -> dict[str, str]:
     """Two campaigns, three groups, four ads; every hour around Paris's DST day spends
     amounts with fractions of a cent, so per-part rounding would drift."""
-    await set_zone(engine, tenant, "Europe/Paris")
+    await set_company_timezone(engine, tenant.company_id, "Europe/Paris")
     ids = {"c1": await create(client, "/ad_campaigns", abo_campaign())}
     ids["c2"] = await create(client, "/ad_campaigns", abo_campaign())
     ids["g1"] = await create(client, "/ad_groups", group_body(ids["c1"]))

@@ -13,18 +13,16 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adline.campaigns.models import AdCampaign
-from adline.companies.models import Company
 from adline.core.clock import ManualClock
 from adline.core.db import create_sessionmaker
 from adline.spend_caps import summary
 from adline.spend_caps.periods import Schedule
 from adline.spend_caps.service import get_spend_cap, link_campaign
 from tests.conftest import Tenant
-from tests.helpers import assert_error
+from tests.helpers import assert_error, set_company_timezone
 from tests.hierarchy.builders import build_tree, ok
 from tests.spend_caps.payloads import cap_body
 from tests.stats.helpers import hour, store
@@ -44,11 +42,6 @@ class Setup:
     cap: dict[str, Any]
     ads: list[str]
     campaigns: list[str]
-
-
-async def set_timezone(engine: AsyncEngine, company_id: str, zone: str) -> None:
-    async with create_sessionmaker(engine)() as session, session.begin():
-        await session.execute(update(Company).where(Company.id == company_id).values(timezone=zone))
 
 
 async def link(
@@ -407,7 +400,7 @@ class TestDaylightSaving:
         clock: ManualClock,
         tenant: Tenant,
     ) -> None:
-        await set_timezone(engine, tenant.company_id, "America/New_York")
+        await set_company_timezone(engine, tenant.company_id, "America/New_York")
         setup = await cap_with_campaigns(
             client,
             engine,

@@ -12,13 +12,13 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adline.campaigns.models import AdCampaign
-from adline.companies.models import Company
 from adline.core.clock import ManualClock
 from adline.core.db import create_sessionmaker
 from adline.core.errors import InvalidRequest, NotFound
 from adline.spend_caps import service
 from adline.spend_caps.models import SpendCap
 from tests.conftest import Tenant
+from tests.helpers import set_company_timezone
 from tests.hierarchy.builders import build_tree
 from tests.spend_caps.payloads import cap_body
 from tests.stats.helpers import hour, store
@@ -101,10 +101,7 @@ class Caps:
             )
 
     async def set_timezone(self, tenant: Tenant, zone: str) -> None:
-        async with create_sessionmaker(self.engine)() as session, session.begin():
-            await session.execute(
-                update(Company).where(Company.id == tenant.company_id).values(timezone=zone)
-            )
+        await set_company_timezone(self.engine, tenant.company_id, zone)
 
 
 def caps(client: httpx.AsyncClient, engine: AsyncEngine, clock: ManualClock) -> Caps:
