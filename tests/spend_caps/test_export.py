@@ -15,12 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adline.core.clock import ManualClock
 from adline.spend_caps.summary import day_bounds
 from tests.conftest import Tenant
+from tests.helpers import set_company_timezone
 from tests.spend_caps.test_daily_summary import (
     USD,
     cap_with_campaigns,
     days,
     micros,
-    set_timezone,
     spend,
     utc,
 )
@@ -70,7 +70,7 @@ async def test_the_export_holds_each_caps_row_in_its_companys_zone(
     other_tenant: Tenant,
     tmp_path: Path,
 ) -> None:
-    await set_timezone(engine, other_tenant.company_id, "America/New_York")
+    await set_company_timezone(engine, other_tenant.company_id, "America/New_York")
     utc_cap = await cap_with_campaigns(client, engine, clock, period="TOTAL", end=None)
     ny_cap = await cap_with_campaigns(
         other_client, engine, clock, campaigns=1, period="DAILY", amount_micro=str(5 * USD)
