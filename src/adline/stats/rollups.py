@@ -49,7 +49,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from adline.companies.models import Company
 from adline.conversions.models import ConversionEvent
-from adline.core.db import Base
+from adline.core.db import Base, unnest_rows
 from adline.stats.models import (
     AdStatHour,
     StatDay,
@@ -231,39 +231,36 @@ def _hour_changes(
 # --- writing ------------------------------------------------------------------------------
 
 
-async def _execute_batches(
-    connection: AsyncConnection, statement: Any, rows: list[dict[str, Any]]
+async def _upsert(
+    connection: AsyncConnection,
+    model: type[StatDay] | type[StatLifetime] | type[StatEntryDay] | type[StatEntryLifetime],
+    rows: list[dict[str, Any]],
 ) -> None:
-    """One compiled statement, executed for many rows (the driver batches them)."""
-    if rows:
-        await connection.execute(statement, rows)
+    """Add `rows` into a rollup table: sums add up, peaks keep the larger figure.
 
-
-def _counter_upsert(dialect: str, model: type[StatDay] | type[StatLifetime]) -> Any:
-    insert = _insert(dialect, model)
-    keys = ["object_id", "day"] if model is StatDay else ["object_id"]
+    PostgreSQL gets all rows in one statement (an array per column, unnested), SQLite one
+    compiled statement executed for each row (its driver loops in C)."""
+    if not rows:
+        return
     table = _table(model)
-    set_: dict[str, Any] = {name: table.c[name] + insert.excluded[name] for name in SUMMED}
+    keys = [column.name for column in table.primary_key.columns]
+    dialect = connection.dialect.name
+    insert: Any = _insert(dialect, table)
+    statement = (
+        insert.from_select(list(rows[0]), unnest_rows(table, rows))
+        if dialect == "postgresql"
+        else insert
+    )
+    summed = [name for name in (*SUMMED, "amount", "entries") if name in table.c]
+    set_: dict[str, Any] = {name: table.c[name] + insert.excluded[name] for name in summed}
     for name in PEAKS:
-        set_[name] = _greatest(dialect, table.c[name], insert.excluded[name])
-    return insert.on_conflict_do_update(index_elements=keys, set_=set_)
-
-
-def _entry_upsert(dialect: str, model: type[StatEntryDay] | type[StatEntryLifetime]) -> Any:
-    insert = _insert(dialect, model)
-    keys = (
-        ["object_id", "day", "source", "map", "name"]
-        if model is StatEntryDay
-        else ["object_id", "source", "map", "name"]
-    )
-    table = _table(model)
-    return insert.on_conflict_do_update(
-        index_elements=keys,
-        set_={
-            "amount": table.c.amount + insert.excluded.amount,
-            "entries": table.c.entries + insert.excluded.entries,
-        },
-    )
+        if name in table.c:
+            set_[name] = _greatest(dialect, table.c[name], insert.excluded[name])
+    upsert = statement.on_conflict_do_update(index_elements=keys, set_=set_)
+    if dialect == "postgresql":
+        await connection.execute(upsert)
+    else:
+        await connection.execute(upsert, rows)
 
 
 async def _write_entries(connection: AsyncConnection, dialect: str, summary: _Changes) -> None:
@@ -277,10 +274,8 @@ async def _write_entries(connection: AsyncConnection, dialect: str, summary: _Ch
         for (o, s, m, n), (a, e) in sorted(summary.entry_lifetimes.items())
         if a or e
     ]
-    if day_rows:
-        await _execute_batches(connection, _entry_upsert(dialect, StatEntryDay), day_rows)
-    if life_rows:
-        await _execute_batches(connection, _entry_upsert(dialect, StatEntryLifetime), life_rows)
+    await _upsert(connection, StatEntryDay, day_rows)
+    await _upsert(connection, StatEntryLifetime, life_rows)
 
 
 HOUR_COLUMNS: dict[Level, Any] = {
@@ -349,7 +344,7 @@ async def apply_hour_changes(
         for (object_id, day), bucket in sorted(summary.days.items())
     ]
     life_rows = [bucket.row(object_id=oid) for oid, bucket in sorted(summary.lifetimes.items())]
-    await _execute_batches(connection, _counter_upsert(dialect, StatDay), day_rows)
+    await _upsert(connection, StatDay, day_rows)
     await _write_entries(connection, dialect, summary)
     by_level: dict[Level, list[dict[str, Any]]] = defaultdict(list)
     for level, object_id, day in sorted(summary.lowered):
@@ -358,7 +353,7 @@ async def apply_hour_changes(
         )
     for level, params in by_level.items():
         await connection.execute(_day_peaks_statement(level), params)
-    await _execute_batches(connection, _counter_upsert(dialect, StatLifetime), life_rows)
+    await _upsert(connection, StatLifetime, life_rows)
     lowered_objects = sorted({object_id for _, object_id, _ in summary.lowered})
     if lowered_objects:
         await connection.execute(

@@ -39,7 +39,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from adline.ads.models import Ad
 from adline.campaigns.models import AdCampaign
 from adline.core.clock import Clock
-from adline.core.db import lock_row
+from adline.core.db import lock_row, unnest_rows
 from adline.metrics.formulas import StatTotals
 from adline.metrics.window import AttributionModel, StatsWindow
 from adline.stats import rollups
@@ -216,16 +216,26 @@ async def ingest(
             changes.append((old, new))
     if not changes:
         return 0
-    insert = (postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert)(AdStatHour)
-    upsert = insert.on_conflict_do_update(
+    changed = [new for _, new in changes]
+    postgres = _dialect(session) == "postgresql"
+    insert: Any = (postgresql.insert if postgres else sqlite.insert)(AdStatHour)
+    # PostgreSQL: every row in one statement (an array per column); SQLite: one compiled
+    # statement executed per row by its driver.
+    statement = (
+        insert.from_select(list(changed[0]), unnest_rows(HOURS_TABLE, changed))
+        if postgres
+        else insert
+    )
+    upsert = statement.on_conflict_do_update(
         index_elements=[AdStatHour.ad_id, AdStatHour.hour_start],
         set_={name: insert.excluded[name] for name in values[0] if name not in KEY},
         where=insert.excluded.revision > AdStatHour.revision,
     )
-    # One compiled statement; SQLAlchemy sends the rows as multi-row batches
-    # ("insertmanyvalues").
     connection = await session.connection()
-    await connection.execute(upsert, [new for _, new in changes])
+    if postgres:
+        await connection.execute(upsert)
+    else:
+        await connection.execute(upsert, changed)
     await rollups.apply_hour_changes(session, changes)
     return len(changes)
 
