@@ -390,20 +390,27 @@ def event_entries(
 
 
 async def add_attributed_events(session: AsyncSession, events: Iterable[AttributedEvent]) -> None:
-    """Count newly recorded events in the rollups of the objects they are attributed to."""
-    summary = _Changes()
+    """Count newly recorded events in the rollups of the objects they are attributed to
+    (events of one name, day and touch are summed first: a batch shares few of them)."""
+    grouped: dict[tuple[str, tuple[str, str, str], date, str, str | None], list[int]] = {}
     for event in events:
         day = event.event_time.astimezone(UTC).date()
         for source, touch in event.touches.items():
             if touch is None:
                 continue
-            for object_id in touch:
-                for map_name, name, amount in event_entries(
-                    event.event_name, event.custom_name, 1, event.value_micros
-                ):
-                    summary.add_entry(object_id, day, source, (map_name, name), amount, 1)
-    if not summary.entry_days:
+            key = (source, touch, day, event.event_name, event.custom_name)
+            sums = grouped.get(key)
+            if sums is None:
+                sums = grouped[key] = [0, 0]
+            sums[0] += 1
+            sums[1] += event.value_micros
+    if not grouped:
         return
+    summary = _Changes()
+    for (source, touch, day, event_name, custom_name), (count, value) in grouped.items():
+        for map_name, name, amount in event_entries(event_name, custom_name, count, value):
+            for object_id in touch:
+                summary.add_entry(object_id, day, source, (map_name, name), amount, count)
     connection = await session.connection()
     await _write_entries(connection, connection.dialect.name, summary)
 
