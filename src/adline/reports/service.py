@@ -266,18 +266,18 @@ def _rollup_column(table: Any, level: str, kind: str) -> Any:
     return table.c.ad_group_id if kind == "ad_group" else table.c.ad_campaign_id
 
 
-async def object_tallies(
-    session: AsyncSession, scope: Scope, window: StatsWindow, by: str | None
-) -> dict[str, Tally]:
-    """Object of kind `by` (or "" without one) -> its tally over the window, in one
-    statement: whole UTC days from the daily rollups, the window's edges from the hourly
-    rows (`window_parts`; docs/metrics.md)."""
+def _report_rows(scope: Scope, window: StatsWindow, by: str | None, per_day: bool) -> Any:
+    """The rows a report sums, as one subquery (key, [day,] impressions, clicks, spend,
+    reach): whole UTC days from the daily rollups of the finest level among the breakdown
+    and the filters, the window's edges from the hourly rows (`window_parts`). `per_day`
+    keeps each day apart; it needs a window of whole UTC days (no edges)."""
     kinds = [kind for kind, _ in scope.filters] + ([by] if by is not None else [])
     level = min(kinds or ["ad_campaign"], key=LEVEL_ORDER.index)
     parts = window_parts(window)
+    assert not (per_day and parts.edges), "per-day rows need a window of whole UTC days"
+    days = STAT_DAYS
     branches: list[Any] = []
     if parts.days is not None:
-        days = STAT_DAYS
         key = _rollup_column(days, level, by) if by else literal_column("''", String)
         conditions = [days.c.company_id == scope.company_id, days.c.level == level]
         first, last = parts.days
@@ -290,6 +290,7 @@ async def object_tallies(
         branches.append(
             select(
                 key.label("key"),
+                *((days.c.day,) if per_day else ()),
                 days.c.impressions,
                 days.c.clicks,
                 days.c.spend_micros,
@@ -314,22 +315,64 @@ async def object_tallies(
                 AdStatHour.reach,
             ).where(*conditions)
         )
-    if not branches:
-        return {}
-    rows = union_all(*branches).subquery("report_rows")
-    statement = select(
-        rows.c.key,
+    return union_all(*branches).subquery("report_rows") if branches else None
+
+
+def _tally_columns(rows: Any) -> list[Any]:
+    return [
         integer_sum(rows.c.impressions),
         integer_sum(rows.c.clicks),
         integer_sum(rows.c.spend_micros),
         integer_max(rows.c.reach),
-    ).group_by(rows.c.key)
+    ]
+
+
+async def object_tallies(
+    session: AsyncSession, scope: Scope, window: StatsWindow, by: str | None
+) -> dict[str, Tally]:
+    """Object of kind `by` (or "" without one) -> its tally over the window, in one
+    statement over the rollups (`_report_rows`; docs/metrics.md)."""
+    rows = _report_rows(scope, window, by, per_day=False)
+    if rows is None:
+        return {}
+    statement = select(rows.c.key, *_tally_columns(rows)).group_by(rows.c.key)
     return {
         str(object_key): Tally(
             int(impressions or 0), int(clicks or 0), int(spend or 0), int(reach or 0)
         )
         for object_key, impressions, clicks, spend, reach in await session.execute(statement)
     }
+
+
+async def daily_tallies(
+    session: AsyncSession, scope: Scope, window: StatsWindow, by: str | None
+) -> dict[tuple[str, datetime], Tally]:
+    """(object of kind `by` or "", UTC day's start) -> its tally, from the daily rollups;
+    for a window of whole UTC days."""
+    rows = _report_rows(scope, window, by, per_day=True)
+    if rows is None:
+        return {}
+    statement = select(rows.c.key, rows.c.day, *_tally_columns(rows)).group_by(
+        rows.c.key, rows.c.day
+    )
+    result: dict[tuple[str, datetime], Tally] = {}
+    for object_key, day, impressions, clicks, spend, reach in await session.execute(statement):
+        result[(str(object_key), datetime.combine(day, time(0), UTC))] = Tally(
+            int(impressions or 0), int(clicks or 0), int(spend or 0), int(reach or 0)
+        )
+    return result
+
+
+def buckets_follow_utc_days(window: StatsWindow, starts: Sequence[datetime]) -> bool:
+    """Do the window and each of its buckets begin at a UTC midnight? Then every UTC day
+    lies in one bucket, and daily rollups can fill the buckets (a zone at UTC+0 all along:
+    UTC itself, or London in winter)."""
+    bounds = [window.start, window.end, *starts]
+    return all(
+        bound is not None
+        and (bound.hour, bound.minute, bound.second, bound.microsecond) == (0,) * 4
+        for bound in bounds
+    )
 
 
 def bucketed(
@@ -476,9 +519,20 @@ async def ad_report(
     kind = BREAKDOWN_KINDS[request.breakdown] if request.breakdown else None
     granularity = request.granularity
     starts = bucket_starts(window, zone, granularity) if granularity else []
-    # Summaries come from the rollups; only buckets need the hours themselves.
+    # Summaries come from the rollups; buckets too when they follow UTC days, from the
+    # hours otherwise.
     rows = await object_tallies(session, scope, window, kind)
-    hours = await hourly_tallies(session, scope, window, kind) if granularity else {}
+    hours: dict[tuple[str, datetime], Tally] = {}
+    if granularity is not None:
+        hours = await (
+            daily_tallies
+            if granularity != "hourly" and buckets_follow_utc_days(window, starts)
+            else hourly_tallies
+        )(session, scope, window, kind)
+    # Each object's hours (or days), once: the breakdown's buckets read them per object.
+    hours_of: dict[str, list[tuple[datetime, Tally]]] = {}
+    for (key, hour), tally in hours.items():
+        hours_of.setdefault(key, []).append((hour, tally))
 
     total = Tally()
     for tally in rows.values():
@@ -490,8 +544,8 @@ async def ad_report(
             return None
         # Hours of several objects sum per hour first: hourly reach is the largest figure.
         per_hour: dict[datetime, Tally] = {}
-        for (key, hour), tally in hours.items():
-            if keys is None or key in keys:
+        for key in hours_of if keys is None else keys:
+            for hour, tally in hours_of.get(key, []):
                 per_hour.setdefault(hour, Tally()).add(tally)
         tallies = bucketed(per_hour.items(), starts, zone, granularity)
         return _buckets(starts, tallies, share, zone, granularity, currency)
