@@ -271,25 +271,41 @@ async def _stored_rows(
 ) -> dict[tuple[str, datetime], dict[str, Any]]:
     """The stored rows of these (ad, hour) keys, as column values.
 
-    A batch usually covers the same hours of many ads: then one query for every ad and
-    hour of the batch (their cross product, at most a few times the keys) beats matching
-    key by key; otherwise the keys are matched as pairs."""
+    PostgreSQL: the keys go in as arrays, each looked up in the primary key (a LATERAL
+    lookup per key), a plan that holds whatever the table's statistics say (they may be
+    missing: autovacuum can be off). SQLite: a batch usually covers the same hours of many
+    ads, so one query for every ad and hour of the batch (their cross product, at most a
+    few times the keys) beats matching key by key; otherwise the keys are matched as pairs."""
     table = HOURS_TABLE
     wanted = set(keys)
-    ads = sorted({ad_id for ad_id, _ in wanted})
-    hours = sorted({hour for _, hour in wanted})
+    pairs = sorted(wanted)
     statements = []
-    if len(ads) * len(hours) <= 4 * len(wanted) and len(ads) + len(hours) <= CHUNK:
-        statements.append(
-            select(table).where(table.c.ad_id.in_(ads), table.c.hour_start.in_(hours))
-        )
-    else:
-        pairs = sorted(wanted)
-        for offset in range(0, len(pairs), CHUNK):
-            chunk = pairs[offset : offset + CHUNK]
-            statements.append(
-                select(table).where(tuple_(table.c.ad_id, table.c.hour_start).in_(chunk))
+    if _dialect(session) == "postgresql":
+        for offset in range(0, len(pairs), 5000):
+            chunk = [
+                {"ad_id": ad, "hour_start": hour} for ad, hour in pairs[offset : offset + 5000]
+            ]
+            asked = unnest_rows(table, chunk).subquery("asked")
+            found = (
+                select(table)
+                .where(table.c.ad_id == asked.c.ad_id, table.c.hour_start == asked.c.hour_start)
+                .limit(1)
+                .lateral("found")
             )
+            statements.append(select(found).select_from(asked.join(found, true())))
+    else:
+        ads = sorted({ad_id for ad_id, _ in wanted})
+        hours = sorted({hour for _, hour in wanted})
+        if len(ads) * len(hours) <= 4 * len(wanted) and len(ads) + len(hours) <= CHUNK:
+            statements.append(
+                select(table).where(table.c.ad_id.in_(ads), table.c.hour_start.in_(hours))
+            )
+        else:
+            for offset in range(0, len(pairs), CHUNK):
+                chunk_pairs = pairs[offset : offset + CHUNK]
+                statements.append(
+                    select(table).where(tuple_(table.c.ad_id, table.c.hour_start).in_(chunk_pairs))
+                )
     stored: dict[tuple[str, datetime], dict[str, Any]] = {}
     for statement in statements:
         for row in (await session.execute(statement)).mappings():
