@@ -397,3 +397,38 @@ def test_largest_remainder_sums_to_the_rounded_total() -> None:
     parts = [335_000] * 3  # $0.335 each: $1.005 rounds half-even to $1.00
     assert sum(allocate_cents(parts, round_cents(sum(parts)))) == 100
     assert allocate_cents([], 0) == []
+
+
+async def test_utc_days_from_the_rollups_equal_the_hours_summed_by_day(
+    client: httpx.AsyncClient, engine: AsyncEngine, tree: dict[str, str], tenant: Tenant
+) -> None:
+    """In UTC, daily buckets and points come from the daily rollups; they equal the hourly
+    buckets (read from the hours) added up per day, object by object."""
+    await set_company_timezone(engine, tenant.company_id, "UTC")
+    params = {**WINDOW, "company_id": tenant.company_id, "breakdown": "ad"}
+    daily = await ok(await client.get("/ad_reports", params={**params, "granularity": "daily"}))
+    hourly = await ok(await client.get("/ad_reports", params={**params, "granularity": "hourly"}))
+
+    def by_day(buckets: list[dict[str, Any]]) -> dict[str, tuple[int, int]]:
+        days: dict[str, tuple[int, int]] = {}
+        for bucket in buckets:
+            impressions, clicks = days.get(bucket["stat_date"], (0, 0))
+            days[bucket["stat_date"]] = (
+                impressions + bucket["impressions"],
+                clicks + bucket["clicks"],
+            )
+        return days
+
+    hourly_rows = {row["id"]: row for row in hourly["breakdown"]}
+    assert len(daily["breakdown"]) == 4
+    for row in daily["breakdown"]:
+        assert by_day(row["granularity"]) == by_day(hourly_rows[row["id"]]["granularity"])
+        assert row["summary"] == hourly_rows[row["id"]]["summary"]
+        assert_sums(row["granularity"], row["summary"])
+    series = await ok(
+        await client.get("/stats/time_series/ad_delivery", params={**WINDOW, "interval": "day"})
+    )
+    per_day = by_day(hourly["granularity"])
+    assert [point["value"] for point in series["data"]["points"]] == [
+        per_day[day][0] for day in sorted(per_day)
+    ]

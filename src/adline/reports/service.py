@@ -651,8 +651,14 @@ async def time_series(
     window = parse_window(request.from_, request.to, zone_name)
     zone = ZoneInfo(window.time_zone)
     calendar = INTERVALS[interval]
-    hours = await hourly_tallies(session, Scope(principal.company_id, tuple(filters)), window, None)
     starts = bucket_starts(window, zone, calendar)
+    # Days from the daily rollups when the points follow UTC days, hours otherwise.
+    read = (
+        daily_tallies
+        if calendar != "hourly" and buckets_follow_utc_days(window, starts)
+        else hourly_tallies
+    )
+    hours = await read(session, Scope(principal.company_id, tuple(filters)), window, None)
     tallies = bucketed(
         ((hour, tally) for (_, hour), tally in hours.items()), starts, zone, calendar
     )
