@@ -22,6 +22,7 @@ from sqlalchemy import (
     Date,
     String,
     TableValuedAlias,
+    Text,
     bindparam,
     cast,
     func,
@@ -402,6 +403,22 @@ def _zeros(count: int) -> list[Any]:
     return [literal_column("0", BigInteger) for _ in range(count)]
 
 
+def _of_objects(dialect: str, param: str, column: Any, query: Any) -> Any:
+    """`query` restricted to rows whose `column` is one of the ids bound as `param`.
+
+    PostgreSQL: one index lookup per id (the ids unnested, the query run LATERAL for each),
+    a plan that holds whatever the statistics say: without them (autovacuum off) an
+    `IN` list was planned as a scan of every object's rows in the date range. SQLite
+    looks `IN` values up in the index by itself."""
+    if dialect != "postgresql":
+        return query.where(column.in_(bindparam(param, expanding=True)))
+    ids = cast(bindparam(param, type_=postgresql.ARRAY(Text())), postgresql.ARRAY(Text()))
+    wanted = func.unnest(ids).table_valued("id").render_derived(name=f"wanted_{param}")
+    # OFFSET 0 keeps PostgreSQL from flattening the lookup into a join it may plan badly.
+    found = query.where(column == wanted.c.id).offset(0).lateral(f"found_{param}")
+    return select(*found.c).select_from(wanted.join(found, true()))
+
+
 def _in_edge(column: Any, index: int) -> list[ColumnElement[bool]]:
     """column in edge `index`, [e{index}_from, e{index}_to): one range, so an index on
     (object, time) serves it."""
@@ -420,24 +437,33 @@ def _edge_rows(
     hour_parts = []
     event_parts = []
     for level in levels:
-        level_ids: Any = bindparam(f"ids_{level}", expanding=True)
         column = hours.c[LEVEL_COLUMNS[level].key]
         touch = events.c[f"{model}_{level}_id"]
         for index in range(edges):
             hour_parts.append(
-                select(
-                    column.label("object_id"),
-                    *(hours.c[name] for name in COUNTER_NAMES),
-                    *(hours.c[name] for name in MAPS),
-                ).where(column.in_(level_ids), *_in_edge(hours.c.hour_start, index))
+                _of_objects(
+                    dialect,
+                    f"ids_{level}",
+                    column,
+                    select(
+                        column.label("object_id"),
+                        *(hours.c[name] for name in COUNTER_NAMES),
+                        *(hours.c[name] for name in MAPS),
+                    ).where(*_in_edge(hours.c.hour_start, index)),
+                )
             )
             event_parts.append(
-                select(
-                    touch.label("object_id"),
-                    events.c.event_name,
-                    events.c.custom_name,
-                    events.c.value_micros,
-                ).where(touch.in_(level_ids), *_in_edge(events.c.event_time, index))
+                _of_objects(
+                    dialect,
+                    f"ids_{level}",
+                    touch,
+                    select(
+                        touch.label("object_id"),
+                        events.c.event_name,
+                        events.c.custom_name,
+                        events.c.value_micros,
+                    ).where(*_in_edge(events.c.event_time, index)),
+                )
             )
     edge_hours = union_all(*hour_parts).cte("edge_hours")
     edge_events = union_all(*event_parts).cte("edge_events")
@@ -504,7 +530,6 @@ def _totals_statement(
     cached = _TOTALS_CACHE.get(key)
     if cached is not None:
         return cached
-    ids: Any = bindparam("ids", expanding=True)
     sources = (rollups.NETWORK, model)
     counter_rows: list[Any] = []
     entry_rows: list[Any] = []
@@ -513,22 +538,31 @@ def _totals_statement(
             (STAT_LIFETIMES, STAT_ENTRY_LIFETIMES) if lifetime else (STAT_DAYS, STAT_ENTRY_DAYS)
         )
         counter_rows.append(
-            select(
-                table.c.object_id.label("object_id"),
-                *(table.c[name].label(name) for name in COUNTER_NAMES),
-            ).where(table.c.object_id.in_(ids), *_day_conditions(table, day_bounds))
+            _of_objects(
+                dialect,
+                "ids",
+                table.c.object_id,
+                select(
+                    table.c.object_id.label("object_id"),
+                    *(table.c[name].label(name) for name in COUNTER_NAMES),
+                ).where(*_day_conditions(table, day_bounds)),
+            )
         )
         entry_rows.append(
-            select(
-                entry_table.c.object_id.label("object_id"),
-                entry_table.c.map.label("map"),
-                entry_table.c.name.label("name"),
-                entry_table.c.amount.label("amount"),
-                entry_table.c.entries.label("entries"),
-            ).where(
-                entry_table.c.object_id.in_(ids),
-                entry_table.c.source.in_(sources),
-                *_day_conditions(entry_table, day_bounds),
+            _of_objects(
+                dialect,
+                "ids",
+                entry_table.c.object_id,
+                select(
+                    entry_table.c.object_id.label("object_id"),
+                    entry_table.c.map.label("map"),
+                    entry_table.c.name.label("name"),
+                    entry_table.c.amount.label("amount"),
+                    entry_table.c.entries.label("entries"),
+                ).where(
+                    entry_table.c.source.in_(sources),
+                    *_day_conditions(entry_table, day_bounds),
+                ),
             )
         )
     if edges:
