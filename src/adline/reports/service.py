@@ -82,7 +82,8 @@ def round_cents(micros: int) -> int:
 
 
 def cents_to_dollars(cents: int) -> float:
-    return float(Decimal(cents) / 100)
+    # Division is correctly rounded: the nearest double to cents / 100, as from a Decimal.
+    return cents / 100
 
 
 def allocate_cents(parts_micros: Sequence[int], total_cents: int) -> list[int]:
@@ -380,11 +381,17 @@ def bucketed(
     starts: Sequence[datetime],
     zone: ZoneInfo,
     calendar: Calendar,
+    bucket_of_hour: dict[datetime, datetime] | None = None,
 ) -> list[Tally]:
-    """One tally per bucket start (zeros where nothing happened)."""
+    """One tally per bucket start (zeros where nothing happened). `bucket_of_hour` keeps
+    each hour's bucket across calls (a breakdown buckets the same hours per object)."""
+    known = {} if bucket_of_hour is None else bucket_of_hour
     tallies = {start: Tally() for start in starts}
     for hour, tally in hours:
-        tallies[bucket_of(hour, zone, calendar)].add(tally)
+        start = known.get(hour)
+        if start is None:
+            start = known[hour] = bucket_of(hour, zone, calendar)
+        tallies[start].add(tally)
     return [tallies[start] for start in starts]
 
 
@@ -464,24 +471,39 @@ def _summary(tally: Tally, cents: int, currency: str) -> dict[str, Any]:
     }
 
 
+def bucket_labels(
+    starts: Sequence[datetime], zone: ZoneInfo, granularity: str
+) -> list[tuple[str, str, int | None]]:
+    """Each bucket's `bucket_start`, `stat_date` and `stat_hour` (made once per report)."""
+    labels = []
+    for start in starts:
+        local = start.astimezone(zone)
+        labels.append(
+            (
+                format_timestamp(start),
+                format_timestamp(datetime.combine(local.date(), time(0), UTC)),
+                local.hour if granularity == "hourly" else None,
+            )
+        )
+    return labels
+
+
 def _buckets(
-    starts: Sequence[datetime],
+    labels: Sequence[tuple[str, str, int | None]],
     tallies: Sequence[Tally],
     cents: int,
-    zone: ZoneInfo,
     granularity: Literal["hourly", "daily", "weekly", "monthly"],
     currency: str,
 ) -> list[dict[str, Any]]:
     shares = allocate_cents([tally.spend_micros for tally in tallies], cents)
     buckets = []
-    for start, tally, share in zip(starts, tallies, shares, strict=True):
-        local = start.astimezone(zone)
-        hourly = granularity == "hourly"
+    hourly = granularity == "hourly"
+    for (start, stat_date, stat_hour), tally, share in zip(labels, tallies, shares, strict=True):
         buckets.append(
             {
-                "bucket_start": format_timestamp(start),
-                "stat_date": format_timestamp(datetime.combine(local.date(), time(0), UTC)),
-                "stat_hour": local.hour if hourly else None,
+                "bucket_start": start,
+                "stat_date": stat_date,
+                "stat_hour": stat_hour,
                 "granularity": granularity,
                 "impressions": tally.impressions,
                 "clicks": tally.clicks,
@@ -529,6 +551,8 @@ async def ad_report(
             if granularity != "hourly" and buckets_follow_utc_days(window, starts)
             else hourly_tallies
         )(session, scope, window, kind)
+    labels = bucket_labels(starts, zone, granularity) if granularity else []
+    bucket_of_hour: dict[datetime, datetime] = {}
     # Each object's hours (or days), once: the breakdown's buckets read them per object.
     hours_of: dict[str, list[tuple[datetime, Tally]]] = {}
     for (key, hour), tally in hours.items():
@@ -547,8 +571,8 @@ async def ad_report(
         for key in hours_of if keys is None else keys:
             for hour, tally in hours_of.get(key, []):
                 per_hour.setdefault(hour, Tally()).add(tally)
-        tallies = bucketed(per_hour.items(), starts, zone, granularity)
-        return _buckets(starts, tallies, share, zone, granularity, currency)
+        tallies = bucketed(per_hour.items(), starts, zone, granularity, bucket_of_hour)
+        return _buckets(labels, tallies, share, granularity, currency)
 
     breakdown: list[dict[str, Any]] | None = None
     if request.breakdown is not None and kind is not None:
