@@ -521,10 +521,7 @@ async def present_campaign_ids(
     # A campaign's results combine its groups' (each group's own result event); most
     # campaigns' equal their own count of one event, and need no group totals.
     group_ids = [
-        group.id
-        for campaign_id in ids
-        if not results_from_campaign_totals(trees[campaign_id])
-        for group in trees[campaign_id].groups
+        group_id for campaign_id in ids for group_id in groups_needing_totals(trees[campaign_id])
     ]
     totals = await stats.totals_by_level(
         session, {"ad_campaign": ids, "ad_group": group_ids}, window
@@ -601,6 +598,21 @@ def original_facts(
         if creator is None
         else {"id": creator.id, "name": creator.name, "username": creator.username},
     }
+
+
+def groups_needing_totals(campaign_tree: tree.CampaignTree) -> list[str]:
+    """The groups whose own totals the campaign's results need: those that count an
+    attributable result event, unless the campaign's own count already is the sum."""
+    if results_from_campaign_totals(campaign_tree):
+        return []
+    return [
+        group.id
+        for group in campaign_tree.groups
+        if ad_group_goal(
+            group.optimization_goal, group.conversion_location, group.conversion_event
+        ).result_event
+        is not None
+    ]
 
 
 def results_from_campaign_totals(campaign_tree: tree.CampaignTree) -> bool:
