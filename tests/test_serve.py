@@ -22,6 +22,20 @@ def free_port() -> int:
         return port
 
 
+def wait_until_serving(process: subprocess.Popen[str] | subprocess.Popen[bytes], url: str) -> None:
+    """Until the server at `url` answers /healthz (at most 30 s; fails if it exits)."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert process.poll() is None, "server exited"
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.1)
+
+
 @contextmanager
 def running_server(cwd: Path) -> Iterator[tuple[str, list[str]]]:
     """Run `adline serve` in `cwd` (default store ./var/adline.db); yield its URL and stdout."""
@@ -38,16 +52,7 @@ def running_server(cwd: Path) -> Iterator[tuple[str, list[str]]]:
     stdout: list[str] = []
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, "server exited"
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.1)
+        wait_until_serving(process, url)
         yield url, stdout
     finally:
         process.terminate()

@@ -15,7 +15,7 @@ import httpx
 from adline.auth import scopes
 from adline.auth.service import KeyCache, KnownKey
 from tests.conftest import NEWEST_HEADER, Tenant
-from tests.test_serve import ADLINE, free_port
+from tests.test_serve import ADLINE, free_port, wait_until_serving
 
 
 @contextmanager
@@ -35,16 +35,7 @@ def server(database_url: str) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, "server exited"
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.1)
+        wait_until_serving(process, url)
         yield f"{url}/api/v1"
     finally:
         process.terminate()

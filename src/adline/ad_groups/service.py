@@ -72,6 +72,33 @@ async def _check_siblings(session: AsyncSession, group: AdGroup, campaign: AdCam
             )
 
 
+def new_ad_group(
+    group_id: str, campaign: AdCampaign, body: AdGroupCreate, now: datetime
+) -> AdGroup:
+    """The row a create stores for `body` under `campaign`, its settings applied and
+    checked (the rules between siblings aside): `create_ad_group` and `adline simulate`."""
+    group = AdGroup(
+        id=group_id,
+        company_id=campaign.company_id,
+        ad_campaign_id=campaign.id,
+        status=body.status or "active",
+        platform=campaign.platform,
+        languages=[],
+        demographics={},
+        detailed_targeting={},
+        audiences={},
+        devices={},
+        regions={},
+        dynamic_creative=body.dynamic_creative,
+        created_at=now,
+        updated_at=now,
+    )
+    # On create `status` is a plain setting (active or paused); later it is an action.
+    apply_fields(group, body, body.model_fields_set - {"ad_campaign_id", "dynamic_creative"})
+    check_ad_group(group, campaign, now)
+    return group
+
+
 async def create_ad_group(
     session: AsyncSession,
     clock: Clock,
@@ -89,26 +116,8 @@ async def create_ad_group(
     if campaign.status == "duplicating":
         raise Conflict("The campaign is still being duplicated; wait until the copy is done.")
     now = clock.now()
-    group = AdGroup(
-        id=new_id("adgrp"),
-        company_id=campaign.company_id,
-        ad_campaign_id=campaign.id,
-        status=body.status or "active",
-        platform=campaign.platform,
-        languages=[],
-        demographics={},
-        detailed_targeting={},
-        audiences={},
-        devices={},
-        regions={},
-        dynamic_creative=body.dynamic_creative,
-        created_at=now,
-        updated_at=now,
-    )
     try:
-        # On create `status` is a plain setting (active or paused); later it is an action.
-        apply_fields(group, body, body.model_fields_set - {"ad_campaign_id", "dynamic_creative"})
-        check_ad_group(group, campaign, now)
+        group = new_ad_group(new_id("adgrp"), campaign, body, now)
         await _check_siblings(session, group, campaign)
     except AdlineError as error:
         if param_prefix and error.param:

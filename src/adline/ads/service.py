@@ -63,6 +63,31 @@ async def _inline_ad_group(
     )
 
 
+def new_ad(ad_id: str, campaign: AdCampaign, group: AdGroup, body: AdCreate, now: datetime) -> Ad:
+    """The row a create stores for `body` in `group`, its content applied and checked:
+    `create_ad` and `adline simulate`."""
+    ad = Ad(
+        id=ad_id,
+        company_id=campaign.company_id,
+        ad_campaign_id=campaign.id,
+        ad_group_id=group.id,
+        # Review is immediate by default: an ad created in a live campaign runs at once.
+        status=body.status or "active",
+        platform=group.platform,
+        url_parameters={},
+        creatives=[],
+        primary_texts=[],
+        headlines=[],
+        descriptions=[],
+        external_accounts=[],
+        created_at=now,
+        updated_at=now,
+    )
+    apply_fields(ad, body, body.model_fields_set - NOT_CONTENT)
+    check_ad(ad, group, campaign)
+    return ad
+
+
 async def create_ad(
     session: AsyncSession,
     clock: Clock,
@@ -86,25 +111,7 @@ async def create_ad(
     check_platform_header(platform_header, group.platform)
     _refuse_while_copying(campaign, group)
     now = clock.now()
-    ad = Ad(
-        id=new_id("ad"),
-        company_id=campaign.company_id,
-        ad_campaign_id=campaign.id,
-        ad_group_id=group.id,
-        # Review is immediate by default: an ad created in a live campaign runs at once.
-        status=body.status or "active",
-        platform=group.platform,
-        url_parameters={},
-        creatives=[],
-        primary_texts=[],
-        headlines=[],
-        descriptions=[],
-        external_accounts=[],
-        created_at=now,
-        updated_at=now,
-    )
-    apply_fields(ad, body, body.model_fields_set - NOT_CONTENT)
-    check_ad(ad, group, campaign)
+    ad = new_ad(new_id("ad"), campaign, group, body, now)
     session.add(ad)
     await session.flush()
     return ad

@@ -27,12 +27,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adline.ad_groups.models import AdGroup
 from adline.ad_groups.schemas import AdGroupCreate
-from adline.ad_groups.settings import apply_fields as apply_group_fields
-from adline.ad_groups.settings import check_ad_group
-from adline.ads.content import apply_fields as apply_ad_fields
-from adline.ads.content import check_ad
+from adline.ad_groups.service import new_ad_group
 from adline.ads.models import Ad
 from adline.ads.schemas import AdCreate
+from adline.ads.service import new_ad
 from adline.app import create_app
 from adline.auth.scopes import ALL_SCOPES
 from adline.auth.service import create_api_key
@@ -410,51 +408,16 @@ def _campaign(campaign_id: str, company_id: str, data: dict[str, Any], now: date
 def _group(group_id: str, campaign: AdCampaign, data: dict[str, Any], now: datetime) -> AdGroup:
     """The row `POST /ad_groups` stores for this body."""
     body = validate_body(AdGroupCreate, {**data, "ad_campaign_id": campaign.id})
-    group = AdGroup(
-        id=group_id,
-        company_id=campaign.company_id,
-        ad_campaign_id=campaign.id,
-        status=body.status or "active",
-        platform=campaign.platform,
-        languages=[],
-        demographics={},
-        detailed_targeting={},
-        audiences={},
-        devices={},
-        regions={},
-        dynamic_creative=body.dynamic_creative,
-        created_at=now,
-        updated_at=now,
-    )
-    apply_group_fields(group, body, body.model_fields_set - {"ad_campaign_id", "dynamic_creative"})
-    check_ad_group(group, campaign, now)
-    return group
+    return new_ad_group(group_id, campaign, body, now)
 
 
 def _ad(
     ad_id: str, campaign: AdCampaign, group: AdGroup, data: dict[str, Any], now: datetime
 ) -> Ad:
     """The row `POST /ads` stores for this body (review is immediate: active)."""
-    body = validate_body(AdCreate, {**data, "ad_group_id": group.id})
-    ad = Ad(
-        id=ad_id,
-        company_id=campaign.company_id,
-        ad_campaign_id=campaign.id,
-        ad_group_id=group.id,
-        status=body.status or "active",
-        platform=group.platform,
-        url_parameters={},
-        creatives=[],
-        primary_texts=[],
-        headlines=[],
-        descriptions=[],
-        external_accounts=[],
-        created_at=now,
-        updated_at=now,
+    return new_ad(
+        ad_id, campaign, group, validate_body(AdCreate, {**data, "ad_group_id": group.id}), now
     )
-    apply_ad_fields(ad, body, body.model_fields_set - {"ad_group_id", "ad_group", "status"})
-    check_ad(ad, group, campaign)
-    return ad
 
 
 async def _read_all(client: httpx.AsyncClient, window: dict[str, str]) -> dict[str, Any]:
