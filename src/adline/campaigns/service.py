@@ -144,16 +144,16 @@ def _check_budget_rules(campaign: AdCampaign, now: datetime) -> None:
         )
 
 
-async def create_campaign(
-    session: AsyncSession, clock: Clock, principal: Principal, body: CampaignCreate
+def new_campaign(
+    campaign_id: str, company_id: str, user_id: str | None, body: CampaignCreate, now: datetime
 ) -> AdCampaign:
-    company_id = ensure_own_account(principal, body.account_id, "account_id")
-    now = clock.now()
+    """The draft a create stores for `body`, its rules checked (the spend cap aside):
+    `create_campaign` and `adline simulate`."""
     owns_budget = body.budget_optimization == "ad_campaign"
     campaign = AdCampaign(
-        id=new_id("adcamp"),
+        id=campaign_id,
         company_id=company_id,
-        created_by_user_id=principal.user_id,
+        created_by_user_id=user_id,
         title=body.title,
         status="draft",
         platform=body.platform,
@@ -180,6 +180,14 @@ async def create_campaign(
     if campaign.ends_at is not None and campaign.ends_at <= now:
         raise InvalidRequest("Invalid value for ends_at: must be in the future.", param="ends_at")
     _check_budget_rules(campaign, now)
+    return campaign
+
+
+async def create_campaign(
+    session: AsyncSession, clock: Clock, principal: Principal, body: CampaignCreate
+) -> AdCampaign:
+    company_id = ensure_own_account(principal, body.account_id, "account_id")
+    campaign = new_campaign(new_id("adcamp"), company_id, principal.user_id, body, clock.now())
     session.add(campaign)
     await session.flush()
     if body.spend_cap_id is not None:

@@ -36,6 +36,7 @@ from adline.auth.scopes import ALL_SCOPES
 from adline.auth.service import create_api_key
 from adline.campaigns.models import AdCampaign
 from adline.campaigns.schemas import CampaignCreate
+from adline.campaigns.service import new_campaign
 from adline.campaigns.state_machine import CAMPAIGN
 from adline.companies.service import create_company
 from adline.config import Settings
@@ -43,7 +44,6 @@ from adline.core.clock import Clock, ManualClock
 from adline.core.db import create_engine, create_sessionmaker
 from adline.core.http import validate_body
 from adline.core.ids import BASE62, RANDOM_PART_LENGTH
-from adline.core.money import dollars_to_micros
 from adline.delivery.registry import AdapterRegistry
 from adline.delivery.worker import DeliveryWorker
 from adline.spend_caps.service import MAX_CAMPAIGNS_PER_SPEND_CAP
@@ -379,30 +379,7 @@ async def build_campaigns(
 
 def _campaign(campaign_id: str, company_id: str, data: dict[str, Any], now: datetime) -> AdCampaign:
     """The row `POST /ad_campaigns` stores for this body (a CBO draft)."""
-    body = validate_body(CampaignCreate, data)
-    assert body.budget_amount is not None and body.budget_optimization == "ad_campaign"
-    return AdCampaign(
-        id=campaign_id,
-        company_id=company_id,
-        created_by_user_id=None,
-        title=body.title,
-        status="draft",
-        platform=body.platform,
-        campaign_type=body.campaign_type,
-        objective=body.objective,
-        special_ad_categories=list(dict.fromkeys(body.special_ad_categories)),
-        budget_optimization=body.budget_optimization,
-        budget_type=body.budget_type or "daily",
-        budget_amount_micros=dollars_to_micros(body.budget_amount),
-        bid_type=body.bid_type or "minimum_cost",
-        desired_cost_per_result_micros=None,
-        starts_at=body.starts_at,
-        ends_at=body.ends_at,
-        target_country_codes=[],
-        ad_creative_set_ids=[],
-        created_at=now,
-        updated_at=now,
-    )
+    return new_campaign(campaign_id, company_id, None, validate_body(CampaignCreate, data), now)
 
 
 def _group(group_id: str, campaign: AdCampaign, data: dict[str, Any], now: datetime) -> AdGroup:
