@@ -29,7 +29,6 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
 
 from adline.ad_groups.models import AdGroup
 from adline.ads.models import Ad
@@ -40,7 +39,14 @@ from adline.core.money import MICROS_PER_CENT, ratio_to_dollars
 from adline.core.timestamps import format_timestamp
 from adline.metrics.window import StatsWindow, parse_stats_window
 from adline.stats.models import AdStatHour
-from adline.stats.rollups import STAT_DAYS, integer_max, integer_sum
+from adline.stats.rollups import (
+    LEVEL_COLUMNS,
+    STAT_DAYS,
+    Level,
+    day_start,
+    integer_max,
+    integer_sum,
+)
 from adline.stats.service import window_conditions, window_parts
 
 Calendar = Literal["hourly", "daily", "weekly", "monthly", "yearly"]
@@ -64,13 +70,8 @@ _MODELS: dict[str, type[AdCampaign] | type[AdGroup] | type[Ad]] = {
     "ad_group": AdGroup,
     "ad": Ad,
 }
-_STAT_COLUMNS: dict[str, InstrumentedAttribute[str]] = {
-    "ad_campaign": AdStatHour.ad_campaign_id,
-    "ad_group": AdStatHour.ad_group_id,
-    "ad": AdStatHour.ad_id,
-}
 # Breakdown (B.8 `level`) -> the kind of object it lists.
-BREAKDOWN_KINDS: dict[str, str] = {"campaign": "ad_campaign", "ad_group": "ad_group", "ad": "ad"}
+BREAKDOWN_KINDS: dict[str, Level] = {"campaign": "ad_campaign", "ad_group": "ad_group", "ad": "ad"}
 
 
 # --- money -------------------------------------------------------------------------------
@@ -192,11 +193,11 @@ class Scope:
     """Stats rows of one company, narrowed by each (column, ids) filter."""
 
     company_id: str
-    filters: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    filters: tuple[tuple[Level, tuple[str, ...]], ...] = ()
 
 
 async def check_ids(
-    session: AsyncSession, principal: Principal, kind: str, ids: Iterable[str], param: str
+    session: AsyncSession, principal: Principal, kind: Level, ids: Iterable[str], param: str
 ) -> tuple[str, ...]:
     """The ids, deduplicated, once each is known to be the caller's (deleted ones count)."""
     wanted = tuple(dict.fromkeys(ids))
@@ -224,14 +225,14 @@ def check_account(principal: Principal, value: str, param: str) -> None:
 
 
 async def hourly_tallies(
-    session: AsyncSession, scope: Scope, window: StatsWindow, by: str | None
+    session: AsyncSession, scope: Scope, window: StatsWindow, by: Level | None
 ) -> dict[tuple[str, datetime], Tally]:
     """(object of kind `by`, or "" without one; hour) -> its tally, one grouped query."""
-    key = _STAT_COLUMNS[by] if by is not None else literal_column("''", String)
+    key = LEVEL_COLUMNS[by] if by is not None else literal_column("''", String)
     conditions: list[ColumnElement[bool]] = [AdStatHour.company_id == scope.company_id]
     conditions += window_conditions(window)
     for kind, ids in scope.filters:
-        conditions.append(_STAT_COLUMNS[kind].in_(ids))
+        conditions.append(LEVEL_COLUMNS[kind].in_(ids))
     statement = (
         select(
             key.label("key"),
@@ -242,7 +243,7 @@ async def hourly_tallies(
             integer_max(AdStatHour.reach),
         )
         .where(*conditions)
-        .group_by(*((_STAT_COLUMNS[by],) if by is not None else ()), AdStatHour.hour_start)
+        .group_by(*((LEVEL_COLUMNS[by],) if by is not None else ()), AdStatHour.hour_start)
     )
     result: dict[tuple[str, datetime], Tally] = {}
     for object_key, hour_start, impressions, clicks, spend, reach in await session.execute(
@@ -257,23 +258,23 @@ async def hourly_tallies(
 
 # Levels from the finest: a report reads the rollups of the finest level among its
 # breakdown and its scope filters, which can both filter and group by the others.
-LEVEL_ORDER = ("ad", "ad_group", "ad_campaign")
+LEVEL_ORDER: tuple[Level, ...] = ("ad", "ad_group", "ad_campaign")
 
 
-def _rollup_column(table: Any, level: str, kind: str) -> Any:
+def _rollup_column(table: Any, level: Level, kind: Level) -> Any:
     """In rollup rows of `level`, the column naming the object of `kind` (at or above)."""
     if kind == level:
         return table.c.object_id
     return table.c.ad_group_id if kind == "ad_group" else table.c.ad_campaign_id
 
 
-def _report_rows(scope: Scope, window: StatsWindow, by: str | None, per_day: bool) -> Any:
+def _report_rows(scope: Scope, window: StatsWindow, by: Level | None, per_day: bool) -> Any:
     """The rows a report sums, as one subquery (key, [day,] impressions, clicks, spend,
     reach): whole UTC days from the daily rollups of the finest level among the breakdown
     and the filters, the window's edges from the hourly rows (`window_parts`). `per_day`
     keeps each day apart; it needs a window of whole UTC days (no edges)."""
     kinds = [kind for kind, _ in scope.filters] + ([by] if by is not None else [])
-    level = min(kinds or ["ad_campaign"], key=LEVEL_ORDER.index)
+    level = min(kinds or ("ad_campaign",), key=LEVEL_ORDER.index)
     parts = window_parts(window)
     assert not (per_day and parts.edges), "per-day rows need a window of whole UTC days"
     days = STAT_DAYS
@@ -299,14 +300,14 @@ def _report_rows(scope: Scope, window: StatsWindow, by: str | None, per_day: boo
             ).where(*conditions)
         )
     for edge_from, edge_to in parts.edges:
-        key = _STAT_COLUMNS[by] if by is not None else literal_column("''", String)
-        conditions = [AdStatHour.company_id == scope.company_id]
-        if edge_from is not None:
-            conditions.append(AdStatHour.hour_start >= edge_from)
-        if edge_to is not None:
-            conditions.append(AdStatHour.hour_start < edge_to)
+        key = LEVEL_COLUMNS[by] if by is not None else literal_column("''", String)
+        conditions = [
+            AdStatHour.company_id == scope.company_id,
+            AdStatHour.hour_start >= edge_from,
+            AdStatHour.hour_start < edge_to,
+        ]
         for kind, ids in scope.filters:
-            conditions.append(_STAT_COLUMNS[kind].in_(ids))
+            conditions.append(LEVEL_COLUMNS[kind].in_(ids))
         branches.append(
             select(
                 key.label("key"),
@@ -329,7 +330,7 @@ def _tally_columns(rows: Any) -> list[Any]:
 
 
 async def object_tallies(
-    session: AsyncSession, scope: Scope, window: StatsWindow, by: str | None
+    session: AsyncSession, scope: Scope, window: StatsWindow, by: Level | None
 ) -> dict[str, Tally]:
     """Object of kind `by` (or "" without one) -> its tally over the window, in one
     statement over the rollups (`_report_rows`; docs/metrics.md)."""
@@ -346,7 +347,7 @@ async def object_tallies(
 
 
 async def daily_tallies(
-    session: AsyncSession, scope: Scope, window: StatsWindow, by: str | None
+    session: AsyncSession, scope: Scope, window: StatsWindow, by: Level | None
 ) -> dict[tuple[str, datetime], Tally]:
     """(object of kind `by` or "", UTC day's start) -> its tally, from the daily rollups;
     for a window of whole UTC days."""
@@ -358,7 +359,7 @@ async def daily_tallies(
     )
     result: dict[tuple[str, datetime], Tally] = {}
     for object_key, day, impressions, clicks, spend, reach in await session.execute(statement):
-        result[(str(object_key), datetime.combine(day, time(0), UTC))] = Tally(
+        result[(str(object_key), day_start(day))] = Tally(
             int(impressions or 0), int(clicks or 0), int(spend or 0), int(reach or 0)
         )
     return result
@@ -408,8 +409,16 @@ class ReportRequest:
     currency: str | None = None
 
 
-_SINGLE_KINDS = {"ad_campaign_id": "ad_campaign", "ad_group_id": "ad_group", "ad_id": "ad"}
-_ARRAY_KINDS = {"ad_campaign_ids": "ad_campaign", "ad_group_ids": "ad_group", "ad_ids": "ad"}
+_SINGLE_KINDS: dict[str, Level] = {
+    "ad_campaign_id": "ad_campaign",
+    "ad_group_id": "ad_group",
+    "ad_id": "ad",
+}
+_ARRAY_KINDS: dict[str, Level] = {
+    "ad_campaign_ids": "ad_campaign",
+    "ad_group_ids": "ad_group",
+    "ad_ids": "ad",
+}
 
 
 async def report_scope(
@@ -519,7 +528,7 @@ def _buckets(
     return buckets
 
 
-async def _names(session: AsyncSession, kind: str, ids: Sequence[str]) -> dict[str, str | None]:
+async def _names(session: AsyncSession, kind: Level, ids: Sequence[str]) -> dict[str, str | None]:
     model = _MODELS[kind]
     names: dict[str, str | None] = {}
     for offset in range(0, len(ids), 500):

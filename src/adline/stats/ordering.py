@@ -47,7 +47,8 @@ from adline.core.pagination import (
 from adline.metrics.formulas import RESULT_EVENT_OF_CONVERSION, UNATTRIBUTED_CONVERSIONS
 from adline.metrics.window import StatsWindow
 from adline.stats.models import AdStatHour
-from adline.stats.service import LEVEL_COLUMNS, Level, counter_aggregates, window_conditions
+from adline.stats.rollups import LEVEL_COLUMNS, Level
+from adline.stats.service import counter_aggregates, window_conditions
 
 T = TypeVar("T")
 

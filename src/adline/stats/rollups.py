@@ -46,6 +46,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from adline.companies.models import Company
 from adline.conversions.models import ConversionEvent
@@ -60,6 +61,12 @@ from adline.stats.models import (
 
 Level = Literal["ad_campaign", "ad_group", "ad"]
 LEVELS: tuple[Level, ...] = ("ad", "ad_group", "ad_campaign")
+# The column of an hourly row that names its object of each level.
+LEVEL_COLUMNS: dict[Level, InstrumentedAttribute[str]] = {
+    "ad_campaign": AdStatHour.ad_campaign_id,
+    "ad_group": AdStatHour.ad_group_id,
+    "ad": AdStatHour.ad_id,
+}
 # Counters that add up across hours and ads, and those that are the largest figure reported
 # for one ad in one hour (people recur; docs/metrics.md).
 SUMMED = ("impressions", "clicks", "link_clicks", "spend_micros", "custom_conversions")
@@ -278,18 +285,11 @@ async def _write_entries(connection: AsyncConnection, dialect: str, summary: _Ch
     await _upsert(connection, StatEntryLifetime, life_rows)
 
 
-HOUR_COLUMNS: dict[Level, Any] = {
-    "ad_campaign": AdStatHour.ad_campaign_id,
-    "ad_group": AdStatHour.ad_group_id,
-    "ad": AdStatHour.ad_id,
-}
-
-
 def _day_peaks_statement(level: Level) -> Any:
     """Recompute one (object, day)'s peaks from its hourly rows (bound per row)."""
     day_table = STAT_DAYS
     hours = HOURS_TABLE
-    column = hours.c[HOUR_COLUMNS[level].key]
+    column = hours.c[LEVEL_COLUMNS[level].key]
     in_day = (
         (column == day_table.c.object_id)
         & (hours.c.hour_start >= bindparam("day_from", type_=AdStatHour.hour_start.type))
@@ -389,6 +389,23 @@ def event_entries(
     return [("event_counts", event_name, count), ("event_value_micros", event_name, value_micros)]
 
 
+def event_entry_columns(
+    event_name: Any, custom_name: Any, *, count: Any, value: Any
+) -> list[tuple[str, Any, Any, ColumnElement[bool]]]:
+    """`event_entries` in SQL: per map, (map, name column, amount, which events count).
+    `count` and `value` are what an event adds (1 and its value on single rows; COUNT and
+    SUM when grouped)."""
+    custom = event_name == "custom"
+    named = custom & custom_name.is_not(None)
+    return [
+        ("event_counts", event_name, count, ~custom),
+        ("event_value_micros", event_name, value, ~custom),
+        ("custom_conversions", literal("", String), count, custom),
+        ("custom_event_counts", custom_name, count, named),
+        ("custom_event_value_micros", custom_name, value, named),
+    ]
+
+
 async def add_attributed_events(session: AsyncSession, events: Iterable[AttributedEvent]) -> None:
     """Count newly recorded events in the rollups of the objects they are attributed to
     (events of one name, day and touch are summed first: a batch shares few of them)."""
@@ -473,7 +490,7 @@ def rebuild_statements(dialect: str, company_id: str | None = None) -> list[Exec
 
     day = _day_of(dialect, hours.c.hour_start)
     for level in LEVELS:
-        object_column = hours.c[HOUR_COLUMNS[level].key]
+        object_column = hours.c[LEVEL_COLUMNS[level].key]
         group = hours.c.ad_group_id if level != "ad_campaign" else literal(None, String)
         counters = [
             *(integer_sum(hours.c[name]).label(name) for name in SUMMED),
@@ -546,26 +563,14 @@ def _attributed_rebuild(dialect: str, company_id: str | None) -> list[Executable
     scope = [] if company_id is None else [events.c.company_id == company_id]
     day = _day_of(dialect, events.c.event_time)
     statements: list[Executable] = []
-    # (map, name column, amount, only custom?, only named?) per entry kind; see event_entries.
+    # Each group's entries are its number of events.
     count = cast(func.count(), BigInteger)
-    value = integer_sum(events.c.value_micros)
-    kinds = [
-        ("event_counts", events.c.event_name, count, events.c.event_name != "custom"),
-        ("event_value_micros", events.c.event_name, value, events.c.event_name != "custom"),
-        ("custom_conversions", literal("", String), count, events.c.event_name == "custom"),
-        (
-            "custom_event_counts",
-            events.c.custom_name,
-            count,
-            (events.c.event_name == "custom") & events.c.custom_name.is_not(None),
-        ),
-        (
-            "custom_event_value_micros",
-            events.c.custom_name,
-            value,
-            (events.c.event_name == "custom") & events.c.custom_name.is_not(None),
-        ),
-    ]
+    kinds = event_entry_columns(
+        events.c.event_name,
+        events.c.custom_name,
+        count=count,
+        value=integer_sum(events.c.value_micros),
+    )
     for source in ATTRIBUTION_SOURCES:
         for level in LEVELS:
             object_column = events.c[f"{source}_{level}_id"]

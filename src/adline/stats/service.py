@@ -13,8 +13,8 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Literal
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -35,7 +35,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
 
 from adline.ads.models import Ad
 from adline.campaigns.models import AdCampaign
@@ -44,29 +43,23 @@ from adline.core.db import lock_row, unnest_rows
 from adline.metrics.formulas import StatTotals
 from adline.metrics.window import AttributionModel, StatsWindow
 from adline.stats import rollups
-from adline.stats.models import (
-    AdStatHour,
-)
+from adline.stats.models import AdStatHour
 from adline.stats.rollups import (
     EVENTS_TABLE,
     HOURS_TABLE,
+    LEVEL_COLUMNS,
     STAT_DAYS,
     STAT_ENTRY_DAYS,
     STAT_ENTRY_LIFETIMES,
     STAT_LIFETIMES,
+    Level,
+    day_start,
     integer_max,
     integer_sum,
 )
 
 log = logging.getLogger(__name__)
 
-Level = Literal["ad_campaign", "ad_group", "ad"]
-
-LEVEL_COLUMNS: dict[Level, InstrumentedAttribute[str]] = {
-    "ad_campaign": AdStatHour.ad_campaign_id,
-    "ad_group": AdStatHour.ad_group_id,
-    "ad": AdStatHour.ad_id,
-}
 # Ids per IN list: far below both stores' bind-parameter limits.
 CHUNK = 500
 
@@ -364,13 +357,7 @@ class WindowParts:
 
     lifetime: bool
     days: tuple[date | None, date | None] | None
-    edges: (
-        tuple[tuple[datetime | None, datetime], ...] | tuple[tuple[datetime, datetime | None], ...]
-    )
-
-
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), UTC)
+    edges: tuple[tuple[datetime, datetime], ...]
 
 
 def window_parts(window: StatsWindow) -> WindowParts:
@@ -380,16 +367,18 @@ def window_parts(window: StatsWindow) -> WindowParts:
     first = None
     if start is not None:
         first = start.astimezone(UTC).date()
-        if _midnight(first) < start:
+        if day_start(first) < start:
             first += timedelta(days=1)
     last = None if end is None else end.astimezone(UTC).date()
     if first is not None and last is not None and first >= last:
-        return WindowParts(False, None, ((start, end),))  # type: ignore[arg-type]
-    edges: list[Any] = []
-    if start is not None and first is not None and start < _midnight(first):
-        edges.append((start, _midnight(first)))
-    if end is not None and last is not None and _midnight(last) < end:
-        edges.append((_midnight(last), end))
+        # No whole UTC day inside: all of it from the hours.
+        assert start is not None and end is not None
+        return WindowParts(False, None, ((start, end),))
+    edges: list[tuple[datetime, datetime]] = []
+    if start is not None and first is not None and start < day_start(first):
+        edges.append((start, day_start(first)))
+    if end is not None and last is not None and day_start(last) < end:
+        edges.append((day_start(last), end))
     return WindowParts(False, (first, last), tuple(edges))
 
 
@@ -483,15 +472,11 @@ def _edge_rows(
             .select_from(edge_hours)
             .join(entries, true())
         )
-    custom = edge_events.c.event_name == "custom"
-    named = custom & edge_events.c.custom_name.is_not(None)
-    value = edge_events.c.value_micros
-    for map_name, name, amount, condition in (
-        ("event_counts", edge_events.c.event_name, one, ~custom),
-        ("event_value_micros", edge_events.c.event_name, value, ~custom),
-        ("custom_conversions", literal_column("''", String), one, custom),
-        ("custom_event_counts", edge_events.c.custom_name, one, named),
-        ("custom_event_value_micros", edge_events.c.custom_name, value, named),
+    for map_name, name, amount, condition in rollups.event_entry_columns(
+        edge_events.c.event_name,
+        edge_events.c.custom_name,
+        count=one,
+        value=edge_events.c.value_micros,
     ):
         entry_rows.append(
             select(
@@ -634,8 +619,8 @@ async def totals_by_level(
             if last is not None:
                 params["d_to"] = last
         for index, (edge_from, edge_to) in enumerate(parts.edges):
-            params[f"e{index}_from"] = edge_from or datetime.min.replace(tzinfo=UTC)
-            params[f"e{index}_to"] = edge_to or datetime.max.replace(tzinfo=UTC)
+            params[f"e{index}_from"] = edge_from
+            params[f"e{index}_to"] = edge_to
         for level in levels if parts.edges else ():
             params[f"ids_{level}"] = by_level[level]
         statement = _totals_statement(
