@@ -131,7 +131,7 @@ def keys_create(
     except ValueError as error:
         fail(f"--scopes: {error}")
     if api_version is not None and not VERSION_BUNDLE.is_supported(api_version):
-        fail(f"--api-version: unsupported; supported: {', '.join(VERSION_BUNDLE.values)}")
+        fail(f"--api-version: {VERSION_BUNDLE.unsupported(api_version).message}")
     settings = settings_ready()
     issued = asyncio.run(new_api_key(settings, company, granted, name, api_version))
     stderr.print(f"Created {issued.key.id} (the secret below is shown only once)")

@@ -43,7 +43,6 @@ from adline.ads.router import DuplicateAd
 from adline.ads.schemas import AdCreate, AdUpdate
 from adline.campaigns.router import DuplicateCampaign
 from adline.campaigns.schemas import CampaignCreate, CampaignUpdate, DeletedObject
-from adline.core.errors import InvalidRequest
 from adline.core.http import PRIVATE_PREFIX
 from adline.core.schemas import PageInfoObject
 from adline.core.versioning import VERSION_HEADER, VersionBundle, VersionChange
@@ -104,7 +103,10 @@ def openapi_for(app: FastAPI, version: str) -> Schema:
         bundle: VersionBundle = app.state.version_bundle
         if not bundle.is_supported(version):
             raise ValueError(f"version {version} is not in the app's bundle")
-        cache[version] = _build(app, bundle, version)
+        shape = bundle.shape_of(version)
+        if shape not in cache:
+            cache[shape] = _build(app, bundle, shape)
+        cache[version] = cache[shape]
     return cache[version]
 
 
@@ -451,10 +453,7 @@ def _requested_version(request: Request, version: str | None) -> str:
     else:
         return bundle.default
     if not bundle.is_supported(value.strip()):
-        raise InvalidRequest(
-            f"Unsupported {param} {value!r}; supported versions: {', '.join(bundle.values)}.",
-            param=param,
-        )
+        raise bundle.unsupported(value, param)
     # The response names its version in its `Api-Version-Date` header, as every other does.
     request.state.api_version = value.strip()
     return value.strip()
@@ -501,12 +500,13 @@ def _with_query(path: str, request: Request) -> str:
 
 def _index_page(bundle: VersionBundle, base: str) -> str:
     rows = []
-    for value in bundle.values:
+    for value in bundle.tokens:
         marks = [
             mark
             for mark, applies in (
                 ("newest", value == bundle.newest),
                 ("default", value == bundle.default),
+                (f"shapes of {bundle.shape_of(value)}", not bundle.is_exact(value)),
             )
             if applies
         ]

@@ -321,14 +321,25 @@ class TestVersionPin:
         response = await anonymous.get("/ad_campaigns", headers=bearer(key["secret_key"]))
         assert response.headers["Api-Version-Date"] == VERSION_BUNDLE.default
 
-    @pytest.mark.parametrize("value", ["2026-07-01", "latest", "", 20261015])
+    @pytest.mark.parametrize("value", ["2026-07-02", "latest", "", 20261015])
     async def test_an_unsupported_version_is_400(
         self, client: httpx.AsyncClient, value: object
     ) -> None:
         response = await client.post("/api_keys", json=key_body(READ, api_version_date=value))
         error = assert_error(response, 400, "parameter_invalid", "api_version_date")
         if isinstance(value, str):
-            assert PIN in error["message"]
+            assert f"The newest version is {VERSION_BUNDLE.newest}" in error["message"]
+
+    @pytest.mark.parametrize("token", ["2026-06-08", "2026-08-21", "2026-10-09-1"])
+    async def test_any_token_of_the_newest_client_may_be_pinned(
+        self, client: httpx.AsyncClient, anonymous: httpx.AsyncClient, token: str
+    ) -> None:
+        key = await create_key(client, READ, api_version_date=token)
+        assert key["api_version_date"] == token
+        anonymous.headers.pop("Api-Version-Date")
+        response = await anonymous.get("/ad_campaigns", headers=bearer(key["secret_key"]))
+        assert response.status_code == 200, response.text
+        assert response.headers["Api-Version-Date"] == token
 
 
 class TestExpiry:

@@ -22,8 +22,10 @@ from adline.core.versioning import (
     VersionChange,
     request_migration,
     response_migration,
+    token_order,
 )
-from adline.versions import NEWEST, VERSION_BUNDLE
+from adline.versions import NEWEST, TOKENS, VERSION_BUNDLE
+from tests.campaigns.payloads import cbo_campaign
 from tests.helpers import assert_error
 
 TOY = "2000-01-01"
@@ -110,12 +112,13 @@ async def test_newest_shape_fields_are_refused_by_the_old_version_only_if_unknow
     assert_error(response, 400, "parameter_invalid", "nickname")
 
 
-async def test_unknown_version_is_400_listing_the_supported_ones(
+async def test_unknown_version_is_400_naming_the_newest_and_the_list(
     toy_client: httpx.AsyncClient,
 ) -> None:
     response = await toy_client.get("/ad_campaigns", headers={"Api-Version-Date": "2026-13-45"})
     error = assert_error(response, 400, "parameter_invalid", "Api-Version-Date")
-    assert NEWEST in error["message"] and TOY in error["message"]
+    assert f"The newest version is {NEWEST}" in error["message"]
+    assert "/api/v1/docs lists all 2 supported versions" in error["message"]
 
 
 async def test_a_key_pinned_to_a_version_gets_it_unless_the_header_says_otherwise(
@@ -143,10 +146,42 @@ async def test_the_real_bundle(client: httpx.AsyncClient) -> None:
     assert VERSION_BUNDLE.values[0] == NEWEST
     response = await client.get("/ad_campaigns", headers={"Api-Version-Date": NEWEST})
     assert response.headers["Api-Version-Date"] == NEWEST
-    response = await client.get("/ad_campaigns", headers={"Api-Version-Date": "2026-07-01"})
+    response = await client.get("/ad_campaigns", headers={"Api-Version-Date": "2026-07-02"})
     error = assert_error(response, 400, "parameter_invalid", "Api-Version-Date")
-    for value in VERSION_BUNDLE.values:
-        assert value in error["message"]
+    assert "'2026-07-02'" in error["message"]
+    assert f"The newest version is {NEWEST}" in error["message"]
+    assert "/api/v1/docs lists all 70 supported versions" in error["message"]
+
+
+async def test_every_token_of_the_newest_client_reads_a_campaign(
+    client: httpx.AsyncClient,
+) -> None:
+    created = await client.post("/ad_campaigns", json=cbo_campaign())
+    assert created.status_code == 200, created.text
+    assert len(TOKENS) == 70
+    for token in TOKENS:
+        response = await client.get(
+            f"/ad_campaigns/{created.json()['id']}", headers={"Api-Version-Date": token}
+        )
+        assert response.status_code == 200, (token, response.text)
+        # The response names the token asked for; its shape is the nearest known version's.
+        assert response.headers["Api-Version-Date"] == token
+        assert response.json()["id"] == created.json()["id"]
+
+
+def test_a_token_answers_in_the_nearest_known_version_at_or_before_it() -> None:
+    assert VERSION_BUNDLE.shape_of("2026-06-08") == "2025-01-01"
+    assert VERSION_BUNDLE.shape_of("2026-06-09") == "2026-06-09"
+    assert VERSION_BUNDLE.shape_of("2026-10-15") != NEWEST
+    for token in TOKENS:
+        shape = VERSION_BUNDLE.shape_of(token)
+        assert token_order(shape) <= token_order(token)
+        assert VERSION_BUNDLE.is_exact(token) == (shape == token)
+
+
+def test_token_order_puts_same_day_suffixes_between_days() -> None:
+    ordered = ["2026-07-08", "2026-07-08-1", "2026-07-08-2", "2026-07-09", "2026-07-09-10"]
+    assert sorted(reversed(ordered), key=token_order) == ordered
 
 
 async def test_unauthenticated_answers_still_name_a_version(anonymous: httpx.AsyncClient) -> None:

@@ -348,11 +348,7 @@ def _version_pin(body: ApiKeyCreate, bundle: VersionBundle) -> str | None:
         return bundle.newest
     value = body.api_version_date
     if value is not None and not bundle.is_supported(value):
-        raise InvalidRequest(
-            f"Invalid value for api_version_date: unsupported version {value!r}; "
-            f"supported versions: {', '.join(bundle.values)}.",
-            param="api_version_date",
-        )
+        raise bundle.unsupported(value, "api_version_date")
     return value
 
 

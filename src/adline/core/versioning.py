@@ -152,22 +152,51 @@ class Version:
     changes: Sequence[type[VersionChange]] = ()
 
 
+def token_order(token: str) -> tuple[str, int]:
+    """Sort key of a version token: its date, then its same-day suffix (`2026-07-08-1`
+    comes after `2026-07-08` and before `2026-07-09`)."""
+    day, _, suffix = token[:10], token[10:11], token[11:]
+    return day, int(suffix) if suffix.isdigit() else 0
+
+
 @dataclass
 class VersionBundle:
-    """All supported versions, newest first; `default` applies when nothing pins one."""
+    """All supported versions, newest first; `default` applies when nothing pins one.
+
+    `versions` are the versions whose shapes are known (reconstructed); `tokens` every
+    value a client may send (or pin on a key). A token answers in the shape of the nearest
+    version at or before it. Without `tokens`, exactly the versions are accepted.
+    """
 
     versions: Sequence[Version]
     default: str
+    tokens: Sequence[str] = ()
+    docs_url: str = "/api/v1/docs"
     _index: dict[str, int] = field(init=False, repr=False)
+    _shape_of: dict[str, str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._index = {version.value: position for position, version in enumerate(self.versions)}
         if len(self._index) != len(self.versions):
             raise ValueError("duplicate API version")
-        if self.default not in self._index:
-            raise ValueError(f"default version {self.default} is not in the bundle")
         if self.versions[0].changes:
             raise ValueError("the newest version is the internal model: it has no changes")
+        ordered = [version.value for version in self.versions]
+        if ordered != sorted(ordered, key=token_order, reverse=True):
+            raise ValueError("versions must be listed newest first")
+        tokens = list(self.tokens) or ordered
+        missing = set(ordered) - set(tokens)
+        if missing:
+            raise ValueError(f"versions missing from the tokens: {sorted(missing)}")
+        self._shape_of = {}
+        for token in tokens:
+            at_or_before = [v for v in ordered if token_order(v) <= token_order(token)]
+            if not at_or_before:
+                raise ValueError(f"token {token} is older than the oldest version")
+            self._shape_of[token] = at_or_before[0]
+        self.tokens = sorted(tokens, key=token_order, reverse=True)
+        if self.default not in self._shape_of:
+            raise ValueError(f"default version {self.default} is not in the bundle")
 
     @property
     def newest(self) -> str:
@@ -175,15 +204,32 @@ class VersionBundle:
 
     @property
     def values(self) -> list[str]:
+        """The versions whose shapes are known, newest first."""
         return [version.value for version in self.versions]
 
     def is_supported(self, value: str) -> bool:
-        return value in self._index
+        return value in self._shape_of
+
+    def shape_of(self, token: str) -> str:
+        """The known version whose shapes `token` answers in (itself, when it is one)."""
+        return self._shape_of[token]
+
+    def is_exact(self, token: str) -> bool:
+        """Whether `token`'s shapes were read from a source, not inferred from an older one."""
+        return token in self._index
+
+    def unsupported(self, value: str, param: str = VERSION_HEADER) -> InvalidRequest:
+        """The 400 for a version nobody has: it names the newest and where all are listed."""
+        return InvalidRequest(
+            f"Unsupported {param} {value!r}. The newest version is {self.newest}; "
+            f"{self.docs_url} lists all {len(self.tokens)} supported versions.",
+            param=param,
+        )
 
     def _changes_between_newest_and(self, value: str) -> list[type[VersionChange]]:
-        """Changes from the newest version down to `value`, newest first."""
+        """Changes from the newest version down to `value`'s shape, newest first."""
         changes: list[type[VersionChange]] = []
-        for version in self.versions[1 : self._index[value] + 1]:
+        for version in self.versions[1 : self._index[self.shape_of(value)] + 1]:
             changes.extend(version.changes)
         return changes
 
@@ -220,11 +266,7 @@ class VersionBundle:
         if header_value is not None:
             value = header_value.strip()
             if not self.is_supported(value):
-                raise InvalidRequest(
-                    f"Unsupported {VERSION_HEADER} {header_value!r}; "
-                    f"supported versions: {', '.join(self.values)}.",
-                    param=VERSION_HEADER,
-                )
+                raise self.unsupported(header_value)
             return value
         if pinned is not None and self.is_supported(pinned):
             return pinned
