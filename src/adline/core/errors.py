@@ -143,8 +143,13 @@ def from_pydantic(error: ValidationError, prefix: tuple[str, ...] = ()) -> Inval
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    async def adline_error(_: Request, exc: Exception) -> JSONResponse:
+    async def adline_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, AdlineError)
+        kind = getattr(request.state, "request_kind", None)
+        version = getattr(request.state, "api_version", None)
+        if isinstance(exc, InvalidRequest) and kind is not None and version is not None:
+            # A 400 about a body names the parameter as the caller's version calls it.
+            request.app.state.version_bundle.error_in_caller_terms(version, kind, exc)
         return error_response(exc)
 
     async def request_validation(_: Request, exc: Exception) -> JSONResponse:

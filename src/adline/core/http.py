@@ -81,6 +81,9 @@ def json_body(model: type[ModelT], kind: str) -> Callable[[Request], Awaitable[M
         # `_` keys are how migrations hand data up; a client may not send them.
         _refuse_private_keys(data)
         data = version_bundle(request).migrate_request(request_version(request), kind, data)
+        # From here on errors name newest parameters; the error handler renames them to
+        # the caller's version's (errors of the migrations above already use those).
+        request.state.request_kind = kind
         return validate_body(model, data)
 
     dependency.__name__ = f"{model.__name__}_body"

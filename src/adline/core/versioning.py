@@ -13,6 +13,7 @@ Resource kinds are strings such as `"ad_campaign"` (one object), `"ad_campaign.l
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -67,6 +68,9 @@ class VersionChange:
       and refused in its requests (`<kind>.create`, `<kind>.update`);
     - `added_response_fields`: removed from responses only (this version may still write them);
     - `renamed_fields`: `{older name: newer name}`, renamed both ways;
+    - `request_param_names`: `{newer param: older param}` for parameters a request
+      migration moves (`starts_at` was `config.start_time`), so an error about a newer
+      parameter names the one the caller sent (renamed fields are included by themselves);
 
     and carry `@request_migration` / `@response_migration` static methods for the rest.
     Requests run the declared part first, then the methods; responses the other way round,
@@ -79,6 +83,7 @@ class VersionChange:
     added_fields: ClassVar[Mapping[str, Sequence[str]]] = {}
     added_response_fields: ClassVar[Mapping[str, Sequence[str]]] = {}
     renamed_fields: ClassVar[Mapping[str, Mapping[str, str]]] = {}
+    request_param_names: ClassVar[Mapping[str, Mapping[str, str]]] = {}
     request_migrations: ClassVar[dict[str, list[Migration]]]
     response_migrations: ClassVar[dict[str, list[Migration]]]
 
@@ -129,6 +134,13 @@ class VersionChange:
             *cls.added_fields.get(kind, ()),
             *cls.renamed_fields.get(kind, {}).values(),
         )
+
+    @classmethod
+    def older_param_names(cls, kind: str) -> dict[str, str]:
+        """`{newer param: this version's name}` for the object kind's requests."""
+        names = {newer: older for older, newer in cls.renamed_fields.get(kind, {}).items()}
+        names.update(cls.request_param_names.get(kind, {}))
+        return names
 
     @classmethod
     def _declared_response_migration(cls, kind: str) -> Migration:
@@ -254,6 +266,29 @@ class VersionBundle:
                 body = migration(body)
         return body
 
+    def error_in_caller_terms(self, value: str, kind: str, error: InvalidRequest) -> None:
+        """Rename the newest parameter an error names (in `param` and its message) to what
+        version `value` calls it, for requests of `kind` (`ad_campaign.create`)."""
+        names: dict[str, str] = {}
+        object_kind = kind.partition(".")[0]
+        for change in self._changes_between_newest_and(value):
+            older = change.older_param_names(object_kind)
+            # Compose down the chain: a name already renamed keeps being renamed, and a
+            # name that only exists in between is no newest parameter.
+            in_between = set(names.values())
+            names = {newest: older.get(name, name) for newest, name in names.items()}
+            for newer, old in older.items():
+                if newer not in names and newer not in in_between:
+                    names[newer] = old
+        if not names:
+            return
+        if error.param is not None:
+            head, rest = _param_head(error.param)
+            if head in names:
+                error.param = names[head] + rest
+        pattern = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, names)) + r")(?![\w])")
+        error.message = pattern.sub(lambda match: names[match.group(1)], error.message)
+
     def facts_needed(self, value: str) -> frozenset[str]:
         """The private facts the migrations down to version `value` read."""
         needed: frozenset[str] = frozenset()
@@ -274,6 +309,14 @@ class VersionBundle:
 
     def changelog(self) -> list[tuple[str, list[type[VersionChange]]]]:
         return [(version.value, list(version.changes)) for version in self.versions]
+
+
+def _param_head(param: str) -> tuple[str, str]:
+    """`regions.include[0]` -> (`regions`, `.include[0]`)."""
+    match = re.match(r"[^.\[]+", param)
+    if match is None:
+        return param, ""
+    return match.group(0), param[match.end() :]
 
 
 def request_version(request: Request) -> str:
