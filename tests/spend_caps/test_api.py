@@ -659,13 +659,54 @@ class TestUpdate:
         assert_error(response, 400, "parameter_invalid", "spend_cap.budget.amount.currency")
         assert await read(client, cap["id"]) == cap
 
-    async def test_updated_at_is_required(self, client: httpx.AsyncClient) -> None:
+    async def test_without_updated_at_the_update_applies_to_the_cap_as_it_is(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        """Seed 004's update has no `updated_at`: it applies unconditionally (last write
+        wins), and still moves the token, so an older read answers 409 afterwards."""
+        cap = await create(client)
+        other = (await ok(await patch(client, cap, title="Changed by someone else")))["spend_cap"]
+        response = await client.patch(
+            f"/spend_caps/{cap['id']}", json={"spend_cap": {"comment": "No token"}}
+        )
+        updated = (await ok(response))["spend_cap"]
+        assert (updated["title"], updated["comment"]) == ("Changed by someone else", "No token")
+        assert updated["updated_at"] > other["updated_at"]
+        assert await read(client, cap["id"]) == updated
+        assert (await patch(client, other, title="Stale")).status_code == 409
+        # Nothing to change: answered as it is, the token kept.
+        same = await client.patch(
+            f"/spend_caps/{cap['id']}", json={"spend_cap": {"comment": "No token"}}
+        )
+        assert (await ok(same))["spend_cap"] == updated
+
+    async def test_updated_at_null_is_refused(self, client: httpx.AsyncClient) -> None:
         cap = await create(client)
         response = await client.patch(
-            f"/spend_caps/{cap['id']}", json={"spend_cap": {"title": "No token"}}
+            f"/spend_caps/{cap['id']}", json={"spend_cap": {"updated_at": None, "title": "x"}}
         )
-        assert_error(response, 400, "parameter_missing", "spend_cap.updated_at")
+        assert_error(response, 400, "parameter_invalid", "spend_cap.updated_at")
         assert await read(client, cap["id"]) == cap
+
+    async def test_concurrent_updates_without_updated_at_all_apply_in_turn(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        cap = await create(client)
+        responses = await asyncio.gather(
+            *(
+                client.patch(
+                    f"/spend_caps/{cap['id']}", json={"spend_cap": {"title": f"Writer {number}"}}
+                )
+                for number in range(4)
+            )
+        )
+        assert [response.status_code for response in responses] == [200] * 4
+        tokens = [response.json()["spend_cap"]["updated_at"] for response in responses]
+        # Each write moved the token past the one before it.
+        assert len(set(tokens)) == 4
+        # The cap is what the last of them wrote.
+        last = max((r.json()["spend_cap"] for r in responses), key=lambda c: c["updated_at"])
+        assert await read(client, cap["id"]) == last
 
     @pytest.mark.parametrize(
         ("body", "code", "param"),

@@ -68,8 +68,10 @@ class ScheduleUpdate(RequestModel):
 
 
 class SpendCapChanges(RequestModel):
-    # The `updated_at` the client last read: a stale one answers 409 (optimistic concurrency).
-    updated_at: Timestamp
+    # The `updated_at` the client last read: a stale one answers 409 (optimistic
+    # concurrency). Optional, as seed 004's update has none: without it the update applies
+    # to the cap as it is (last write wins).
+    updated_at: Timestamp | None = None
     title: CapTitle | None = None
     schedule: ScheduleUpdate | None = None
     budget: BudgetUpdate | None = None

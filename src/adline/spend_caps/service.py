@@ -1,5 +1,6 @@
-"""Spend cap rules: create, update (optimistic concurrency), list, status, applied spend, and
-the link between a campaign and its cap.
+"""Spend cap rules: create, update (optimistic concurrency when the update carries the
+`updated_at` it read), list, status, applied spend, and the link between a campaign and
+its cap.
 
 Services only flush; the request owns the transaction. Callable from tests without HTTP.
 """
@@ -383,11 +384,25 @@ async def update_spend_cap(
 ) -> SpendCap:
     cap = await get_spend_cap(session, principal.company_id, cap_id)
     now = clock.now()
-    if changes.updated_at != cap.updated_at:
+    if "updated_at" not in changes.model_fields_set:
+        # Seed 004's update carries no token: it applies to the cap as it is now. Under the
+        # cap's lock such updates take turns, so each still moves `updated_at` past the
+        # last one and an older read can never match again.
+        cap = await lock_spend_cap(session, cap.id) or cap
+        expected = cap.updated_at
+    elif changes.updated_at is None:
+        raise InvalidRequest(
+            "Invalid value for spend_cap.updated_at: must not be null; send the updated_at "
+            "last read, or leave it out to update the cap as it is.",
+            param="spend_cap.updated_at",
+        )
+    else:
+        expected = changes.updated_at
+    if expected != cap.updated_at:
         current = await present_spend_cap(session, principal, cap, now)
         raise StaleSpendCap(
             "The spend cap changed since it was read (updated_at "
-            f"{format_timestamp(changes.updated_at)} is not the current "
+            f"{format_timestamp(expected)} is not the current "
             f"{current['updated_at']}): read it again and re-apply the change.",
             param="spend_cap.updated_at",
             extra={"spend_cap": current},
@@ -449,7 +464,7 @@ async def update_spend_cap(
     # Conditional on the token: of two concurrent updates from the same read, one wins.
     result = await session.execute(
         update(SpendCap)
-        .where(SpendCap.id == cap.id, SpendCap.updated_at == changes.updated_at)
+        .where(SpendCap.id == cap.id, SpendCap.updated_at == expected)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
