@@ -27,6 +27,7 @@ from adline.delivery.registry import AdapterRegistry
 from adline.delivery.worker import DeliveryWorker, running_in_background
 from adline.health.router import router as health_router
 from adline.openapi import docs_router
+from adline.products.router import router as products_router
 from adline.reports.router import router as reports_router
 from adline.spend_caps.router import router as spend_caps_router
 from adline.versions import VERSION_BUNDLE
@@ -123,5 +124,6 @@ def create_app(
     app.include_router(reports_router, prefix=API_PREFIX)
     app.include_router(conversions_router, prefix=API_PREFIX)
     app.include_router(spend_caps_router, prefix=API_PREFIX)
+    app.include_router(products_router, prefix=API_PREFIX)
     app.include_router(docs_router(API_PREFIX))
     return app

@@ -10,6 +10,7 @@ from adline.companies.models import Company, User
 from adline.conversions.models import AdClick, ConversionEvent
 from adline.core.db import Base
 from adline.issues.models import PlatformIssue
+from adline.products.models import Product
 from adline.spend_caps.models import SpendCap, SpendCapGrant, SpendCapMembership, SpendCapRevision
 from adline.stats.models import AdStatHour
 
@@ -25,6 +26,7 @@ __all__ = [
     "Company",
     "ConversionEvent",
     "PlatformIssue",
+    "Product",
     "SpendCap",
     "SpendCapGrant",
     "SpendCapMembership",

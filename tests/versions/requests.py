@@ -29,7 +29,8 @@ class Dialect:
                 "platform": "meta",
                 "daily_budget": 6.9,
                 "target_country_codes": ["US", "CA"],
-                "product_id": "prod_AAAAAAAAAAAAA",
+                # A product must exist first (POST /products; tests/products).
+                "product_id": None,
                 "config": {
                     "conversion_goal": "purchase",
                     "bid_strategy": "lowest_cost",

@@ -25,6 +25,9 @@ DEVELOPER_MANAGE_API_KEY = "developer:manage_api_key"
 # Adline's own: spend caps are its extension of the Whop surface (seed 004).
 SPEND_CAP_READ = "spend_cap:read"
 SPEND_CAP_WRITE = "spend_cap:write"
+# Adline's own: the products campaigns promote (seeds 002 and 003).
+PRODUCT_READ = "product:read"
+PRODUCT_WRITE = "product:write"
 
 ALL_SCOPES: tuple[str, ...] = (
     AD_CAMPAIGN_BASIC_READ,
@@ -45,6 +48,8 @@ ALL_SCOPES: tuple[str, ...] = (
     DEVELOPER_MANAGE_API_KEY,
     SPEND_CAP_READ,
     SPEND_CAP_WRITE,
+    PRODUCT_READ,
+    PRODUCT_WRITE,
 )
 
 

@@ -35,8 +35,17 @@ class AdCampaign(Base):
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Written by the original API version (2025-01-01) and rendered back to it.
     target_country_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
-    product_id: Mapped[str | None] = mapped_column(String(64))
+    # The product the campaign promotes (2025-01-01 `product_id`; docs/products.md).
+    product_id: Mapped[str | None] = mapped_column(String(64), ForeignKey("products.id"))
     ad_creative_set_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # `config` of the original version as the client sent it, where the newest fields do
+    # not say it all (docs/versions.md): `bid_strategy` (lowest_cost with a bid amount is
+    # bid-capped: bid_type maximum_target), `conversion_goal` (it chose the objective),
+    # `status` on create (`active`: launch requested), `special_categories` (free strings).
+    original_bid_strategy: Mapped[str | None] = mapped_column(String(16))
+    original_conversion_goal: Mapped[str | None] = mapped_column(String(32))
+    original_config_status: Mapped[str | None] = mapped_column(String(8))
+    original_special_categories: Mapped[list[str] | None] = mapped_column(JSON)
     # The original shape's campaign-level `daily_budget` of an ABO campaign: what it reads
     # as its daily budget until its ad groups have budgets of their own.
     original_daily_budget_micros: Mapped[int | None] = mapped_column(BigInteger)

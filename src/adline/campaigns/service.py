@@ -46,6 +46,9 @@ from adline.metrics.formulas import (
     compute_metrics,
 )
 from adline.metrics.window import StatsWindow, parse_stats_window
+from adline.products import repository as products
+from adline.products.models import Product
+from adline.products.service import product_reference, promoted_product
 from adline.spend_caps import service as spend_caps
 from adline.stats import service as stats
 from adline.stats.ordering import paginate_list
@@ -188,6 +191,8 @@ async def create_campaign(
 ) -> AdCampaign:
     company_id = ensure_own_account(principal, body.account_id, "account_id")
     campaign = new_campaign(new_id("adcamp"), company_id, principal.user_id, body, clock.now())
+    if campaign.product_id is not None:
+        await promoted_product(session, company_id, campaign.product_id)
     session.add(campaign)
     await session.flush()
     if body.spend_cap_id is not None:
@@ -300,7 +305,10 @@ async def update_campaign(
                 "the campaign is created",
             )
     if "original" in sent:
+        product_before = campaign.product_id
         _apply_original(campaign, body.original)
+        if campaign.product_id is not None and campaign.product_id != product_before:
+            await promoted_product(session, campaign.company_id, campaign.product_id)
     if "starts_at" in sent:
         campaign.starts_at = body.starts_at
     if "ends_at" in sent:
@@ -549,6 +557,11 @@ async def present_campaign_ids(
         None,
     )
     todays = await stats.totals(session, "ad_campaign", ids, today) if with_original else {}
+    promoted = (
+        await products.products_by_id(session, [c.product_id for c in campaigns])
+        if with_original
+        else {}
+    )
     objects = []
     for campaign in campaigns:
         campaign_tree = trees[campaign.id]
@@ -572,13 +585,18 @@ async def present_campaign_ids(
                 campaign_tree.groups,
                 creators.get(campaign.created_by_user_id or ""),
                 todays[campaign.id].spend_micros,
+                promoted.get(campaign.product_id or ""),
             )
         objects.append(body)
     return objects
 
 
 def original_facts(
-    campaign: AdCampaign, groups: list[AdGroup], creator: User | None, todays_spend_micros: int
+    campaign: AdCampaign,
+    groups: list[AdGroup],
+    creator: User | None,
+    todays_spend_micros: int,
+    product: Product | None,
 ) -> dict[str, Any]:
     """What the original version (2025-01-01) shows beyond the newest shape."""
     group_budgets = [
@@ -601,7 +619,7 @@ def original_facts(
         "daily_budget_micros": daily_budget,
         "todays_spend_micros": todays_spend_micros,
         "target_country_codes": countries,
-        "product_id": campaign.product_id,
+        "product": product_reference(product),
         "created_by_user": None
         if creator is None
         else {"id": creator.id, "name": creator.name, "username": creator.username},

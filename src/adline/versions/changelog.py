@@ -113,9 +113,10 @@ The tables above map what has a counterpart. Where nothing does, these are the c
   (kept for campaigns with ad-group budgets), else `null`. `todays_spend` is 0 until
   delivery exists, and `available_budget` is `daily_budget` minus today's spend (never
   below 0; 0 without a daily budget).
-- **No product catalogue, no billing.** `product` is always `null` (a `product_id` sent
-  is kept, not described); `payment_method`, `billing_ledger_account` and `paused_until`
-  are `null`; `remaining_balance` and `total_credits` are `0`.
+- **Products, no billing.** `product` is the product the campaign promotes
+  (`{id, title, route}`, see [products.md](products.md)), `null` when none; newer versions
+  have no counterpart and do not show it. `payment_method`, `billing_ledger_account` and
+  `paused_until` are `null`; `remaining_balance` and `total_credits` are `0`.
 - **Targeting in 2025-01-01.** `target_country_codes` lists the codes the client sent plus
   every country the campaign's ad groups include.
 - **Requests in 2025-01-01 that have no newer meaning.** On create, `config.status` and

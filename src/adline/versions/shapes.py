@@ -161,6 +161,12 @@ class CreatedByUser(Shape):
     username: str
 
 
+class PromotedProduct(Shape):
+    id: str
+    title: str
+    route: str
+
+
 class CampaignConfig(Shape):
     bid_amount: int | None
     bid_strategy: Literal["lowest_cost", "bid_cap", "cost_cap"] | None
@@ -202,7 +208,7 @@ class AdCampaign20250101(Shape):
     todays_spend: float
     total_credits: float
     total_spend: float
-    product: Reference | None
+    product: PromotedProduct | None
     created_by_user: CreatedByUser | None
     payment_method: Reference | None
     billing_ledger_account: Reference | None

@@ -202,10 +202,11 @@ def _daily_budget_up(body: dict[str, Any], extras: dict[str, Any], *, owns_budge
 class OriginalCampaignShape(VersionChange):
     """The original campaign (seeds 002 and 003): created with `company_id`, a `config`
     object (objective or conversion goal, bid strategy and amount in cents, a budget
-    optimization flag, special categories, start and end times) and a required
-    `daily_budget` of at least $5; it shows `daily_budget` (the sum of its ad groups'
-    daily budgets when they have them), `available_budget`, `todays_spend`, counts,
-    `revenue`, `total_spend`, ROAS as a percentage, its creator and the 9-value status.
+    optimization flag, special categories, start and end times), a required
+    `daily_budget` of at least $5 and the `product_id` it promotes; it shows
+    `daily_budget` (the sum of its ad groups' daily budgets when they have them),
+    `available_budget`, `todays_spend`, counts, `revenue`, `total_spend`, ROAS as a
+    percentage, its creator, its `product` and the 9-value status.
     Billing fields (payment method, ledger account, credits, balance) are null or zero:
     Adline has no billing yet."""
 
@@ -298,8 +299,8 @@ class OriginalCampaignShape(VersionChange):
             "todays_spend": todays_spend,
             "total_credits": 0.0,
             "total_spend": body["spend"],
-            # Adline has no product catalogue: the promoted product cannot be described.
-            "product": None,
+            # The product it promotes (docs/products.md); null when none.
+            "product": original["product"],
             "created_by_user": original["created_by_user"],
             "payment_method": None,
             "billing_ledger_account": None,
