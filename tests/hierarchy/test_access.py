@@ -11,23 +11,27 @@ from adline.auth import scopes
 from tests.helpers import assert_error
 from tests.hierarchy.builders import Tree, ad_body, build_tree, group_body
 
+# Pause and unpause also read the object (seed 001; spec F): both permissions are needed.
+PAUSE = (scopes.AD_CAMPAIGN_UPDATE, scopes.AD_CAMPAIGN_BASIC_READ)
 
-def endpoints(tree: Tree) -> list[tuple[str, str, dict[str, Any] | None, str]]:
-    """(method, path, body, scope) for every ad group and ad endpoint, aimed at `tree`."""
+
+def endpoints(tree: Tree) -> list[tuple[str, str, dict[str, Any] | None, str | tuple[str, ...]]]:
+    """(method, path, body, scope or scopes) for every ad group and ad endpoint, aimed at
+    `tree`."""
     group, ad, campaign = tree.group["id"], tree.ad["id"], tree.campaign["id"]
     return [
         ("POST", "/ad_groups", group_body(campaign), scopes.AD_CAMPAIGN_CREATE),
         ("GET", f"/ad_groups/{group}", None, scopes.AD_CAMPAIGN_BASIC_READ),
         ("PATCH", f"/ad_groups/{group}", {"title": "Hijacked"}, scopes.AD_CAMPAIGN_UPDATE),
-        ("POST", f"/ad_groups/{group}/pause", None, scopes.AD_CAMPAIGN_UPDATE),
-        ("POST", f"/ad_groups/{group}/unpause", None, scopes.AD_CAMPAIGN_UPDATE),
+        ("POST", f"/ad_groups/{group}/pause", None, PAUSE),
+        ("POST", f"/ad_groups/{group}/unpause", None, PAUSE),
         ("POST", f"/ad_groups/{group}/duplicate", {}, scopes.AD_CAMPAIGN_CREATE),
         ("DELETE", f"/ad_groups/{group}", None, scopes.AD_CAMPAIGN_DELETE),
         ("POST", "/ads", ad_body(group), scopes.AD_CAMPAIGN_CREATE),
         ("GET", f"/ads/{ad}", None, scopes.AD_CAMPAIGN_BASIC_READ),
         ("PATCH", f"/ads/{ad}", {"title": "Hijacked"}, scopes.AD_CAMPAIGN_UPDATE),
-        ("POST", f"/ads/{ad}/pause", None, scopes.AD_CAMPAIGN_UPDATE),
-        ("POST", f"/ads/{ad}/unpause", None, scopes.AD_CAMPAIGN_UPDATE),
+        ("POST", f"/ads/{ad}/pause", None, PAUSE),
+        ("POST", f"/ads/{ad}/unpause", None, PAUSE),
         ("POST", f"/ads/{ad}/duplicate", {}, scopes.AD_CAMPAIGN_CREATE),
         ("DELETE", f"/ads/{ad}", None, scopes.AD_CAMPAIGN_DELETE),
         ("POST", f"/ad_campaigns/{campaign}/duplicate", {}, scopes.AD_CAMPAIGN_CREATE),
@@ -63,14 +67,16 @@ async def test_each_endpoint_needs_its_scope(
     index: int,
 ) -> None:
     tree = await build_tree(client)
-    method, path, body, scope = endpoints(tree)[index]
-    lacking = await make_key(tenant, [s for s in scopes.ALL_SCOPES if s != scope])
-    response = await anonymous.request(
-        method, path, json=body, headers={"Authorization": f"Bearer {lacking}"}
-    )
-    error = assert_error(response, 403, "missing_scope", None)
-    assert scope in error["message"]
-    only = await make_key(tenant, [scope])
+    method, path, body, needed = endpoints(tree)[index]
+    required = (needed,) if isinstance(needed, str) else needed
+    for scope in required:
+        lacking = await make_key(tenant, [s for s in scopes.ALL_SCOPES if s != scope])
+        response = await anonymous.request(
+            method, path, json=body, headers={"Authorization": f"Bearer {lacking}"}
+        )
+        error = assert_error(response, 403, "missing_scope", None)
+        assert scope in error["message"]
+    only = await make_key(tenant, list(required))
     allowed = await anonymous.request(
         method, path, json=body, headers={"Authorization": f"Bearer {only}"}
     )

@@ -16,7 +16,9 @@ from adline.ad_groups.schemas import (
     ReachEstimate,
     ReachEstimateRequest,
 )
+from adline.auth import scopes
 from adline.auth.dependencies import (
+    Authenticated,
     CanCreateAds,
     CanDeleteAds,
     CanReadAds,
@@ -37,6 +39,12 @@ from adline.stats.ordering import ListOrder
 router = APIRouter(prefix="/ad_groups", tags=["ad_groups"])
 
 KIND = "ad_group"
+
+# Pausing and unpausing an ad group also reads it: Whop requires both permissions (seed 001
+# for ads, spec F for ad groups and ads).
+CanPause = Annotated[
+    Principal, Authenticated(scopes.AD_CAMPAIGN_UPDATE, scopes.AD_CAMPAIGN_BASIC_READ)
+]
 
 
 class DuplicateAdGroup(RequestModel):
@@ -167,7 +175,7 @@ async def delete_ad_group(
 async def pause_ad_group(
     request: Request,
     ad_group_id: str,
-    principal: CanUpdateAds,
+    principal: CanPause,
     session: SessionDep,
     clock: ClockDep,
 ) -> JSONResponse:
@@ -180,7 +188,7 @@ async def pause_ad_group(
 async def unpause_ad_group(
     request: Request,
     ad_group_id: str,
-    principal: CanUpdateAds,
+    principal: CanPause,
     session: SessionDep,
     clock: ClockDep,
 ) -> JSONResponse:

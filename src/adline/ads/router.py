@@ -10,7 +10,9 @@ from fastapi.responses import JSONResponse
 from adline.ads import service
 from adline.ads.models import Ad
 from adline.ads.schemas import AdCreate, AdObject, AdUpdate
+from adline.auth import scopes
 from adline.auth.dependencies import (
+    Authenticated,
     CanCreateAds,
     CanDeleteAds,
     CanReadAds,
@@ -31,6 +33,12 @@ from adline.stats.ordering import ListOrder
 router = APIRouter(prefix="/ads", tags=["ads"])
 
 KIND = "ad"
+
+# Pausing and unpausing an ad also reads it: Whop requires both permissions (seed 001
+# for ads, spec F for ad groups and ads).
+CanPause = Annotated[
+    Principal, Authenticated(scopes.AD_CAMPAIGN_UPDATE, scopes.AD_CAMPAIGN_BASIC_READ)
+]
 
 
 class DuplicateAd(RequestModel):
@@ -141,7 +149,7 @@ async def delete_ad(
 
 @router.post("/{ad_id}/pause", response_model=AdObject, summary="Pause an ad")
 async def pause_ad(
-    request: Request, ad_id: str, principal: CanUpdateAds, session: SessionDep, clock: ClockDep
+    request: Request, ad_id: str, principal: CanPause, session: SessionDep, clock: ClockDep
 ) -> JSONResponse:
     ad = await service.act_on_ad(session, clock, principal, ad_id, "pause")
     [item] = await _present(session, clock, principal, [ad])
@@ -150,7 +158,7 @@ async def pause_ad(
 
 @router.post("/{ad_id}/unpause", response_model=AdObject, summary="Unpause an ad")
 async def unpause_ad(
-    request: Request, ad_id: str, principal: CanUpdateAds, session: SessionDep, clock: ClockDep
+    request: Request, ad_id: str, principal: CanPause, session: SessionDep, clock: ClockDep
 ) -> JSONResponse:
     ad = await service.act_on_ad(session, clock, principal, ad_id, "unpause")
     [item] = await _present(session, clock, principal, [ad])
