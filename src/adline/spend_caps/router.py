@@ -1,5 +1,6 @@
-"""HTTP for spend caps (seed 004): the object is wrapped as `{"spend_cap": {...}}`, the list
-as `{"spend_caps": [...], "page_info": {...}}`; the shape is the same in every version."""
+"""HTTP for seed 004's surface, the same in every version: spend caps (the object wrapped as
+`{"spend_cap": {...}}`, the list as `{"spend_caps": [...], "page_info": {...}}`) and the
+campaign form that names a cap (`{"campaign": {...}}`, spend_caps/campaigns.py)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,19 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from adline.auth.dependencies import CanReadSpendCaps, CanWriteSpendCaps, ClockDep, SessionDep
+from adline.auth.dependencies import (
+    CanCreateAds,
+    CanReadAds,
+    CanReadSpendCaps,
+    CanWriteSpendCaps,
+    ClockDep,
+    SessionDep,
+)
 from adline.core.errors import InvalidRequest
-from adline.core.http import json_body, render
+from adline.core.http import PRIVATE_PREFIX, json_body, read_json_object, render
 from adline.core.pagination import Direction, PageRequest, page_params
-from adline.spend_caps import service, summary
+from adline.spend_caps import campaigns, service, summary
+from adline.spend_caps.campaigns import CampaignEnvelope, WrappedCampaignCreate
 from adline.spend_caps.periods import STATUSES, Status
 from adline.spend_caps.schemas import (
     SpendCapCreate,
@@ -22,9 +31,10 @@ from adline.spend_caps.schemas import (
     SpendCapUpdate,
 )
 
-router = APIRouter(prefix="/spend_caps", tags=["spend_caps"])
+caps = APIRouter(prefix="/spend_caps", tags=["spend_caps"])
 
 KIND = "spend_cap"
+CAMPAIGN_KIND = "campaign"
 
 
 def _statuses(values: list[str] | None) -> list[Status] | None:
@@ -44,7 +54,7 @@ def _statuses(values: list[str] | None) -> list[Status] | None:
     return wanted
 
 
-@router.post("", response_model=SpendCapEnvelope, summary="Create a spend cap")
+@caps.post("", response_model=SpendCapEnvelope, summary="Create a spend cap")
 async def create_spend_cap(
     request: Request,
     principal: CanWriteSpendCaps,
@@ -57,7 +67,7 @@ async def create_spend_cap(
     return render(request, KIND, {"spend_cap": payload})
 
 
-@router.get("", response_model=SpendCapList, summary="List spend caps")
+@caps.get("", response_model=SpendCapList, summary="List spend caps")
 async def list_spend_caps(
     request: Request,
     principal: CanReadSpendCaps,
@@ -79,7 +89,7 @@ async def list_spend_caps(
     )
 
 
-@router.get("/{spend_cap_id}", response_model=SpendCapEnvelope, summary="Retrieve a spend cap")
+@caps.get("/{spend_cap_id}", response_model=SpendCapEnvelope, summary="Retrieve a spend cap")
 async def retrieve_spend_cap(
     request: Request,
     spend_cap_id: str,
@@ -92,7 +102,7 @@ async def retrieve_spend_cap(
     return render(request, KIND, {"spend_cap": payload})
 
 
-@router.patch("/{spend_cap_id}", response_model=SpendCapEnvelope, summary="Update a spend cap")
+@caps.patch("/{spend_cap_id}", response_model=SpendCapEnvelope, summary="Update a spend cap")
 async def update_spend_cap(
     request: Request,
     spend_cap_id: str,
@@ -106,7 +116,7 @@ async def update_spend_cap(
     return render(request, KIND, {"spend_cap": payload})
 
 
-@router.get(
+@caps.get(
     "/{spend_cap_id}/daily_summary",
     response_model=SpendCapDailySummaryObject,
     summary="A spend cap's spend per day",
@@ -126,3 +136,56 @@ async def spend_cap_daily_summary(
     if summary.wants_csv(request.headers.get("accept")):
         return Response(summary.to_csv(result), media_type="text/csv; charset=utf-8")
     return render(request, f"{KIND}.daily_summary", summary.to_json(result))
+
+
+campaign_form = APIRouter(prefix="/campaigns", tags=["spend_caps"])
+
+
+async def wrapped_campaign_body(request: Request) -> WrappedCampaignCreate:
+    """`{"campaign": {...}}`, with no private (`_`) keys inside either."""
+    inner = (await read_json_object(request)).get("campaign")
+    for key in inner if isinstance(inner, dict) else ():
+        if key.startswith(PRIVATE_PREFIX):
+            raise InvalidRequest(f"Unknown parameter: campaign.{key}.", param=f"campaign.{key}")
+    return await json_body(WrappedCampaignCreate, f"{CAMPAIGN_KIND}.create")(request)
+
+
+@campaign_form.post(
+    "",
+    response_model=CampaignEnvelope,
+    summary="Create a campaign in seed 004's form",
+    description='`{"campaign": {...}}`: the newest `POST /ad_campaigns` body plus `ad_type` '
+    "(`ITEM`), with `objective` (default `sales`) and `platform` (default `meta`) optional. "
+    "Answers the campaign in the same form. The same in every version.",
+)
+async def create_campaign(
+    request: Request,
+    principal: CanCreateAds,
+    session: SessionDep,
+    clock: ClockDep,
+    body: Annotated[WrappedCampaignCreate, Depends(wrapped_campaign_body)],
+) -> JSONResponse:
+    campaign = await campaigns.create_campaign(session, clock, principal, body.campaign)
+    payload = await campaigns.read_campaign(session, principal, campaign.id, clock.now())
+    return render(request, CAMPAIGN_KIND, payload)
+
+
+@campaign_form.get(
+    "/{campaign_id}",
+    response_model=CampaignEnvelope,
+    summary="Retrieve a campaign in seed 004's form",
+)
+async def retrieve_campaign(
+    request: Request,
+    campaign_id: str,
+    principal: CanReadAds,
+    session: SessionDep,
+    clock: ClockDep,
+) -> JSONResponse:
+    payload = await campaigns.read_campaign(session, principal, campaign_id, clock.now())
+    return render(request, CAMPAIGN_KIND, payload)
+
+
+router = APIRouter()
+router.include_router(caps)
+router.include_router(campaign_form)
