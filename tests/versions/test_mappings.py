@@ -33,6 +33,14 @@ def test_budget_optimization_flag_maps_both_ways() -> None:
         assert mappings.FLAG_OF_BUDGET_OPTIMIZATION[enum] is flag
 
 
+def test_conversion_goals_and_objectives_map_both_ways() -> None:
+    for objective, goal in mappings.CONVERSION_GOAL_OF_OBJECTIVE.items():
+        assert mappings.OBJECTIVE_OF_CONVERSION_GOAL[goal] == objective
+    assert set(mappings.CONVERSION_GOAL_OF_OBJECTIVE) == set(
+        mappings.OBJECTIVE_OF_CONVERSION_GOAL.values()
+    )
+
+
 def test_special_categories_map_both_ways() -> None:
     for category, legacy in mappings.LEGACY_OF_SPECIAL_AD_CATEGORY.items():
         assert mappings.SPECIAL_AD_CATEGORY_OF_LEGACY[legacy] == category

@@ -119,7 +119,7 @@ async def test_original_fields_survive_newer_writes(
     assert created["daily_budget"] == 6.9
     assert created["config"]["special_categories"] == ["credit"]
     assert created["config"]["budget_optimization"] is False
-    assert created["config"]["objective"] == "sales"  # from conversion_goal "purchase"
+    assert created["config"]["conversion_goal"] == "purchase"  # as sent (objective: sales)
     newer = await ok(
         await anonymous.patch(
             f"/ad_campaigns/{created['id']}",

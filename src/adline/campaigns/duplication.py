@@ -102,6 +102,8 @@ async def copy_campaign(
         status="duplicating",
         duplicate_of_id=source.id,
         spend_cap_id=None,
+        # A copy is a plain draft: its source's request to run (2025-01-01) is not copied.
+        original_config_status=None,
         created_at=now,
         updated_at=now,
         deleted_at=None,

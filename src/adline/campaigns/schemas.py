@@ -26,9 +26,13 @@ class OriginalCampaignFields(RequestModel):
 
     target_country_codes: list[str] | None = None
     product_id: str | None = None
-    ad_creative_set_ids: list[str] | None = None
     # The campaign-level daily budget of an ABO campaign (see AdCampaign).
     daily_budget: Dollars | None = None
+    # `config` as sent, where the newer fields do not say it all (see AdCampaign).
+    bid_strategy: Literal["lowest_cost"] | None = None
+    conversion_goal: str | None = None
+    config_status: Literal["active", "paused"] | None = None
+    special_categories: list[str] | None = None
 
 
 class CampaignCreate(RequestModel):

@@ -213,8 +213,14 @@ def _apply_original(campaign: AdCampaign, original: OriginalCampaignFields | Non
         campaign.target_country_codes = list(original.target_country_codes or [])
     if "product_id" in sent:
         campaign.product_id = original.product_id
-    if "ad_creative_set_ids" in sent:
-        campaign.ad_creative_set_ids = list(original.ad_creative_set_ids or [])
+    if "bid_strategy" in sent:
+        campaign.original_bid_strategy = original.bid_strategy
+    if "conversion_goal" in sent:
+        campaign.original_conversion_goal = original.conversion_goal
+    if "config_status" in sent:
+        campaign.original_config_status = original.config_status
+    if "special_categories" in sent:
+        campaign.original_special_categories = original.special_categories
     if "daily_budget" in sent:
         amount = original.daily_budget
         budget = None if amount is None else _micros(amount, "daily_budget")
@@ -620,6 +626,10 @@ def original_facts(
         "todays_spend_micros": todays_spend_micros,
         "target_country_codes": countries,
         "product": product_reference(product),
+        "bid_strategy": campaign.original_bid_strategy,
+        "conversion_goal": campaign.original_conversion_goal,
+        "config_status": campaign.original_config_status,
+        "special_categories": campaign.original_special_categories,
         "created_by_user": None
         if creator is None
         else {"id": creator.id, "name": creator.name, "username": creator.username},

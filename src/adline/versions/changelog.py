@@ -99,13 +99,20 @@ The tables above map what has a counterpart. Where nothing does, these are the c
 - **Statuses nobody had yet.** An older version shows a newer status as the closest one it
   knows (tables above): a campaign being duplicated (or imported) reads `draft`, an ad
   group or ad being duplicated reads `inactive`. In 2025-01-01 an active campaign whose
-  delivery is in appeal reads `in_review`, one whose ads are all rejected `flagged`.
+  delivery is in appeal reads `in_review`, one whose ads are all rejected `flagged`, and a
+  draft asked to run (`config.status: active` on create) `inactive`.
 - **Platform.** It is never rewritten: a TikTok campaign reads `platform: tiktok` in every
   version, including 2025-01-01.
 - **`config` (2025-01-01)** describes a Meta campaign's settings and is `null` for every
-  other platform. Its `bid_strategy` reads `lowest_cost` when no bid type is set (ad-group
-  budgets), `bid_amount` is the desired cost per result in whole cents (rounded
-  half-even), and `status` reads `active` for an active campaign, else `paused`.
+  other platform; its keys are seed 002's. `conversion_goal` is the goal sent on create,
+  else the objective's (table above). `bid_strategy` is the one sent (`lowest_cost` with
+  a `bid_amount` is lowest cost capped at that bid: bid type `maximum_target`), else the
+  bid type's, `lowest_cost` when none is set (ad-group budgets); `bid_amount` is the
+  desired cost per result in whole cents (rounded half-even). `special_categories` are
+  the strings sent (any strings: those naming a category Adline knows, in any case, also
+  set `special_ad_categories`; the others have no newer counterpart), less those whose
+  category a newer version removed, then the newer categories no string names. `status`
+  reads `active` for an active campaign or a draft asked to run, else `paused`.
 - **Money in 2025-01-01.** `return_on_ad_spend` is a percentage (ROAS times 100: 2.5x reads
   `250`); `revenue` is the purchase value, `total_spend` the spend, the `*_count` fields
   whole numbers. `daily_budget` is the sum of the ad groups' daily budgets when they have
@@ -119,14 +126,19 @@ The tables above map what has a counterpart. Where nothing does, these are the c
   `paused_until` are `null`; `remaining_balance` and `total_credits` are `0`.
 - **Targeting in 2025-01-01.** `target_country_codes` lists the codes the client sent plus
   every country the campaign's ad groups include.
-- **Requests in 2025-01-01 that have no newer meaning.** On create, `config.status` and
-  `config.lifetime_budget` are not kept: a campaign starts as a draft and launches once it
-  has ad groups and ads. On update, `config.status: active` launches a draft (pausing goes
-  through `POST /ad_campaigns/{id}/pause`, as in every version) and the objective,
-  conversion goal, budget optimization and bid settings are fixed. Bid settings and start
-  and end times sent on create for a campaign with ad-group budgets
-  (`budget_optimization: false`) have nowhere to go and are not kept. A `conversion_goal`
-  only chooses the objective; it is not stored.
+- **Requests in 2025-01-01 that have no newer meaning.** On create, `config.status:
+  active` asks for the campaign to run, which a new campaign cannot (it has no ad groups
+  or ads; seed 002: it "starts inactive until funded via checkout", and Adline has no
+  funding yet): it is created as a draft that reads `inactive` until it is launched,
+  with `config.status: active` on update once it has ad groups and ads; `paused`, or no
+  status, makes a plain draft. `ad_creative_set_ids` must be empty or `null` (Adline has
+  no creative sets: any id is a 400) and `config.lifetime_budget` is refused (a
+  2025-01-01 campaign has a daily budget). A campaign with ad-group budgets
+  (`budget_optimization: false`) takes no `bid_amount`, `start_time`, `end_time` or
+  strategy other than `lowest_cost`: they belong to its ad groups (400). On update,
+  `config.status: active` launches a draft (pausing goes through
+  `POST /ad_campaigns/{id}/pause`, as in every version) and the objective, conversion
+  goal, budget optimization and bid settings are fixed.
 - **Deleting an ad group in 2025-01-01** answers a bare `true`.
 - **2026-06-09** hides the campaign's objective but still requires it on create; a
   campaign created there with a `budget` owns it (`budget_optimization: ad_campaign`).

@@ -56,6 +56,16 @@ OBJECTIVE_OF_CONVERSION_GOAL = {
     "video_views": "engagement",
 }
 
+# objective -> 2025-01-01 `config.conversion_goal`, shown for campaigns created without one
+# (with `config.objective`, or in a newer version).
+CONVERSION_GOAL_OF_OBJECTIVE = {
+    "sales": "purchase",
+    "leads": "lead",
+    "traffic": "link_clicks",
+    "awareness": "reach",
+    "engagement": "post_engagement",
+}
+
 # Campaign status: the newest 12 values -> the 4 of 2026-06-20 (seed 000).
 CAMPAIGN_STATUS_2026_06_20 = {
     "draft": "draft",

@@ -168,14 +168,16 @@ class PromotedProduct(Shape):
 
 
 class CampaignConfig(Shape):
+    """Seed 002's `config`, as the create body has it."""
+
+    conversion_goal: str | None
+    bid_strategy: Literal["lowest_cost", "bid_cap", "cost_cap"]
     bid_amount: int | None
-    bid_strategy: Literal["lowest_cost", "bid_cap", "cost_cap"] | None
-    budget_optimization: bool
-    objective: Literal["awareness", "traffic", "engagement", "leads", "sales"] | None
+    status: Literal["active", "paused"]
     special_categories: list[str]
+    budget_optimization: bool
     start_time: str | None
     end_time: str | None
-    status: Literal["active", "paused"]
 
 
 class AdCampaign20250101(Shape):

@@ -12,6 +12,7 @@ from adline.versions.mappings import (
     BID_STRATEGY_OF_BID_TYPE,
     BID_TYPE_OF_BID_STRATEGY,
     BUDGET_OPTIMIZATION_OF_FLAG,
+    CONVERSION_GOAL_OF_OBJECTIVE,
     FLAG_OF_BUDGET_OPTIMIZATION,
     LEGACY_OF_SPECIAL_AD_CATEGORY,
     OBJECTIVE_OF_CONVERSION_GOAL,
@@ -22,6 +23,9 @@ from adline.versions.mappings import (
 )
 
 MIN_DAILY_BUDGET = 5
+MAX_SPECIAL_CATEGORIES = 20
+MAX_SPECIAL_CATEGORY_LENGTH = 100
+CONFIG_STATUSES = ("active", "paused")
 OBJECTIVES = ("awareness", "traffic", "engagement", "leads", "sales")
 CONFIG_KEYS = {
     "conversion_goal",
@@ -94,98 +98,163 @@ def _original_extras(body: dict[str, Any]) -> dict[str, Any]:
             isinstance(product_id, str) and product_id.startswith("prod_")
         ):
             raise _invalid("product_id", "must be a product id (prod_...)")
+        # That it names a product of the caller's company is the campaign service's check.
         extras["product_id"] = product_id
     if "ad_creative_set_ids" in body:
         ids = body.pop("ad_creative_set_ids")
-        extras["ad_creative_set_ids"] = [] if ids is None else _strings(ids, "ad_creative_set_ids")
+        if ids is not None and _strings(ids, "ad_creative_set_ids"):
+            # Linking would need the sets to exist: Adline has none, so no id can name one.
+            raise _invalid(
+                "ad_creative_set_ids",
+                "Adline has no ad creative sets, so no id names one; send an empty list or "
+                "leave it out, and give each ad its creatives (POST /ads, creatives)",
+            )
     return extras
 
 
-def _config_up(config: Any, body: dict[str, Any], *, creating: bool) -> None:
-    """`config {...}` of the original shape into the newer top-level fields."""
+def _special_categories(value: Any, body: dict[str, Any], extras: dict[str, Any]) -> None:
+    """Free strings, kept as sent (duplicates dropped); those naming a category Adline
+    knows (in any case: Meta spells them in capitals) set the newer enum too."""
+    param = "config.special_categories"
+    sent = _strings(value or [], param)
+    if len(sent) > MAX_SPECIAL_CATEGORIES:
+        raise _invalid(param, f"at most {MAX_SPECIAL_CATEGORIES} categories")
+    for index, category in enumerate(sent):
+        if not category.strip() or len(category) > MAX_SPECIAL_CATEGORY_LENGTH:
+            raise _invalid(
+                f"{param}[{index}]", f"must be 1 to {MAX_SPECIAL_CATEGORY_LENGTH} characters"
+            )
+    known = [
+        SPECIAL_AD_CATEGORY_OF_LEGACY[category.lower()]
+        for category in sent
+        if category.lower() in SPECIAL_AD_CATEGORY_OF_LEGACY
+    ]
+    body["special_ad_categories"] = list(dict.fromkeys(known))
+    extras["special_categories"] = list(dict.fromkeys(sent))
+
+
+def _bidding_up(config: dict[str, Any], body: dict[str, Any], extras: dict[str, Any]) -> None:
+    """Bid strategy and amount of a campaign that owns its budget (CBO)."""
+    strategy = config.get("bid_strategy")
+    if strategy is not None and strategy not in BID_TYPE_OF_BID_STRATEGY:
+        raise _invalid(
+            "config.bid_strategy", f"must be one of {', '.join(BID_TYPE_OF_BID_STRATEGY)}"
+        )
+    cents = config.get("bid_amount")
+    if cents is not None:
+        if isinstance(cents, bool) or not isinstance(cents, int) or cents <= 0:
+            raise _invalid("config.bid_amount", "must be a positive whole number of cents")
+        body["desired_cost_per_result"] = cents_to_dollars(cents)
+    if strategy in (None, "lowest_cost") and cents is not None:
+        # Lowest cost with a bid amount is lowest cost capped at that bid (Meta's
+        # LOWEST_COST_WITH_BID_CAP): bid type maximum_target; the strategy is kept as sent.
+        body["bid_type"] = "maximum_target"
+        extras["bid_strategy"] = "lowest_cost"
+    elif strategy is not None:
+        body["bid_type"] = BID_TYPE_OF_BID_STRATEGY[strategy]
+
+
+def _refuse_under_ad_group_budgets(config: dict[str, Any]) -> None:
+    """Under ad-group budgets (`budget_optimization: false`) bidding and the schedule belong
+    to the ad groups: sent on the campaign they would be lost, so they are refused."""
+    for key in ("bid_amount", "start_time", "end_time"):
+        if config.get(key) is not None:
+            raise _invalid(
+                f"config.{key}",
+                "a campaign with ad-group budgets (budget_optimization: false) takes no "
+                "bidding or schedule: each ad group sets its own",
+            )
+    if config.get("bid_strategy") not in (None, "lowest_cost"):
+        raise _invalid(
+            "config.bid_strategy",
+            "a campaign with ad-group budgets (budget_optimization: false) bids at the "
+            "lowest cost; each ad group sets its own bidding",
+        )
+
+
+def _objective_up(config: dict[str, Any], body: dict[str, Any], extras: dict[str, Any]) -> None:
+    objective = config.get("objective")
+    goal = config.get("conversion_goal")
+    if objective is not None and objective not in OBJECTIVES:
+        raise _invalid("config.objective", f"must be one of {', '.join(OBJECTIVES)}")
+    if goal is not None:
+        if goal not in OBJECTIVE_OF_CONVERSION_GOAL:
+            raise _invalid(
+                "config.conversion_goal",
+                f"must be one of {', '.join(OBJECTIVE_OF_CONVERSION_GOAL)}",
+            )
+        if objective is not None and OBJECTIVE_OF_CONVERSION_GOAL[goal] != objective:
+            raise _invalid(
+                "config.conversion_goal",
+                f"{goal} serves the objective {OBJECTIVE_OF_CONVERSION_GOAL[goal]}, not "
+                f"{objective}; send one of them",
+            )
+        extras["conversion_goal"] = goal
+    if objective is None:
+        if goal is None:
+            raise ParameterMissing(
+                "Missing required parameter: config.objective (or config.conversion_goal).",
+                param="config.objective",
+            )
+        objective = OBJECTIVE_OF_CONVERSION_GOAL[goal]
+    body["objective"] = objective
+
+
+def _config_up(
+    config: Any, body: dict[str, Any], extras: dict[str, Any], *, creating: bool
+) -> None:
+    """`config {...}` of the original shape into the newer top-level fields; what they
+    cannot say goes to `extras` (the campaign's original facts)."""
     if not isinstance(config, dict):
         raise _invalid("config", "must be an object")
     for key in config:
         if key not in CONFIG_KEYS:
             raise InvalidRequest(f"Unknown parameter: config.{key}.", param=f"config.{key}")
+    if config.get("lifetime_budget") is not None:
+        # Its unit and its meaning beside the required daily_budget are undocumented.
+        raise _invalid(
+            "config.lifetime_budget",
+            "2025-01-01 campaigns have a daily budget (daily_budget); for a lifetime budget "
+            "use a newer version (budget_type: lifetime)",
+        )
+    status = config.get("status")
+    if status is not None and status not in CONFIG_STATUSES:
+        raise _invalid("config.status", f"must be one of {', '.join(CONFIG_STATUSES)}")
     if creating:
-        objective = config.get("objective")
-        goal = config.get("conversion_goal")
-        if objective is not None:
-            if objective not in OBJECTIVES:
-                raise _invalid("config.objective", f"must be one of {', '.join(OBJECTIVES)}")
-            body["objective"] = objective
-        elif goal is not None:
-            if goal not in OBJECTIVE_OF_CONVERSION_GOAL:
-                raise _invalid(
-                    "config.conversion_goal",
-                    f"must be one of {', '.join(OBJECTIVE_OF_CONVERSION_GOAL)}",
-                )
-            body["objective"] = OBJECTIVE_OF_CONVERSION_GOAL[goal]
-        else:
-            raise ParameterMissing(
-                "Missing required parameter: config.objective (or config.conversion_goal).",
-                param="config.objective",
-            )
+        _objective_up(config, body, extras)
         flag = config.get("budget_optimization", True)
         if not isinstance(flag, bool):
             raise _invalid("config.budget_optimization", "must be true or false")
         body["budget_optimization"] = BUDGET_OPTIMIZATION_OF_FLAG[flag]
-        # Bidding belongs to the level that owns the budget; under ad-group budgets the
-        # original bid settings have nowhere to go and are not kept.
         if flag:
-            if config.get("bid_strategy") is not None:
-                strategy = config["bid_strategy"]
-                if strategy not in BID_TYPE_OF_BID_STRATEGY:
-                    raise _invalid(
-                        "config.bid_strategy",
-                        f"must be one of {', '.join(BID_TYPE_OF_BID_STRATEGY)}",
-                    )
-                body["bid_type"] = BID_TYPE_OF_BID_STRATEGY[strategy]
-            if config.get("bid_amount") is not None:
-                cents = config["bid_amount"]
-                if isinstance(cents, bool) or not isinstance(cents, int) or cents <= 0:
-                    raise _invalid("config.bid_amount", "must be a positive whole number of cents")
-                body["desired_cost_per_result"] = cents_to_dollars(cents)
+            _bidding_up(config, body, extras)
             for key, newer in (("start_time", "starts_at"), ("end_time", "ends_at")):
                 if config.get(key) is not None:
                     body[newer] = config[key]
-    elif {
-        "objective",
-        "conversion_goal",
-        "budget_optimization",
-        "bid_strategy",
-        "bid_amount",
-    } & set(config):
-        changed = sorted(
-            {"objective", "conversion_goal", "budget_optimization", "bid_strategy", "bid_amount"}
-            & set(config)
-        )[0]
-        raise _invalid(f"config.{changed}", "it is fixed when the campaign is created")
-    if "special_categories" in config:
-        categories = []
-        for index, legacy in enumerate(
-            _strings(config["special_categories"] or [], "config.special_categories")
-        ):
-            if legacy not in SPECIAL_AD_CATEGORY_OF_LEGACY:
-                raise _invalid(
-                    f"config.special_categories[{index}]",
-                    f"must be one of {', '.join(SPECIAL_AD_CATEGORY_OF_LEGACY)}",
-                )
-            categories.append(SPECIAL_AD_CATEGORY_OF_LEGACY[legacy])
-        body["special_ad_categories"] = list(dict.fromkeys(categories))
-    if not creating:
+        else:
+            _refuse_under_ad_group_budgets(config)
+        # `active` asks for the campaign to run. A new campaign cannot (no ad groups or ads
+        # yet; seed 002: "starts inactive until funded"): it is kept, and the campaign
+        # reads `inactive` until it is launched; `paused` (or nothing) makes a draft.
+        if status is not None:
+            extras["config_status"] = status
+    else:
+        fixed = {"objective", "conversion_goal", "budget_optimization", "bid_strategy"}
+        fixed |= {"bid_amount"}
+        if fixed & set(config):
+            changed = sorted(fixed & set(config))[0]
+            raise _invalid(f"config.{changed}", "it is fixed when the campaign is created")
         for key, newer in (("start_time", "starts_at"), ("end_time", "ends_at")):
             if key in config:
                 body[newer] = config[key]
         # `config.status: active` launches a draft (or is a no-op when live); pausing goes
         # through POST /ad_campaigns/{id}/pause, as in every version.
         if "status" in config:
-            if config["status"] != "active":
+            if status != "active":
                 raise _invalid("config.status", "only active (launch); pause with the endpoint")
             body["status"] = "active"
-    # On create, config.status and config.lifetime_budget are not kept: campaigns start as
-    # drafts and launch once they have ad groups and ads (docs/versions.md).
+    if "special_categories" in config:
+        _special_categories(config["special_categories"], body, extras)
 
 
 def _daily_budget_up(body: dict[str, Any], extras: dict[str, Any], *, owns_budget: bool) -> None:
@@ -197,6 +266,56 @@ def _daily_budget_up(body: dict[str, Any], extras: dict[str, Any], *, owns_budge
         body["budget_type"] = "daily"
     else:
         extras["daily_budget"] = amount
+
+
+def original_config(
+    body: dict[str, Any],
+    newest: dict[str, Any],
+    original: dict[str, Any],
+    launch_requested: bool,
+) -> dict[str, Any]:
+    """The `config` of seed 002's answer: what the client sent, where it still holds, else
+    the campaign's newer settings in the original words."""
+    bid_type = newest["bid_type"]
+    desired = newest["desired_cost_per_result"]
+    if original["bid_strategy"] == "lowest_cost" and bid_type == "maximum_target":
+        strategy = "lowest_cost"  # lowest cost capped at bid_amount, as it was sent
+    else:
+        strategy = BID_STRATEGY_OF_BID_TYPE[bid_type or "minimum_cost"]
+    goal = original["conversion_goal"]
+    if goal is None or OBJECTIVE_OF_CONVERSION_GOAL[goal] != newest["objective"]:
+        goal = CONVERSION_GOAL_OF_OBJECTIVE.get(newest["objective"] or "")
+    return {
+        "conversion_goal": goal,
+        "bid_strategy": strategy,
+        "bid_amount": None if desired is None else dollars_to_cents(desired),
+        "status": "active" if body["status"] == "active" or launch_requested else "paused",
+        "special_categories": original_special_categories(
+            original["special_categories"], newest["special_ad_categories"]
+        ),
+        "budget_optimization": FLAG_OF_BUDGET_OPTIMIZATION[newest["budget_optimization"]],
+        "start_time": newest["starts_at"],
+        "end_time": newest["ends_at"],
+    }
+
+
+def original_special_categories(sent: list[str] | None, categories: list[str]) -> list[str]:
+    """The strings the client sent, less those naming a category the campaign no longer has
+    (a newer version changed them), then each category no string names."""
+    if sent is None:
+        return [LEGACY_OF_SPECIAL_AD_CATEGORY[category] for category in categories]
+    kept: list[str] = []
+    named: set[str] = set()
+    for legacy in sent:
+        category = SPECIAL_AD_CATEGORY_OF_LEGACY.get(legacy.lower())
+        if category is None:
+            kept.append(legacy)  # no newer counterpart: kept as sent
+        elif category in categories:
+            kept.append(legacy)
+            named.add(category)
+    return kept + [
+        LEGACY_OF_SPECIAL_AD_CATEGORY[category] for category in categories if category not in named
+    ]
 
 
 class OriginalCampaignShape(VersionChange):
@@ -228,7 +347,7 @@ class OriginalCampaignShape(VersionChange):
             )
         body["account_id"] = body.pop("company_id")
         extras = _original_extras(body)
-        _config_up(body.pop("config"), body, creating=True)
+        _config_up(body.pop("config"), body, extras, creating=True)
         _daily_budget_up(body, extras, owns_budget=body["budget_optimization"] == "ad_campaign")
         if extras:
             body["_original"] = extras
@@ -242,7 +361,7 @@ class OriginalCampaignShape(VersionChange):
                 raise InvalidRequest(f"Unknown parameter: {name}.", param=name)
         extras = _original_extras(body)
         if "config" in body:
-            _config_up(body.pop("config"), body, creating=False)
+            _config_up(body.pop("config"), body, extras, creating=False)
         if "daily_budget" in body:
             # Which level owns the budget is not known here: the campaign service gives it
             # to a daily campaign budget (CBO), else keeps it as the ABO fallback.
@@ -262,26 +381,18 @@ class OriginalCampaignShape(VersionChange):
         todays_spend = micros_to_dollars(original["todays_spend_micros"])
         daily_budget = None if daily_micros is None else micros_to_dollars(daily_micros)
         available = 0.0 if daily_budget is None else max(0.0, round(daily_budget - todays_spend, 2))
-        desired = newest["desired_cost_per_result"]
+        status = original_campaign_status(body["status"], newest["delivery_status"])
+        # A draft asked to run (config.status active on create) is waiting: `inactive`.
+        launch_requested = status == "draft" and original["config_status"] == "active"
+        if launch_requested:
+            status = "inactive"
         config = None
         if body["platform"] == "meta":
-            config = {
-                "bid_amount": None if desired is None else dollars_to_cents(desired),
-                "bid_strategy": BID_STRATEGY_OF_BID_TYPE.get(newest["bid_type"] or "minimum_cost"),
-                "budget_optimization": FLAG_OF_BUDGET_OPTIMIZATION[newest["budget_optimization"]],
-                "objective": newest["objective"],
-                "special_categories": [
-                    LEGACY_OF_SPECIAL_AD_CATEGORY[category]
-                    for category in newest["special_ad_categories"]
-                ],
-                "start_time": newest["starts_at"],
-                "end_time": newest["ends_at"],
-                "status": "active" if body["status"] == "active" else "paused",
-            }
+            config = original_config(body, newest, original, launch_requested)
         return {
             "id": body["id"],
             "title": body["title"],
-            "status": original_campaign_status(body["status"], newest["delivery_status"]),
+            "status": status,
             "target_country_codes": original["target_country_codes"],
             "daily_budget": daily_budget,
             "platform": body["platform"],
