@@ -1,8 +1,9 @@
 """Drive Adline with the older, Stainless-generated official client (whop-sdk 0.0.41).
 
 Not a test module: tests/test_legacy_client.py runs it in a subprocess, with
-`.venv/legacy-whop-sdk` (where dev.py installs that release) first on PYTHONPATH, because
-the newest client (whop-sdk 2.6.0, a release of the same package) is what `.venv` holds.
+`.venv/clients/whop-sdk-0.0.41` (where dev.py installs that release) first on PYTHONPATH,
+because the newest client (whop-sdk 2.6.0, a release of the same package) is what `.venv`
+holds.
 
     python legacy_client_script.py '{"base_url": ..., "api_key": ..., "version": ...,
                                      "campaign_id": ..., "ad_group_id": ..., "ad_id": ...}'

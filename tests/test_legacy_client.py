@@ -3,10 +3,15 @@ at Api-Version-Date 2026-06-09: retrieve, list, pause and unpause of campaigns, 
 and ads, with the client unmodified.
 
 0.0.41 is a release of the same package as the newest client (whop-sdk 2.6.0) in `.venv`,
-so dev.py installs it into a directory of its own, `.venv/legacy-whop-sdk` (the pin is
-`[tool.adline] legacy-sdk` in pyproject.toml), and the client runs in a subprocess with
-that directory first on PYTHONPATH: tests/legacy_client_script.py, which prints what each
-call answered and what the client parsed it into, as JSON, for the assertions here.
+so dev.py installs it into a directory of its own, `.venv/clients/whop-sdk-0.0.41` (with
+every release pinned in `[tool.adline] client-releases` in pyproject.toml), and the client
+runs in a subprocess with that directory first on PYTHONPATH: tests/legacy_client_script.py,
+which prints what each call answered and what the client parsed it into, as JSON, for the
+assertions here.
+
+This module pins the client to an older version (`version="2026-06-09"`) than its default;
+tests/clients/test_client_releases.py runs 0.0.41, like every other pinned release, at
+its own default version (2026-07-08-1), with its full lifecycle.
 
 The server and the tenant keys are test_official_client.py's: `adline serve`'s app under
 uvicorn on a local port. The tree is built and launched over HTTP in the newest version,
@@ -31,7 +36,7 @@ from tests.hierarchy.builders import ad_body, group_body
 
 ROOT = Path(__file__).resolve().parent.parent
 LEGACY_PYTHON = ROOT / ".venv" / "bin" / "python"
-LEGACY_SDK_DIR = ROOT / ".venv" / "legacy-whop-sdk"
+LEGACY_SDK_DIR = ROOT / ".venv" / "clients" / "whop-sdk-0.0.41"
 SCRIPT = Path(__file__).resolve().parent / "legacy_client_script.py"
 LEGACY_VERSION = "2026-06-09"
 NEWEST_VERSION = "2026-10-15-1"
@@ -67,7 +72,7 @@ def run_legacy_client(config: dict[str, str]) -> dict[str, Any]:
     """Run tests/legacy_client_script.py under whop-sdk 0.0.41 and return what it printed."""
     assert (LEGACY_SDK_DIR / "whop_sdk").is_dir(), (
         f"whop-sdk 0.0.41 is not installed in {LEGACY_SDK_DIR}: `python3 dev.py test` "
-        "installs it (the pin is [tool.adline] legacy-sdk in pyproject.toml)"
+        "installs it (pinned in pyproject.toml [tool.adline] client-releases)"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("WHOP_")}
     env["PYTHONPATH"] = str(LEGACY_SDK_DIR)
