@@ -527,7 +527,8 @@ class TestOfficialClient:
         ad_dup = whop.ads.duplicate(ad.id, count=1)
         assert isinstance(ad_dup, DuplicateAdsResponse)
         assert len(ad_dup.data) == 1
-        assert ad_dup.data[0].status == "duplicating"
+        # An ad copy being made reads `paused` (no client's AdStatus has `duplicating`).
+        assert ad_dup.data[0].status == "paused"
         ad_copy_id = ad_dup.data[0].id
         assert ad_copy_id != ad.id
         assert ad_dup.data[0].ad_group.id == group.id

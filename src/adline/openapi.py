@@ -303,7 +303,10 @@ def _set_request_body(
         properties: Schema = derived.setdefault("properties", {})
         required: list[str] = derived.get("required", [])
         for change in relevant:
-            for name in change.added_fields.get(kind, ()):
+            for name in (
+                *change.added_fields.get(kind, ()),
+                *change.added_request_fields.get(request_kind, ()),
+            ):
                 properties.pop(name, None)
                 required = [field for field in required if field != name]
             for older, newer in change.renamed_fields.get(kind, {}).items():
@@ -344,7 +347,14 @@ def _request_note(
     """
     kind = request_kind.partition(".")[0]
     facts: list[str] = []
-    added = [name for name in change.added_fields.get(kind, ()) if name in fields]
+    added = [
+        name
+        for name in (
+            *change.added_fields.get(kind, ()),
+            *change.added_request_fields.get(request_kind, ()),
+        )
+        if name in fields
+    ]
     if added:
         facts.append("not accepted (added later): " + ", ".join(f"`{name}`" for name in added))
     if superseded:

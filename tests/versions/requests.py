@@ -8,7 +8,21 @@ from typing import Any
 import httpx
 
 NEWEST = "2026-10-15-1"
-VERSIONS = ["2026-10-15-1", "2026-06-20", "2026-06-09", "2025-01-01"]
+# Every version whose shapes are known: the client releases' defaults, then the seeds'.
+VERSIONS = [
+    "2026-10-15-1",
+    "2026-10-13-1",
+    "2026-10-09-2",
+    "2026-10-08",
+    "2026-09-29",
+    "2026-09-23",
+    "2026-09-15",
+    "2026-08-21-1",
+    "2026-07-08-1",
+    "2026-06-20",
+    "2026-06-09",
+    "2025-01-01",
+]
 
 
 @dataclass(frozen=True)

@@ -303,7 +303,9 @@ async def present_ads(
                 "id": ad.id,
                 "ad_group": {"id": ad.ad_group_id},
                 "ad_campaign": {"id": ad.ad_campaign_id},
-                "status": ad.status,
+                # No client's ad status has `duplicating`: a copy being made delivers
+                # nothing yet, so it reads `paused` until done (docs/campaign-states.md).
+                "status": "paused" if ad.status == "duplicating" else ad.status,
                 "delivery_status": ad_delivery_status(ad, group, campaign, now, facts),
                 "platform": ad.platform,
                 "issues": [issue_object(issue) for issue in own],

@@ -68,6 +68,8 @@ class VersionChange:
       and refused in its requests (`<kind>.create`, `<kind>.update`);
     - `added_response_fields`: removed from responses only (this version may still write them);
     - `renamed_fields`: `{older name: newer name}`, renamed both ways;
+    - `added_request_fields`: per request kind (`ad_campaign.update`), parameters the newer
+      version added to that request only; refused in this version's bodies;
     - `request_param_names`: `{newer param: older param}` for parameters a request
       migration moves (`starts_at` was `config.start_time`), so an error about a newer
       parameter names the one the caller sent (renamed fields are included by themselves);
@@ -83,6 +85,7 @@ class VersionChange:
     added_fields: ClassVar[Mapping[str, Sequence[str]]] = {}
     added_response_fields: ClassVar[Mapping[str, Sequence[str]]] = {}
     renamed_fields: ClassVar[Mapping[str, Mapping[str, str]]] = {}
+    added_request_fields: ClassVar[Mapping[str, Sequence[str]]] = {}
     request_param_names: ClassVar[Mapping[str, Mapping[str, str]]] = {}
     request_migrations: ClassVar[dict[str, list[Migration]]]
     response_migrations: ClassVar[dict[str, list[Migration]]]
@@ -133,6 +136,7 @@ class VersionChange:
         return (
             *cls.added_fields.get(kind, ()),
             *cls.renamed_fields.get(kind, {}).values(),
+            *cls.added_request_fields.get(request_kind, ()),
         )
 
     @classmethod

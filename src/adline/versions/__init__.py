@@ -7,7 +7,20 @@ version is adding a module of changes and one `Version(...)` line here (CONTRIBU
 from __future__ import annotations
 
 from adline.core.versioning import Version, VersionBundle
-from adline.versions import v2025_01_01, v2026_06_09, v2026_06_20
+from adline.versions import (
+    v2025_01_01,
+    v2026_06_09,
+    v2026_06_20,
+    v2026_07_08_1,
+    v2026_08_21_1,
+    v2026_09_15,
+    v2026_09_23,
+    v2026_09_29,
+    v2026_10_08,
+    v2026_10_09_2,
+    v2026_10_13_1,
+)
+from adline.versions.release_shapes import RELEASES
 
 NEWEST = "2026-10-15-1"
 ORIGINAL = "2025-01-01"
@@ -87,9 +100,25 @@ TOKENS = (
     "2026-10-15-1",
 )
 
+# Where each known version's shapes were read from (docs/versions.md).
+SOURCES = {
+    **{version: f"whop-sdk {release} (its default)" for release, version in RELEASES},
+    "2026-06-20": "seed 000",
+    "2026-06-09": "seed 001 and the Stainless client of 2026-06-13",
+    ORIGINAL: "seeds 002 and 003",
+}
+
 VERSION_BUNDLE = VersionBundle(
     versions=[
         Version(NEWEST),
+        Version("2026-10-13-1", v2026_10_13_1.CHANGES),
+        Version("2026-10-09-2", v2026_10_09_2.CHANGES),
+        Version("2026-10-08", v2026_10_08.CHANGES),
+        Version("2026-09-29", v2026_09_29.CHANGES),
+        Version("2026-09-23", v2026_09_23.CHANGES),
+        Version("2026-09-15", v2026_09_15.CHANGES),
+        Version("2026-08-21-1", v2026_08_21_1.CHANGES),
+        Version("2026-07-08-1", v2026_07_08_1.CHANGES),
         Version("2026-06-20", v2026_06_20.CHANGES),
         Version("2026-06-09", v2026_06_09.CHANGES),
         Version(ORIGINAL, v2025_01_01.CHANGES),

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from adline.core.versioning import VERSION_HEADER, VersionBundle, VersionChange
-from adline.versions import VERSION_BUNDLE, mappings
+from adline.versions import SOURCES, VERSION_BUNDLE, mappings
 
 COMMAND = ".venv/bin/adline versions changelog > docs/versions.md"
 
@@ -29,6 +29,7 @@ def render_changelog(bundle: VersionBundle = VERSION_BUNDLE) -> str:
     sections = [
         _header(bundle),
         _choosing(bundle),
+        _tokens(bundle),
         _mappings_section(),
         NO_COUNTERPART,
         _changes_section(bundle),
@@ -77,8 +78,10 @@ def _choosing(bundle: VersionBundle) -> str:
     return f"""
 ## Choosing a version
 
-1. The `{VERSION_HEADER}` request header, when sent. An unsupported value answers 400
-   `parameter_invalid` with `param: "{VERSION_HEADER}"`, listing the supported versions.
+1. The `{VERSION_HEADER}` request header, when sent: any of the {len(bundle.tokens)} tokens
+   below. Any other value answers 400 `parameter_invalid` with
+   `param: "{VERSION_HEADER}"`, naming the newest version and `{bundle.docs_url}`, which
+   lists them all.
 2. Else the version pinned on the API key (`adline keys create --api-version V`, or
    `api_version_date` in `POST /api_keys`; see [api-keys.md](api-keys.md)).
 3. Else the default, `{bundle.default}`: a caller that never heard of versions keeps the
@@ -89,6 +92,31 @@ errors have the same envelope in every version. Each version has its OpenAPI doc
 `GET /api/v1/openapi.json?version=V` (no key needed; default: `{bundle.default}`), and a
 Swagger UI page, `GET /api/v1/docs?version=V`; `GET /api/v1/docs` lists them.
 """
+
+
+def _tokens(bundle: VersionBundle) -> str:
+    rows = []
+    for token in bundle.tokens:
+        shape = bundle.shape_of(token)
+        if bundle.is_exact(token):
+            how = f"exact: read from {SOURCES[token]}"
+        else:
+            how = f"inferred: the shapes of `{shape}`, the nearest known version before it"
+        rows.append((f"`{token}`", how))
+    return "\n".join(
+        [
+            "## Every version token",
+            "",
+            f"Adline accepts every token of the newest official client's version list "
+            f"({len(bundle.tokens)}), as the header or as a key's pin. A token whose shapes "
+            "were read from a source (a seed, or the types of an official client release "
+            "that sends it by default) is **exact**; any other answers in the shapes of the "
+            "nearest exact version at or before it (**inferred**), and names itself in the "
+            f"response's `{VERSION_HEADER}` header.",
+            "",
+            _table(("token", "shapes"), rows),
+        ]
+    )
 
 
 NO_COUNTERPART = """
@@ -227,10 +255,13 @@ def _columns(name: str) -> tuple[str, str]:
     value, sep, key = name.partition("_OF_")
     if sep:
         return _words(key), _words(value)
-    dated = re.fullmatch(r"(?P<what>.*?)_(?P<y>\d{4})_(?P<m>\d{2})_(?P<d>\d{2})", name)
+    dated = re.fullmatch(
+        r"(?P<what>.*?)_(?P<y>\d{4})_(?P<m>\d{2})_(?P<d>\d{2})(?:_(?P<n>\d+))?", name
+    )
     if dated:
         what = _words(dated["what"])
-        return f"newest {what}", f"{what} in {dated['y']}-{dated['m']}-{dated['d']}"
+        suffix = f"-{dated['n']}" if dated["n"] else ""
+        return f"newest {what}", f"{what} in {dated['y']}-{dated['m']}-{dated['d']}{suffix}"
     return "value", _words(name)
 
 
@@ -314,6 +345,8 @@ def _declared(change: type[VersionChange]) -> list[str]:
         )
     for kind, names in change.added_response_fields.items():
         facts.append(f"- `{kind}`: hidden in responses: " + _names(names))
+    for request_kind, names in change.added_request_fields.items():
+        facts.append(f"- `{request_kind}`: added later (refused): " + _names(names))
     for kind, renamed in change.renamed_fields.items():
         facts.append(
             f"- `{kind}`: named "

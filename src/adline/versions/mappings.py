@@ -6,6 +6,8 @@ older value; docs/versions.md lists those choices.
 
 from __future__ import annotations
 
+from typing import Any
+
 from adline.core.errors import InvalidRequest
 from adline.core.money import MICROS_PER_CENT, dollars_to_micros, micros_to_dollars
 
@@ -168,3 +170,49 @@ def status_filter(kind: str, value: str | None) -> list[str] | None:
             f"Invalid value for status: must be one of {', '.join(table)}.", param="status"
         )
     return table[value]
+
+
+# Campaign delivery status: newest -> 2026-10-09-2, before `learning` was told apart.
+CAMPAIGN_DELIVERY_STATUS_2026_10_09_2 = {"learning": "active"}
+
+# Delivery status: newest -> 2026-09-15, before `in_appeal` (an appealed ad is still
+# rejected; a campaign or ad group with one has issues).
+DELIVERY_STATUS_2026_09_15 = {
+    "ad_campaign": {"in_appeal": "issues"},
+    "ad_group": {"in_appeal": "issues"},
+    "ad": {"in_appeal": "rejected"},
+}
+
+# Ad call to action: newest -> 2026-09-23, before donate_now, see_more and visit_site.
+CALL_TO_ACTION_2026_09_23 = {
+    "donate_now": "learn_more",
+    "see_more": "see_details",
+    "visit_site": "open_link",
+}
+
+# Status: newest -> 2026-07-08-1, before `duplicating` (a campaign copy becomes a draft; an
+# ad group copy delivers nothing until it is done).
+STATUS_2026_07_08_1 = {
+    "ad_campaign": {"duplicating": "draft"},
+    "ad_group": {"duplicating": "paused"},
+}
+
+# Result event: newest -> 2026-07-08-1, before messaging conversations were their own event.
+RESULT_EVENT_2026_07_08_1 = {"messaging_conversation": "custom"}
+
+# Ad delivery status: newest -> 2026-07-08-1, before `scheduled` (not delivering yet).
+AD_DELIVERY_STATUS_2026_07_08_1 = {"scheduled": "processing"}
+
+# Ad group conversion location: newest -> 2026-07-08-1, before the Instagram variants.
+CONVERSION_LOCATION_2026_07_08_1 = {
+    "instagram_and_facebook": "profile",
+    "instagram_profile": "profile",
+}
+
+
+def remap(body: dict[str, Any], field: str, table: dict[str, str]) -> dict[str, Any]:
+    """Show a newer value of `body[field]` as the older one `table` maps it to."""
+    value = body.get(field)
+    if isinstance(value, str) and value in table:
+        body[field] = table[value]
+    return body

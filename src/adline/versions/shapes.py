@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from adline.ad_groups.schemas import AdGroupObject
 from adline.ads.schemas import AdObject
 from adline.campaigns.schemas import AdCampaignObject
+from adline.versions.release_shapes import RELEASES, release_shapes
 
 LegacyCategory = Literal[
     "policy_rejection", "creative_media", "audience_targeting", "ad_volume_limit"
@@ -259,3 +260,13 @@ RESPONSE_SHAPES: dict[str, dict[str, type[BaseModel]]] = {
         "ad": Ad20250101,
     },
 }
+
+# The official client releases' default versions answer in the releases' own objects
+# (the newest one is the domains' models above).
+RESPONSE_SHAPES.update(
+    {
+        version: release_shapes(release)
+        for release, version in RELEASES
+        if version not in RESPONSE_SHAPES
+    }
+)
