@@ -3,7 +3,8 @@ OpenAPI document, and tests validate every response against them (exact keys and
 
 The newest shapes are the domains' own response models; older ones are written here from
 the seeds and the spec (B.2-B.5, L). A field added to every version at once (a campaign's
-`spend_cap_id`, seed 004) is in every version's model and is no version change.
+`spend_cap_id`, seed 004) is in every release version's model; the seeds' versions print
+their campaigns without it (`CampaignsShowNoSpendCapLink`).
 """
 
 from __future__ import annotations
@@ -84,7 +85,6 @@ class AdCampaign20260620(Metrics2026):
     budget_type: Literal["daily", "lifetime"] | None
     budget_optimization: Literal["ad_campaign", "ad_group"] | None
     bid_type: Literal["minimum_cost", "average_target", "maximum_target"] | None
-    spend_cap_id: str | None
     created_at: str
     updated_at: str
     issues: list[Issue20260620]
@@ -125,7 +125,6 @@ class AdCampaign20260609(Metrics2026):
     platform: Platform
     budget: float | None
     budget_type: Literal["daily", "lifetime"] | None
-    spend_cap_id: str | None
     created_at: str
     updated_at: str
     issues: list[Issue20260609]
@@ -216,7 +215,6 @@ class AdCampaign20250101(Shape):
     payment_method: Reference | None
     billing_ledger_account: Reference | None
     config: CampaignConfig | None
-    spend_cap_id: str | None
 
 
 class AdGroup20250101(Shape):

@@ -416,8 +416,6 @@ class OriginalCampaignShape(VersionChange):
             "payment_method": None,
             "billing_ledger_account": None,
             "config": config,
-            # Added in every version at once (seed 004): not a change between versions.
-            "spend_cap_id": body["spend_cap_id"],
         }
 
 

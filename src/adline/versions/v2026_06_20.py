@@ -85,6 +85,15 @@ class HideNewerCampaignFields(VersionChange):
         return _map_status(body, CAMPAIGN_STATUS_2026_06_20)
 
 
+class CampaignsShowNoSpendCapLink(VersionChange):
+    """Seeds 000 to 003 print a campaign without `spend_cap_id`, so these versions show
+    exactly their fields. Create and update still take `spend_cap_id`, and the link reads
+    from the spend cap's side in every version (`GET /campaigns/{id}` of seed 004, and
+    each cap's campaign count)."""
+
+    added_response_fields = {"ad_campaign": ("spend_cap_id",)}
+
+
 class UseSeed001ShapesForAdGroupsAndAds(VersionChange):
     """Ad groups and ads had no settings, content or delivery status on the wire: an ad
     group shows its campaign, title, status, platform, budget and metrics; an ad its group,
@@ -138,6 +147,7 @@ class IdentifyIssuesByPolicyCategory(VersionChange):
 
 CHANGES = [
     HideNewerCampaignFields,
+    CampaignsShowNoSpendCapLink,
     UseSeed001ShapesForAdGroupsAndAds,
     IdentifyIssuesByPolicyCategory,
 ]
