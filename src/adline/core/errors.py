@@ -147,8 +147,8 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, AdlineError)
         kind = getattr(request.state, "request_kind", None)
         version = getattr(request.state, "api_version", None)
-        if isinstance(exc, InvalidRequest) and kind is not None and version is not None:
-            # A 400 about a body names the parameter as the caller's version calls it.
+        if exc.param is not None and kind is not None and version is not None:
+            # An error about a body names the parameter as the caller's version calls it.
             request.app.state.version_bundle.error_in_caller_terms(version, kind, exc)
         return error_response(exc)
 

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 from fastapi import Request
 
-from adline.core.errors import InvalidRequest
+from adline.core.errors import AdlineError, InvalidRequest
 
 VERSION_HEADER = "Api-Version-Date"
 
@@ -270,7 +270,7 @@ class VersionBundle:
                 body = migration(body)
         return body
 
-    def error_in_caller_terms(self, value: str, kind: str, error: InvalidRequest) -> None:
+    def error_in_caller_terms(self, value: str, kind: str, error: AdlineError) -> None:
         """Rename the newest parameter an error names (in `param` and its message) to what
         version `value` calls it, for requests of `kind` (`ad_campaign.create`)."""
         names: dict[str, str] = {}

@@ -88,7 +88,9 @@ def _choosing(bundle: VersionBundle) -> str:
    shapes it was written for.
 
 Every response names the version it was rendered in, in its own `{VERSION_HEADER}` header;
-errors have the same envelope in every version. Each version has its OpenAPI document,
+errors have the same envelope in every version, and an error about a request parameter
+names it as the caller's version does (`config.start_time` in 2025-01-01, not
+`starts_at`; `budget` in 2026-06-09, not `budget_amount`). Each version has its OpenAPI document,
 `GET /api/v1/openapi.json?version=V` (no key needed; default: `{bundle.default}`), and a
 Swagger UI page, `GET /api/v1/docs?version=V`; `GET /api/v1/docs` lists them.
 """
@@ -345,6 +347,11 @@ def _declared(change: type[VersionChange]) -> list[str]:
         )
     for kind, names in change.added_response_fields.items():
         facts.append(f"- `{kind}`: hidden in responses: " + _names(names))
+    for kind, names in change.request_param_names.items():
+        facts.append(
+            f"- `{kind}` requests: errors name "
+            + ", ".join(f"`{older}` (newer: `{newer}`)" for newer, older in names.items())
+        )
     for request_kind, names in change.added_request_fields.items():
         facts.append(f"- `{request_kind}`: added later (refused): " + _names(names))
     for kind, renamed in change.renamed_fields.items():

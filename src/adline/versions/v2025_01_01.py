@@ -330,6 +330,20 @@ class OriginalCampaignShape(VersionChange):
     Adline has no billing yet."""
 
     needs_facts = frozenset({"ad_campaign._original"})
+    # Where each newer parameter came from, so a 400 names what the caller sent.
+    request_param_names = {
+        "ad_campaign": {
+            "account_id": "company_id",
+            "budget": "daily_budget",
+            "objective": "config.objective",
+            "special_ad_categories": "config.special_categories",
+            "budget_optimization": "config.budget_optimization",
+            "bid_type": "config.bid_strategy",
+            "desired_cost_per_result": "config.bid_amount",
+            "starts_at": "config.start_time",
+            "ends_at": "config.end_time",
+        }
+    }
 
     @request_migration("ad_campaign.create")
     @staticmethod
@@ -423,6 +437,8 @@ class GroupsAndAdsWithoutDelivery(VersionChange):
     """Ad groups and ads showed no metrics and no issues (the Stainless client of the
     time); ad groups were created with `campaign_id`, named with `name`, and could take a
     `daily_budget`. Deleting an ad group answered a bare `true`."""
+
+    request_param_names = {"ad_group": {"ad_campaign_id": "campaign_id", "title": "name"}}
 
     @request_migration("ad_group.create")
     @staticmethod
