@@ -122,6 +122,10 @@ def _build(app: FastAPI, bundle: VersionBundle, version: str) -> Schema:
     for path, method, operation in _operations(document):
         match = RESOURCE_PATH.match(path)
         if match is None:
+            # The report's own older shape, where the version has one.
+            report = RESPONSE_SHAPES[version].get("ad_report")
+            if path.endswith("/ad_reports") and report is not None:
+                _set_response(operation, components.model(report))
             continue
         prefixes.add(match["prefix"])
         kind = RESOURCES[match["collection"]]

@@ -14,6 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adline.auth import scopes
 from adline.core.clock import ManualClock
 from adline.reports.service import allocate_cents, round_cents
+from adline.versions.release_shapes import RELEASES, release_object
+from adline.versions.shapes import AdReport20260620
+from adline.versions.v2026_06_20 import REPORT_METRIC_NAMES
 from tests.campaigns.payloads import abo_campaign
 from tests.conftest import Tenant
 from tests.helpers import set_company_timezone
@@ -85,13 +88,13 @@ async def test_a_report_without_granularity_or_breakdown(
     assert cents(summary["spend"]) == round_cents(expected_spend)
     assert summary["impressions"] == sum(100 + i * 7 + a for i in range(HOURS) for a in range(1, 5))
     assert summary["spend_currency"] == "usd"
-    assert summary["ctr"] == summary["clicks"] / summary["impressions"]
+    assert summary["click_through_rate"] == summary["clicks"] / summary["impressions"]
     assert summary["frequency"] == summary["impressions"] / summary["reach"]
     assert summary["result_count"] is None and summary["cost_per_result"] is None
     assert set(summary) == {
-        "impressions", "clicks", "reach", "spend", "spend_currency", "ctr", "cpc", "cpm",
-        "frequency", "roas", "result_count", "result_label_key", "result_label_override",
-        "cost_per_result",
+        "impressions", "clicks", "reach", "spend", "spend_currency", "click_through_rate",
+        "cost_per_click", "cost_per_mille", "frequency", "return_on_ad_spend", "result_count",
+        "result_label_key", "result_label_override", "cost_per_result",
     }  # fmt: skip
 
 
@@ -214,7 +217,8 @@ async def test_empty_window(
         )
     )  # fmt: skip
     assert report["summary"]["spend"] == 0 and report["summary"]["impressions"] == 0
-    assert report["summary"]["cpm"] is None and report["summary"]["frequency"] is None
+    assert report["summary"]["cost_per_mille"] is None
+    assert report["summary"]["frequency"] is None
     assert [day["spend"] for day in report["granularity"]] == [0, 0]
     assert report["breakdown"] == []
 
@@ -302,15 +306,30 @@ async def test_stats_scope_is_required(
     assert response.status_code == 200
 
 
-async def test_every_version_answers_the_same_report(
+async def test_every_version_answers_the_same_report_in_its_names(
     client: httpx.AsyncClient, tree: dict[str, str], tenant: Tenant
 ) -> None:
-    params = {**WINDOW, "company_id": tenant.company_id, "granularity": "daily"}
+    """The June 2026 clients (2026-06-20 and older) abbreviated a summary's ratios."""
+    params = {**WINDOW, "company_id": tenant.company_id, "granularity": "daily", "breakdown": "ad"}
     newest = await ok(await client.get("/ad_reports", params=params))
-    oldest = await ok(
-        await client.get("/ad_reports", params=params, headers={"Api-Version-Date": "2025-01-01"})
+    for version in ("2026-06-20", "2025-01-01"):
+        older = await ok(
+            await client.get("/ad_reports", params=params, headers={"Api-Version-Date": version})
+        )
+        AdReport20260620.model_validate(older, strict=True)
+        for new, old in zip(
+            [newest["summary"], *(row["summary"] for row in newest["breakdown"])],
+            [older["summary"], *(row["summary"] for row in older["breakdown"])],
+            strict=True,
+        ):
+            for newer_name, older_name in REPORT_METRIC_NAMES.items():
+                assert old.pop(older_name) == new.pop(newer_name)
+        assert older == newest
+        newest = await ok(await client.get("/ad_reports", params=params))
+    release_report = await ok(
+        await client.get("/ad_reports", params=params, headers={"Api-Version-Date": "2026-07-08-1"})
     )
-    assert newest == oldest
+    assert release_report == newest
 
 
 # --- time series ----------------------------------------------------------------------
@@ -432,3 +451,38 @@ async def test_utc_days_from_the_rollups_equal_the_hours_summed_by_day(
     assert [point["value"] for point in series["data"]["points"]] == [
         per_day[day][0] for day in sorted(per_day)
     ]
+
+
+@pytest.mark.parametrize(("release", "version"), RELEASES)
+async def test_reports_answer_in_each_release_shapes(
+    client: httpx.AsyncClient, tree: dict[str, str], tenant: Tenant, release: str, version: str
+) -> None:
+    """The report and time-series objects of each client release that has them validate
+    against that release's own types (src/adline/versions/releases/)."""
+    headers = {"Api-Version-Date": version}
+    checked = 0
+    report_shape = release_object(release, "ad_report")
+    if report_shape is not None:
+        for breakdown in (None, "ad"):
+            params = {**WINDOW, "granularity": "daily", "company_id": tenant.company_id}
+            if breakdown:
+                params["breakdown"] = breakdown
+            report = await ok(await client.get("/ad_reports", params=params, headers=headers))
+            report_shape.model_validate(report, strict=True)
+            checked += 1
+    series_shape = release_object(release, "time_series")
+    if series_shape is not None:
+        for metric in ("ad_spend", "ad_delivery"):
+            series = await ok(
+                await client.get(
+                    f"/stats/time_series/{metric}",
+                    params={**WINDOW, "interval": "day"},
+                    headers=headers,
+                )
+            )
+            series_shape.model_validate(series, strict=True)
+            checked += 1
+    # 0.0.41 and 1.0.14 have the report; 2.3.0 and later the time series.
+    assert checked == (
+        2 if release in ("0.0.41", "1.0.14", "2.3.0", "2.4.0", "2.5.0", "2.6.0") else 0
+    )

@@ -1,4 +1,5 @@
-"""Response models of the reports (spec B.8) and of the stats time series (newest client)."""
+"""Response models of the reports (spec B.8, with the metric names of whop-sdk 0.0.41 and
+1.0.14, the last clients that had reports) and of the stats time series (newest client)."""
 
 from __future__ import annotations
 
@@ -20,11 +21,11 @@ class ReportSummary(BaseModel):
     reach: int
     spend: float
     spend_currency: str | None
-    ctr: float
-    cpc: float
-    cpm: float | None
+    click_through_rate: float
+    cost_per_click: float
+    cost_per_mille: float | None
     frequency: float | None
-    roas: float | None
+    return_on_ad_spend: float | None
     result_count: int | None
     result_label_key: str | None
     result_label_override: str | None

@@ -467,12 +467,14 @@ def _summary(tally: Tally, cents: int, currency: str) -> dict[str, Any]:
         "reach": tally.reach,
         "spend": cents_to_dollars(cents),
         "spend_currency": currency,
-        "ctr": tally.clicks / tally.impressions if tally.impressions else 0.0,
-        "cpc": ratio_to_dollars(spend, tally.clicks) if tally.clicks else 0.0,
-        "cpm": ratio_to_dollars(spend * 1000, tally.impressions) if tally.impressions else None,
+        "click_through_rate": tally.clicks / tally.impressions if tally.impressions else 0.0,
+        "cost_per_click": ratio_to_dollars(spend, tally.clicks) if tally.clicks else 0.0,
+        "cost_per_mille": (
+            ratio_to_dollars(spend * 1000, tally.impressions) if tally.impressions else None
+        ),
         "frequency": tally.impressions / tally.reach if tally.reach else None,
         # Adapters do not report platform ROAS nor B.8's result labels yet.
-        "roas": None,
+        "return_on_ad_spend": None,
         "result_count": None,
         "result_label_key": None,
         "result_label_override": None,

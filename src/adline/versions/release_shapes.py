@@ -72,6 +72,18 @@ def release_shapes(release: str) -> dict[str, type[BaseModel]]:
     return shapes
 
 
+@cache
+def release_object(release: str, role: str) -> type[BaseModel] | None:
+    """Another object of `release` (`ad_report`, `time_series`), or None when the release
+    has none: its required keys present, optional ones may be absent, nothing else."""
+    table = release_table(release)
+    if role not in table["objects"]:
+        return None
+    builder = _Builder(table["nested_objects"], suffix=release.replace(".", "_"))
+    name = table["object_classes"][role]["class"]
+    return builder.model(name, table["objects"][role], top_level=False)
+
+
 def release_enum(release: str, kind: str, field: str) -> list[str]:
     """The values `release` knows for an enum field of `kind`."""
     values: list[str] = release_table(release)["objects"][kind][field]["enum"]

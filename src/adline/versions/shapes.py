@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from adline.ad_groups.schemas import AdGroupObject
 from adline.ads.schemas import AdObject
 from adline.campaigns.schemas import AdCampaignObject
+from adline.reports.schemas import ReportBucket
 from adline.versions.release_shapes import RELEASES, release_shapes
 
 LegacyCategory = Literal[
@@ -240,19 +241,55 @@ class Ad20250101(Shape):
     updated_at: str
 
 
+class ReportSummary20260620(Shape):
+    """A report summary before whop-sdk 0.0.41 spelled its ratios out (spec B.8)."""
+
+    impressions: int
+    clicks: int
+    reach: int
+    spend: float
+    spend_currency: str | None
+    ctr: float
+    cpc: float
+    cpm: float | None
+    frequency: float | None
+    roas: float | None
+    result_count: int | None
+    result_label_key: str | None
+    result_label_override: str | None
+    cost_per_result: float | None
+
+
+class ReportRow20260620(Shape):
+    id: str
+    level: Literal["campaign", "ad_group", "ad"]
+    name: str | None
+    summary: ReportSummary20260620
+    granularity: list[ReportBucket] | None
+
+
+class AdReport20260620(Shape):
+    summary: ReportSummary20260620
+    granularity: list[ReportBucket] | None
+    breakdown: list[ReportRow20260620] | None
+
+
 RESPONSE_SHAPES: dict[str, dict[str, type[BaseModel]]] = {
     "2026-10-15-1": {"ad_campaign": AdCampaignObject, "ad_group": AdGroupObject, "ad": AdObject},
     "2026-06-20": {
+        "ad_report": AdReport20260620,
         "ad_campaign": AdCampaign20260620,
         "ad_group": AdGroup20260620,
         "ad": Ad20260620,
     },
     "2026-06-09": {
+        "ad_report": AdReport20260620,
         "ad_campaign": AdCampaign20260609,
         "ad_group": AdGroup20260609,
         "ad": Ad20260609,
     },
     "2025-01-01": {
+        "ad_report": AdReport20260620,
         "ad_campaign": AdCampaign20250101,
         "ad_group": AdGroup20250101,
         "ad": Ad20250101,

@@ -33,6 +33,14 @@ RELEASE_METRICS = (
     "custom_event_counts",
 )
 
+# A report summary's ratios: whop-sdk 0.0.41's names -> the June 2026 clients' (spec B.8).
+REPORT_METRIC_NAMES = {
+    "click_through_rate": "ctr",
+    "cost_per_click": "cpc",
+    "cost_per_mille": "cpm",
+    "return_on_ad_spend": "roas",
+}
+
 # Ad group settings of whop-sdk 0.0.41, beyond the budget the older shape shows.
 RELEASE_AD_GROUP_SETTINGS = (
     "bid_type",
@@ -94,6 +102,21 @@ class CampaignsShowNoSpendCapLink(VersionChange):
     added_response_fields = {"ad_campaign": ("spend_cap_id",)}
 
 
+class ReportMetricsAbbreviated(VersionChange):
+    """A report's summaries (`GET /ad_reports`, the Stainless clients of June 2026, spec
+    B.8) named their ratios `ctr`, `cpc`, `cpm` and `roas`; whop-sdk 0.0.41 spelled them
+    out (`click_through_rate`, `cost_per_click`, `cost_per_mille`, `return_on_ad_spend`)."""
+
+    @response_migration("ad_report")
+    @staticmethod
+    def short_names(body: dict[str, Any]) -> dict[str, Any]:
+        summaries = [body["summary"], *(row["summary"] for row in body["breakdown"] or [])]
+        for summary in summaries:
+            for newer, older in REPORT_METRIC_NAMES.items():
+                summary[older] = summary.pop(newer)
+        return body
+
+
 class UseSeed001ShapesForAdGroupsAndAds(VersionChange):
     """Ad groups and ads had no settings, content or delivery status on the wire: an ad
     group shows its campaign, title, status, platform, budget and metrics; an ad its group,
@@ -148,6 +171,7 @@ class IdentifyIssuesByPolicyCategory(VersionChange):
 CHANGES = [
     HideNewerCampaignFields,
     CampaignsShowNoSpendCapLink,
+    ReportMetricsAbbreviated,
     UseSeed001ShapesForAdGroupsAndAds,
     IdentifyIssuesByPolicyCategory,
 ]
