@@ -347,10 +347,10 @@ def _declared(change: type[VersionChange]) -> list[str]:
         )
     for kind, names in change.added_response_fields.items():
         facts.append(f"- `{kind}`: hidden in responses: " + _names(names))
-    for kind, names in change.request_param_names.items():
+    for kind, param_names in change.request_param_names.items():
         facts.append(
             f"- `{kind}` requests: errors name "
-            + ", ".join(f"`{older}` (newer: `{newer}`)" for newer, older in names.items())
+            + ", ".join(f"`{older}` (newer: `{newer}`)" for newer, older in param_names.items())
         )
     for request_kind, names in change.added_request_fields.items():
         facts.append(f"- `{request_kind}`: added later (refused): " + _names(names))
