@@ -8,6 +8,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
+
+from adline.versions import NEWEST
 
 ADLINE = str(Path(sys.executable).parent / "adline")
 
@@ -91,10 +94,84 @@ async def test_keys_list_then_revoke(cli_env: dict[str, str], anonymous: httpx.A
     assert listing.returncode == 0, listing.stderr
     assert key_id in listing.stdout
     assert secret not in listing.stdout
-    assert secret[-4:] in listing.stdout
+    assert table_row(listing.stdout, key_id)[2] == f"adl_sk_...{secret[-4:]}"
     headers = {"Authorization": f"Bearer {secret}"}
     assert (await anonymous.get("/ad_campaigns", headers=headers)).status_code == 200
 
     revoked = run(cli_env, "keys", "revoke", key_id)
     assert revoked.returncode == 0, revoked.stderr
     assert (await anonymous.get("/ad_campaigns", headers=headers)).status_code == 401
+
+
+def table_row(output: str, first_cell: str) -> list[str]:
+    """The cells of the rich table row that starts with `first_cell`."""
+    for line in output.splitlines():
+        cells = [cell.strip() for cell in line.replace("┃", "│").strip("│ ").split("│")]
+        if cells[0] == first_cell:
+            return cells
+    raise AssertionError(f"no row {first_cell!r} in:\n{output}")
+
+
+def test_companies_list_shows_every_company_with_its_live_keys(cli_env: dict[str, str]) -> None:
+    first = run(cli_env, "companies", "create", "--name", "Listed One").stdout.strip()
+    second = run(
+        cli_env, "companies", "create", "--name", "Listed Two", "--timezone", "Europe/Paris"
+    ).stdout.strip()
+    run(cli_env, "keys", "create", "--company", second, "--all-scopes")
+    revoked = run(cli_env, "keys", "create", "--company", second, "--all-scopes")
+    assert run(cli_env, "keys", "revoke", revoked.stderr.split()[1]).returncode == 0
+
+    listing = run(cli_env, "companies", "list")
+    assert listing.returncode == 0, listing.stderr
+    header = table_row(listing.stdout, "id")
+    assert header == ["id", "timezone", "currency", "created", "live keys", "name"]
+    one, two = table_row(listing.stdout, first), table_row(listing.stdout, second)
+    assert (one[1], one[2], one[4], one[5]) == ("UTC", "USD", "0", "Listed One")
+    assert (two[1], two[2], two[4], two[5]) == ("Europe/Paris", "USD", "1", "Listed Two")
+    # Oldest first.
+    assert listing.stdout.index(first) < listing.stdout.index(second)
+    assert "adl_sk_" not in listing.stdout
+
+
+async def test_keys_create_pins_the_newest_version_unless_told_none(
+    cli_env: dict[str, str], app: FastAPI
+) -> None:
+    company_id = run(cli_env, "companies", "create", "--name", "Pinners").stdout.strip()
+    pinned = run(cli_env, "keys", "create", "--company", company_id, "--all-scopes")
+    unpinned = run(
+        cli_env, "keys", "create", "--company", company_id, "--all-scopes", "--api-version", "none"
+    )
+    older = run(
+        cli_env,
+        "keys",
+        "create",
+        "--company",
+        company_id,
+        "--all-scopes",
+        "--api-version",
+        "2026-06-20",
+    )
+    assert f"pinned to {NEWEST}" in pinned.stderr
+    assert "pinned to no version" in unpinned.stderr
+    listing = run(cli_env, "keys", "list", "--company", company_id)
+    versions = {
+        created.stderr.split()[1]: table_row(listing.stdout, created.stderr.split()[1])[4]
+        for created in (pinned, unpinned, older)
+    }
+    assert list(versions.values()) == [NEWEST, "none", "2026-06-20"]
+
+    # Without an Api-Version-Date header: the pinned key speaks the newest version (a CBO
+    # budget on the campaign), the unpinned one 2025-01-01 (which knows no such field).
+    body = {
+        "title": "Pinned",
+        "objective": "sales",
+        "platform": "meta",
+        "budget_optimization": "ad_campaign",
+        "budget_amount": 25,
+    }
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t/api/v1") as bare:
+        for created, status in ((pinned, 200), (unpinned, 400)):
+            headers = {"Authorization": f"Bearer {created.stdout.strip()}"}
+            answer = await bare.post("/ad_campaigns", json=body, headers=headers)
+            assert answer.status_code == status, answer.text

@@ -6,11 +6,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adline.auth.models import ApiKey
 from adline.auth.scopes import ALL_SCOPES
 from adline.auth.service import IssuedKey, create_api_key, list_api_keys, revoke_api_key
+from adline.companies.models import Company
 from adline.companies.service import any_company_exists, create_company
 from adline.config import Settings
 from adline.core.clock import Clock, SystemClock
@@ -81,6 +83,28 @@ async def new_api_key(
             name=name,
             api_version_date=api_version_date,
         )
+
+    return await in_transaction(settings, work)
+
+
+async def all_companies(settings: Settings) -> list[tuple[Company, int]]:
+    """Every company, oldest first, with how many of its keys are live (neither revoked
+    nor expired)."""
+    now = SystemClock().now()
+    live_key = and_(
+        ApiKey.company_id == Company.id,
+        ApiKey.revoked_at.is_(None),
+        or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > now),
+    )
+    statement = (
+        select(Company, func.count(ApiKey.id))
+        .outerjoin(ApiKey, live_key)
+        .group_by(Company.id)
+        .order_by(Company.created_at, Company.id)
+    )
+
+    async def work(session: AsyncSession) -> list[tuple[Company, int]]:
+        return [(company, count) for company, count in (await session.execute(statement)).all()]
 
     return await in_transaction(settings, work)
 

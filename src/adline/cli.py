@@ -20,7 +20,7 @@ from typer._click import exceptions as click_exceptions  # typer vendors click
 from adline.auth.scopes import ALL_SCOPES, parse_scopes
 from adline.config import Settings
 from adline.core.errors import AdlineError
-from adline.versions import VERSION_BUNDLE
+from adline.versions import NEWEST, VERSION_BUNDLE
 
 if TYPE_CHECKING:
     from adline.spend_caps.summary import ExportRow
@@ -109,6 +109,34 @@ def companies_create(
     print(asyncio.run(new_company(settings, name, timezone)))
 
 
+@companies_app.command("list")
+def companies_list() -> None:
+    """List every company (oldest first) with its number of live API keys."""
+    from rich.table import Column, Table
+
+    from adline.bootstrap import all_companies
+    from adline.core.timestamps import format_timestamp
+
+    settings = settings_ready()
+    # Names may be long: they wrap, the other columns never do.
+    fixed = ("id", "timezone", "currency", "created", "live keys")
+    table = Table(*(Column(header, no_wrap=True) for header in fixed), "name")
+    for company, live_keys in asyncio.run(all_companies(settings)):
+        table.add_row(
+            company.id,
+            company.timezone,
+            company.currency.upper(),
+            format_timestamp(company.created_at),
+            str(live_keys),
+            company.name,
+        )
+    Console(width=200).print(table)
+
+
+# `adline keys create --api-version none`: a key that pins no version.
+UNPINNED = "none"
+
+
 @keys_app.command("create")
 def keys_create(
     company: Annotated[str, typer.Option(help="The company id (biz_...).")],
@@ -118,10 +146,18 @@ def keys_create(
     all_scopes: Annotated[bool, typer.Option("--all-scopes", help="Grant every scope.")] = False,
     name: Annotated[str, typer.Option(help="A label for the key.")] = "API key",
     api_version: Annotated[
-        str | None, typer.Option(help="Pin the key to an API version (Api-Version-Date).")
-    ] = None,
+        str,
+        typer.Option(
+            help=(
+                "The API version the key is pinned to (its requests without an "
+                f"Api-Version-Date header answer in it); `{UNPINNED}` pins none, so they "
+                "answer in the default version, 2025-01-01."
+            )
+        ),
+    ] = NEWEST,
 ) -> None:
-    """Create an API key; prints the secret alone on stdout (it is shown only once)."""
+    """Create an API key, pinned to the newest API version unless --api-version says
+    otherwise; prints the secret alone on stdout (it is shown only once)."""
     from adline.bootstrap import new_api_key
 
     if all_scopes == (scopes is not None):
@@ -130,11 +166,13 @@ def keys_create(
         granted = list(ALL_SCOPES) if all_scopes else parse_scopes(scopes or "")
     except ValueError as error:
         fail(f"--scopes: {error}")
-    if api_version is not None and not VERSION_BUNDLE.is_supported(api_version):
-        fail(f"--api-version: {VERSION_BUNDLE.unsupported(api_version).message}")
+    pin = None if api_version == UNPINNED else api_version
+    if pin is not None and not VERSION_BUNDLE.is_supported(pin):
+        fail(f"--api-version: {VERSION_BUNDLE.unsupported(pin).message}")
     settings = settings_ready()
-    issued = asyncio.run(new_api_key(settings, company, granted, name, api_version))
-    stderr.print(f"Created {issued.key.id} (the secret below is shown only once)")
+    issued = asyncio.run(new_api_key(settings, company, granted, name, pin))
+    pinned = f"pinned to {pin}" if pin is not None else "pinned to no version"
+    stderr.print(f"Created {issued.key.id} ({pinned}); the secret below is shown only once")
     print(issued.secret)
 
 
@@ -281,9 +319,11 @@ def simulate(
 def keys_list(
     company: Annotated[str, typer.Option(help="The company id (biz_...).")],
 ) -> None:
-    """List a company's API keys (ids, scopes, state); secrets are never shown again."""
+    """List a company's API keys (ids, scopes, pinned version, state); a secret is never
+    shown again, only its obfuscated form (adl_sk_...last 4 characters)."""
     from rich.table import Table
 
+    from adline.auth.service import obfuscated_secret
     from adline.bootstrap import company_keys
     from adline.core.timestamps import format_timestamp
 
@@ -293,9 +333,9 @@ def keys_list(
         table.add_row(
             key.id,
             key.name,
-            f"adl_sk_…{key.secret_last4}",
-            ",".join(key.scopes),
-            key.api_version_date or "-",
+            obfuscated_secret(key),
+            "all" if set(key.scopes) >= set(ALL_SCOPES) else ",".join(key.scopes),
+            key.api_version_date or UNPINNED,
             format_timestamp(key.created_at),
             format_timestamp(key.revoked_at) if key.revoked_at else "-",
         )
