@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -21,6 +21,12 @@ from adline.config import Settings
 from adline.conversions.router import router as conversions_router
 from adline.core.clock import Clock, SystemClock
 from adline.core.db import create_engine, create_read_sessionmaker, create_sessionmaker
+from adline.core.edge import (
+    BodyLimitMiddleware,
+    HttpMethodsMiddleware,
+    SecurityHeadersMiddleware,
+    check_path_and_query,
+)
 from adline.core.errors import install_error_handlers
 from adline.core.versioning import VERSION_HEADER, VersionBundle
 from adline.delivery.registry import AdapterRegistry
@@ -104,6 +110,9 @@ def create_app(
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
+        # Path parameters and query values are checked before any route's own dependencies
+        # (NUL, lone surrogates, UTF-8, id alphabet: adline.core.edge).
+        dependencies=[Depends(check_path_and_query)],
     )
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
@@ -116,6 +125,11 @@ def create_app(
         app.state.read_sessionmaker = create_read_sessionmaker(engine)
     install_error_handlers(app)
     app.add_middleware(VersionHeaderMiddleware)
+    # The edge (adline.core.edge), outermost last: security headers on every answer, the
+    # 413s included; the body cap before anything reads a byte; HEAD and OPTIONS.
+    app.add_middleware(HttpMethodsMiddleware, routes_of=app)
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.include_router(health_router)
     app.include_router(campaigns_router, prefix=API_PREFIX)
     app.include_router(ad_groups_router, prefix=API_PREFIX)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/adline.db"
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,13 @@ class Settings:
     delivery_interval: float = 60.0
     # The simulated network's seed: the same seed delivers the same way in every process.
     simulator_seed: int = 0
+    # The largest request body read, in bytes; a larger one answers 413 before it is read
+    # whole (docs/security.md).
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    # The proxies whose X-Forwarded-For / X-Forwarded-Proto `adline serve` believes: a
+    # comma-separated list of addresses or networks, "*" for any; empty (the default):
+    # none, the TCP peer is the client (docs/security.md).
+    forwarded_allow_ips: str = ""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -24,6 +32,10 @@ class Settings:
             database_url=os.environ.get("ADLINE_DATABASE_URL", DEFAULT_DATABASE_URL),
             delivery_interval=float(os.environ.get("ADLINE_DELIVERY_INTERVAL", "60")),
             simulator_seed=int(os.environ.get("ADLINE_SIMULATOR_SEED", "0")),
+            max_body_bytes=int(
+                os.environ.get("ADLINE_MAX_BODY_BYTES", str(DEFAULT_MAX_BODY_BYTES))
+            ),
+            forwarded_allow_ips=os.environ.get("ADLINE_FORWARDED_ALLOW_IPS", ""),
         )
 
     def ensure_sqlite_directory(self) -> None:

@@ -17,6 +17,8 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from adline.core.headers import SECURITY_HEADERS
+
 logger = logging.getLogger("adline.errors")
 
 
@@ -94,6 +96,14 @@ class Conflict(AdlineError):
     code = "invalid_state"
 
 
+class PayloadTooLarge(AdlineError):
+    """413: the request body is over the server's cap (`Settings.max_body_bytes`)."""
+
+    status_code = 413
+    type = "invalid_request_error"
+    code = "body_too_large"
+
+
 class MethodNotAllowed(AdlineError):
     status_code = 405
     type = "invalid_request_error"
@@ -132,10 +142,28 @@ def from_validation_errors(
         return ParameterMissing(f"Missing required parameter: {param}.", param=param)
     if kind == "extra_forbidden":
         return InvalidRequest(f"Unknown parameter: {param}.", param=param)
+    if kind in {"too_long", "too_short"}:
+        return InvalidRequest(f"Invalid value for {param}: {_length_message(first)}.", param=param)
     message = str(first.get("msg", "is invalid"))
     # pydantic prefixes messages from our own validators with "Value error, ".
     message = message.removeprefix("Value error, ")
     return InvalidRequest(f"Invalid value for {param}: {message}.", param=param)
+
+
+def _length_message(error: Any) -> str:
+    """A length error in the value's own unit: a string counts characters, a list or an
+    object items (pydantic says "items" for both when a validator wraps the string)."""
+    context = error.get("ctx", {})
+    value = error.get("input")
+    unit = "character" if isinstance(value, str) else "item"
+    if error["type"] == "too_long":
+        bound, limit = "at most", context.get("max_length")
+    else:
+        bound, limit = "at least", context.get("min_length")
+    plural = "" if limit == 1 else "s"
+    actual = context.get("actual_length")
+    got = f", not {actual}" if actual is not None else ""
+    return f"should have {bound} {limit} {unit}{plural}{got}"
 
 
 def from_pydantic(error: ValidationError, prefix: tuple[str, ...] = ()) -> InvalidRequest:
@@ -172,7 +200,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def crash(request: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(AdlineError("An internal error occurred.", code="internal_error"))
+        # Answered by Starlette's outermost middleware, outside Adline's own: the security
+        # headers are set here.
+        return error_response(
+            AdlineError("An internal error occurred.", code="internal_error"),
+            headers=SECURITY_HEADERS,
+        )
 
     app.add_exception_handler(AdlineError, adline_error)
     app.add_exception_handler(RequestValidationError, request_validation)

@@ -7,7 +7,6 @@ own error (invalid_json, parameter_missing, parameter_invalid) instead of a 422.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
@@ -15,6 +14,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
+from adline.core.edge import parse_json_body
 from adline.core.errors import InvalidJson, InvalidRequest, from_pydantic
 from adline.core.pagination import PageInfo
 from adline.core.versioning import VersionBundle, request_version
@@ -31,10 +31,8 @@ async def read_json_object(request: Request) -> dict[str, Any]:
     raw = await request.body()
     if not raw.strip():
         return {}
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidJson("The request body is not valid JSON.") from None
+    # Not JSON, nested too deep, or a NUL / lone surrogate in a string: 400 (core/edge.py).
+    data = parse_json_body(raw)
     if not isinstance(data, dict):
         raise InvalidJson("The request body must be a JSON object.")
     return data

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from adline.core.errors import InvalidRequest
+from adline.core.ids import is_well_formed_id
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
@@ -120,6 +121,9 @@ def _parts(cursor: str, order: str, param: str) -> list[Any]:
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         raise _invalid_cursor(param) from None
     if not isinstance(parts, list) or len(parts) not in (3, 4) or parts[0] != order:
+        raise _invalid_cursor(param)
+    # The row id goes into a query: only an id of ours (no NUL, no surrogate, nothing odd).
+    if not isinstance(parts[2], str) or not is_well_formed_id(parts[2]):
         raise _invalid_cursor(param)
     return parts
 
