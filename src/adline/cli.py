@@ -65,6 +65,23 @@ def settings_ready() -> Settings:
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8080,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            help="Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: "
+            "comma-separated addresses or networks, '*' for any (default: "
+            "ADLINE_FORWARDED_ALLOW_IPS, else none: the TCP peer is the client; "
+            "docs/security.md)."
+        ),
+    ] = None,
+    max_body_bytes: Annotated[
+        int | None,
+        typer.Option(
+            help="The largest request body, in bytes; a larger one answers 413 (default: "
+            "ADLINE_MAX_BODY_BYTES, else 1048576).",
+            min=1,
+        ),
+    ] = None,
 ) -> None:
     """Migrate the store, create the demo company on first start, and serve the API."""
     import uvicorn
@@ -73,6 +90,7 @@ def serve(
     from adline.bootstrap import create_demo_if_empty
 
     settings = settings_ready()
+    settings = edge_settings(settings, forwarded_allow_ips, max_body_bytes)
     demo = asyncio.run(create_demo_if_empty(settings))
     if demo is not None:
         stderr.print("[bold]Created the demo company (shown once):[/bold]")
@@ -87,7 +105,31 @@ def serve(
         loop="uvloop",
         http="httptools",
         log_level="info",
+        server_header=False,
+        # X-Forwarded-* only from the listed proxies; none listed: not read at all.
+        proxy_headers=bool(trusted_proxies(settings)),
+        forwarded_allow_ips=trusted_proxies(settings),
     )
+
+
+def edge_settings(
+    settings: Settings, forwarded_allow_ips: str | None, max_body_bytes: int | None
+) -> Settings:
+    """`settings` with `adline serve`'s options, where given, over the environment's."""
+    from dataclasses import replace
+
+    if forwarded_allow_ips is not None:
+        settings = replace(settings, forwarded_allow_ips=forwarded_allow_ips)
+    if max_body_bytes is not None:
+        settings = replace(settings, max_body_bytes=max_body_bytes)
+    return settings
+
+
+def trusted_proxies(settings: Settings) -> list[str]:
+    """The proxies whose X-Forwarded-* headers uvicorn believes: those
+    `settings.forwarded_allow_ips` lists, none when it is empty. Always passed explicitly:
+    uvicorn's own default would trust 127.0.0.1 (or its FORWARDED_ALLOW_IPS variable)."""
+    return [part.strip() for part in settings.forwarded_allow_ips.split(",") if part.strip()]
 
 
 @app.command("migrate")
