@@ -9,6 +9,7 @@ from adline.campaigns.models import AdCampaign
 from adline.companies.models import Company, User
 from adline.conversions.models import AdClick, ConversionEvent
 from adline.core.db import Base
+from adline.delivery.models import SimulatedNetworkState, SimulatedNetworkWrite
 from adline.issues.models import PlatformIssue
 from adline.products.models import Product
 from adline.spend_caps.models import SpendCap, SpendCapGrant, SpendCapMembership, SpendCapRevision
@@ -27,6 +28,8 @@ __all__ = [
     "ConversionEvent",
     "PlatformIssue",
     "Product",
+    "SimulatedNetworkState",
+    "SimulatedNetworkWrite",
     "SpendCap",
     "SpendCapGrant",
     "SpendCapMembership",

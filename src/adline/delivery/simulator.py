@@ -25,7 +25,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from adline.core.clock import Clock
@@ -323,6 +323,27 @@ class _Report:
     revisions: list[tuple[datetime, ReportedHour]]
 
 
+@dataclass(frozen=True)
+class JournalEntry:
+    """One write the network accepted (a new idempotency key): the operation, its key, its
+    payload (the spec, the ref, or the tuple of items) and the network's clock at the call.
+    The network is a function of its seed, its birth and these entries: replaying them in
+    order rebuilds it exactly (docs/delivery.md, "Durable state")."""
+
+    operation: str
+    idempotency_key: str
+    payload: object
+    called_at: datetime
+
+
+class _FixedClock:
+    def __init__(self, instant: datetime) -> None:
+        self.instant = instant
+
+    def now(self) -> datetime:
+        return self.instant
+
+
 # --- The network -------------------------------------------------------------------------------
 
 
@@ -355,7 +376,15 @@ class SimulatedNetwork:
         self.propagation_delay = propagation_delay
         self.max_writes_per_hour = max_writes_per_hour
         self._platform = platform
-        self._next_hour = floor_hour(clock.now())
+        # When a list, every accepted write is appended to it (a durable worker stores it).
+        self.journal: list[JournalEntry] | None = None
+        self._week_weights: dict[tuple[DeliverySchedule | None, ...], WeekWeights] = {}
+        self._zones: dict[str, ZoneInfo] = {}
+        self._reset(floor_hour(clock.now()))
+
+    def _reset(self, born_at: datetime) -> None:
+        """The network as it is born: nothing written, nothing simulated before `born_at`."""
+        self._next_hour = born_at
         self._campaigns: dict[str, _Object[CampaignSpec]] = {}
         self._groups: dict[str, _Object[AdGroupSpec]] = {}
         self._ads: dict[str, _Object[AdSpec]] = {}
@@ -368,8 +397,6 @@ class SimulatedNetwork:
         self._reports: dict[datetime, list[_Report]] = {}
         self._idempotency: dict[str, tuple[tuple[str, str], object]] = {}
         self._writes: tuple[datetime, int] = (self._next_hour, 0)
-        self._week_weights: dict[tuple[DeliverySchedule | None, ...], WeekWeights] = {}
-        self._zones: dict[str, ZoneInfo] = {}
 
     @property
     def platform(self) -> str:
@@ -414,9 +441,17 @@ class SimulatedNetwork:
             "set_spending_limits", idempotency_key, items, lambda: self._set_limits(items)
         )
 
-    def _write(self, operation: str, key: str, payload: object, action: Callable[[], T]) -> T:
+    def _write(
+        self,
+        operation: str,
+        key: str,
+        payload: object,
+        action: Callable[[], T],
+        *,
+        replaying: bool = False,
+    ) -> T:
         now = self.clock.now()
-        if self.max_writes_per_hour is not None:
+        if self.max_writes_per_hour is not None and not replaying:
             hour, count = self._writes
             if floor_hour(now) != hour:
                 hour, count = floor_hour(now), 0
@@ -431,7 +466,50 @@ class SimulatedNetwork:
             return cast(T, result)
         result = action()
         self._idempotency[key] = (fingerprint, result)
+        if self.journal is not None and not replaying:
+            self.journal.append(JournalEntry(operation, key, payload, now))
         return result
+
+    # --- Durable state ---------------------------------------------------------------------
+
+    def rebuild(self, born_at: datetime) -> None:
+        """Forget every write and every simulated hour: the network as it was born at
+        `born_at` (on the hour). Replaying its journal then restores it."""
+        _check_aware(born_at)
+        if born_at != floor_hour(born_at):
+            raise ValueError("A network is born on the hour")
+        self._reset(born_at)
+
+    def replay(self, entry: JournalEntry) -> bool:
+        """Apply a journaled write again, as it was made at `entry.called_at` (not journaled
+        again). False, and nothing done, when the write would take effect within an hour
+        this network has already simulated: only `rebuild` and a replay of every entry in
+        order give the network the journal describes."""
+        _check_aware(entry.called_at)
+        if entry.called_at + self.propagation_delay < self._next_hour:
+            return False
+        actions: dict[str, Callable[[Any], object]] = {
+            "upsert_campaign": self._upsert_campaign,
+            "upsert_ad_group": self._upsert_ad_group,
+            "upsert_ad": self._upsert_ad,
+            "delete_object": self._delete,
+            "set_spend_allowances": self._set_allowances,
+            "set_spending_limits": self._set_limits,
+        }
+        action = actions[entry.operation]
+        clock = self.clock
+        self.clock = _FixedClock(entry.called_at)
+        try:
+            self._write(
+                entry.operation,
+                entry.idempotency_key,
+                entry.payload,
+                lambda: action(entry.payload),
+                replaying=True,
+            )
+        finally:
+            self.clock = clock
+        return True
 
     def _effective_at(self) -> datetime:
         return max(self.clock.now() + self.propagation_delay, self._next_hour)

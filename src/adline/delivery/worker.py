@@ -44,7 +44,8 @@ from adline.ads.models import Ad
 from adline.campaigns.models import AdCampaign
 from adline.campaigns.state_machine import LAUNCHED
 from adline.companies.models import Company
-from adline.core.clock import Clock
+from adline.core.clock import Clock, ManualClock, SystemClock
+from adline.core.db import create_engine, create_sessionmaker
 from adline.delivery.adapter import (
     AdapterError,
     AdGroupSpec,
@@ -63,6 +64,8 @@ from adline.delivery.adapter import (
     SpendingLimit,
     Targeting,
 )
+from adline.delivery.journal import DurableNetworks
+from adline.delivery.pacing import HOUR
 from adline.delivery.registry import AdapterRegistry
 from adline.delivery.simulator import SimulatedNetwork
 from adline.issues.models import PlatformIssue
@@ -229,10 +232,17 @@ class DeliveryWorker:
         clock: Clock,
         registry: AdapterRegistry,
         pass_interval: timedelta = timedelta(minutes=1),
+        *,
+        durable: bool = False,
     ) -> None:
+        """With `durable`, the registry's simulated networks live in the store (journaled
+        writes, adline.delivery.journal): a worker that dies, however abruptly, loses
+        nothing they delivered, billed or had yet to report. Without, they live in this
+        process only (tests, `adline simulate`)."""
         self.sessionmaker = sessionmaker
         self.clock = clock
         self.registry = registry
+        self.durable = DurableNetworks(registry) if durable else None
         # A cap's grants must last until the next pass can top them up.
         self.cap_horizon = CAP_HORIZON_BASE + pass_interval
         # What each network last accepted, so unchanged limits are not sent again.
@@ -246,27 +256,71 @@ class DeliveryWorker:
         self._ingested: dict[datetime, dict[str, int]] = {}
 
     async def run_once(self) -> PassReport:
-        now = self.clock.now()
+        try:
+            return await self._pass(self.clock.now())
+        except BaseException:
+            # A step failed or was cut short: the networks may hold writes the store does
+            # not, and this worker's memory of what they accepted may be wrong. Start again
+            # from the store (a durable network's journal) and describe everything again.
+            if self.durable is not None:
+                self.durable.invalidate()
+            self._limits_sent.clear()
+            self._allowances_sent.clear()
+            self._synced.clear()
+            raise
+
+    async def _pass(self, now: datetime) -> PassReport:
         caps = await self._allocate_caps(now)
         async with self.sessionmaker() as session, session.begin():
+            await self._attach(session)
             counts, platforms = await self._sync(session, now, caps)
+            await self._record(session)
         await self._send_limits(now, caps, platforms)
-        for platform in self.registry.platforms:
-            adapter = self.registry.adapter(platform)
-            if isinstance(adapter, SimulatedNetwork):
-                adapter.advance_to(now)
-        ingested = rejections = 0
-        for platform in self.registry.platforms:
-            adapter = self.registry.adapter(platform)
-            rows = self._not_ingested(await adapter.pull_stats(now - LOOK_BACK, now))
-            outcomes = await adapter.pull_review_outcomes(now - LOOK_BACK)
+        if self.durable is not None:
+            # Bring the replicas up to the journal and simulate up to now before taking
+            # the networks' locks: a replica rebuilt after a restart simulates every hour
+            # since its network's birth again, which should not hold the locks.
             async with self.sessionmaker() as session, session.begin():
+                await self.durable.attach(session, lock=False)
+        await self._advance(now)
+        ingested = rejections = 0
+        pulled: list[ReportedHour] = []
+        async with self.sessionmaker() as session, session.begin():
+            await self._attach(session)
+            # Nothing to do unless another worker's write made a replica simulate again.
+            await self._advance(now)
+            for platform in self.registry.platforms:
+                adapter = self.registry.adapter(platform)
+                rows = self._not_ingested(await adapter.pull_stats(now - LOOK_BACK, now))
+                outcomes = await adapter.pull_review_outcomes(now - LOOK_BACK)
                 # One ingest per pass and network, for every ad it reported.
                 ingested += await ingest(session, self.clock, [_hour_stats(row) for row in rows])
                 rejections += await self._record_reviews(session, outcomes)
-            self._remember_ingested(rows)
+                pulled.extend(rows)
+            if self.durable is not None:
+                await self.durable.mark_pulled(session, now)
+        self._remember_ingested(pulled)
         self._forget_ingested_before(now - LOOK_BACK)
         return PassReport(*counts, rows_ingested=ingested, rejections=rejections)
+
+    async def _attach(self, session: AsyncSession) -> None:
+        if self.durable is not None:
+            await self.durable.attach(session)
+
+    async def _record(self, session: AsyncSession) -> None:
+        if self.durable is not None:
+            await self.durable.record(session)
+
+    async def _advance(self, now: datetime) -> None:
+        """Let each simulated network deliver up to `now`, an hour at a time (other tasks
+        of the process run in between)."""
+        for platform in self.registry.platforms:
+            adapter = self.registry.adapter(platform)
+            if not isinstance(adapter, SimulatedNetwork):
+                continue
+            while adapter.simulated_until + HOUR <= now:
+                adapter.advance_to(adapter.simulated_until + HOUR)
+                await asyncio.sleep(0)
 
     def _not_ingested(self, rows: Sequence[ReportedHour]) -> list[ReportedHour]:
         """The rows newer than what this worker already ingested (ingesting the others
@@ -332,6 +386,29 @@ class DeliveryWorker:
             item = limits.get(campaign_id, SpendingLimit(campaign_id, None))
             by_platform.setdefault(platform, []).append(item)
         failures: dict[str, str] = {}
+        async with self.sessionmaker() as session, session.begin():
+            await self._attach(session)
+            await self._send_limits_to(now, by_platform, cap_of, failures)
+            await self._record(session)
+            for cap_id in caps:
+                # Only the worker writes error_reason; updated_at stays the user's token.
+                await session.execute(
+                    update(SpendCap)
+                    .where(SpendCap.id == cap_id)
+                    .values(error_reason=failures.get(cap_id))
+                    .execution_options(synchronize_session=False)
+                )
+            await self._explain_cap_holds(session, caps)
+
+    async def _send_limits_to(
+        self,
+        now: datetime,
+        by_platform: dict[str, list[SpendingLimit]],
+        cap_of: dict[str, str],
+        failures: dict[str, str],
+    ) -> None:
+        """Send each network its limits (unless it accepted these already); a refused
+        limit's cap gets a message in `failures`."""
         for platform, items in by_platform.items():
             fingerprint = "|".join(
                 f"{item.campaign_id}:{item.limit_micros}:{item.counted_from}" for item in items
@@ -359,16 +436,6 @@ class DeliveryWorker:
                         f"The {platform} network refused the spending limit of campaign "
                         f"{item.campaign_id}: {message}."
                     )
-        async with self.sessionmaker() as session, session.begin():
-            for cap_id in caps:
-                # Only the worker writes error_reason; updated_at stays the user's token.
-                await session.execute(
-                    update(SpendCap)
-                    .where(SpendCap.id == cap_id)
-                    .values(error_reason=failures.get(cap_id))
-                    .execution_options(synchronize_session=False)
-                )
-            await self._explain_cap_holds(session, caps)
 
     async def _explain_cap_holds(self, session: AsyncSession, caps: dict[str, Allocation]) -> None:
         """A campaign its cap holds gets an open issue saying why (its delivery_status reads
@@ -625,6 +692,67 @@ async def running_in_background(worker: DeliveryWorker, interval: timedelta):  #
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def fast_forward(
+    worker: DeliveryWorker, clock: ManualClock, start: datetime, until: datetime, step: timedelta
+) -> int:
+    """Passes on a simulated clock, without waiting: at `start`, `start + step`, ... up to
+    `until` (`clock` is the worker's and its networks'). A durable worker resumes after the
+    last pass its store recorded as ingested, so a run that is killed and started again
+    repeats only the pass it was in. Answers how many passes ran."""
+    if step <= timedelta(0):
+        raise ValueError("step must be positive")
+    at = start
+    if worker.durable is not None:
+        async with worker.sessionmaker() as session:
+            last = await worker.durable.last_pull(session)
+        if last is not None and last >= start:
+            at = last + step
+    passes = 0
+    while at <= until:
+        clock.set(at)
+        await worker.run_once()
+        passes += 1
+        at += step
+    return passes
+
+
+async def run_process(
+    database_url: str,
+    seed: int,
+    interval: timedelta,
+    *,
+    start: datetime | None = None,
+    until: datetime | None = None,
+) -> None:
+    """`adline worker`: durable passes every `interval` on the system clock until cancelled,
+    or with `start` and `until`, a fast-forward run (`fast_forward`) that then returns."""
+    engine = create_engine(database_url)
+    try:
+        sessionmaker = create_sessionmaker(engine)
+        if start is None or until is None:
+            clock: Clock = SystemClock()
+            worker = DeliveryWorker(
+                sessionmaker,
+                clock,
+                AdapterRegistry(clock, seed=seed),
+                pass_interval=interval,
+                durable=True,
+            )
+            await worker.run_forever(interval)
+            return
+        manual = ManualClock(start)
+        worker = DeliveryWorker(
+            sessionmaker,
+            manual,
+            AdapterRegistry(manual, seed=seed),
+            pass_interval=interval,
+            durable=True,
+        )
+        await fast_forward(worker, manual, start, until, interval)
+    finally:
+        await engine.dispose()
 
 
 __all__ = ["AdapterRegistry", "DeliveryWorker", "PassReport", "PlatformAdapter"]
