@@ -25,6 +25,15 @@ FORGED = {"X-Forwarded-For": "10.1.2.3"}
 @contextmanager
 def adline_serve(database_url: str, *options: str, **env: str) -> Iterator[str]:
     """`adline serve` with `options` on the test store; yields its /api/v1 URL."""
+    with adline_serve_process(database_url, *options, **env) as (api, _):
+        yield api
+
+
+@contextmanager
+def adline_serve_process(
+    database_url: str, *options: str, **env: str
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`adline serve` with `options` on the test store; yields its /api/v1 URL and process."""
     port = free_port()
     process = subprocess.Popen(
         [ADLINE, "serve", "--port", str(port), *options],
@@ -40,7 +49,7 @@ def adline_serve(database_url: str, *options: str, **env: str) -> Iterator[str]:
     try:
         url = f"http://127.0.0.1:{port}"
         wait_until_serving(process, url)
-        yield f"{url}/api/v1"
+        yield f"{url}/api/v1", process
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -31,6 +31,7 @@ from adline.core.errors import install_error_handlers
 from adline.core.versioning import VERSION_HEADER, VersionBundle
 from adline.delivery.registry import AdapterRegistry
 from adline.delivery.worker import DeliveryWorker, running_in_background
+from adline.docs_page import docs_assets_router
 from adline.health.router import router as health_router
 from adline.openapi import docs_router
 from adline.products.router import router as products_router
@@ -140,4 +141,5 @@ def create_app(
     app.include_router(spend_caps_router, prefix=API_PREFIX)
     app.include_router(products_router, prefix=API_PREFIX)
     app.include_router(docs_router(API_PREFIX))
+    app.include_router(docs_assets_router(API_PREFIX))
     return app

@@ -32,7 +32,6 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel
 
@@ -46,6 +45,7 @@ from adline.campaigns.schemas import CampaignCreate, CampaignUpdate, DeletedObje
 from adline.core.http import PRIVATE_PREFIX
 from adline.core.schemas import PageInfoObject
 from adline.core.versioning import VERSION_HEADER, VersionBundle, VersionChange
+from adline.docs_page import assets_url, swagger_ui_page
 from adline.versions.shapes import RESPONSE_SHAPES
 
 Schema = dict[str, Any]
@@ -490,7 +490,9 @@ def docs_router(prefix: str) -> APIRouter:
         if version is None:
             return HTMLResponse(_index_page(request.app.state.version_bundle, root + prefix))
         chosen = _requested_version(request, version)
-        return get_swagger_ui_html(
+        # Swagger UI from Adline's own copy (adline.docs_page): no CDN, works offline.
+        return swagger_ui_page(
+            assets_url(request, prefix),
             openapi_url=f"{root}{json_path}?{VERSION_PARAM}={chosen}",
             title=f"Adline API {chosen}",
         )
