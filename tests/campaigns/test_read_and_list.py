@@ -164,7 +164,13 @@ class TestList:
         )
         for name in ("account_id", "company_id"):
             response = await client.get("/ad_campaigns", params={name: other_tenant.company_id})
-            assert_error(response, 404, "resource_not_found", "account_id")
+            assert_error(response, 404, "resource_not_found", name)
+        # Each name is checked: the other one naming the caller does not cover for it.
+        response = await client.get(
+            "/ad_campaigns",
+            params={"account_id": tenant.company_id, "company_id": other_tenant.company_id},
+        )
+        assert_error(response, 404, "resource_not_found", "company_id")
 
 
 class TestPagination:

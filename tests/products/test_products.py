@@ -228,8 +228,9 @@ class TestTenancy:
             "/products", json={"title": "x", "route": "x", "company_id": tenant.company_id}
         )
         assert_error(response, 404, "resource_not_found", "company_id")
-        response = await other_client.get("/products", params={"account_id": tenant.company_id})
-        assert_error(response, 404, "resource_not_found", "account_id")
+        for name in ("account_id", "company_id"):
+            response = await other_client.get("/products", params={name: tenant.company_id})
+            assert_error(response, 404, "resource_not_found", name)
 
     async def test_a_campaign_cannot_promote_another_companys_product(
         self,

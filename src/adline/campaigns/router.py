@@ -91,7 +91,8 @@ async def list_ad_campaigns(
     direction: Direction = "desc",
 ) -> JSONResponse:
     filters = service.CampaignFilters(
-        account_id=account_id or company_id,
+        account_id=account_id,
+        company_id=company_id,
         status=status,
         campaign_type=campaign_type,
         query=query,

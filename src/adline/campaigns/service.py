@@ -466,6 +466,7 @@ async def read_campaign(
 @dataclass(frozen=True)
 class CampaignFilters:
     account_id: str | None = None
+    company_id: str | None = None  # the older name of account_id; either may be sent
     status: str | None = None
     campaign_type: str | None = None
     query: str | None = None
@@ -486,6 +487,7 @@ async def list_campaigns(
 ) -> Page[AdCampaign]:
     """One page; a stat `order` ranks the whole list over `window` (as of `now`)."""
     company_id = ensure_own_account(principal, filters.account_id, "account_id")
+    ensure_own_account(principal, filters.company_id, "company_id")
     statement = repository.filtered_campaigns(
         company_id,
         statuses=status_filter("ad_campaign", filters.status),

@@ -48,7 +48,12 @@ async def list_products(
     direction: Direction = "desc",
 ) -> JSONResponse:
     result = await service.list_products(
-        session, principal, account_id=account_id or company_id, page=page, direction=direction
+        session,
+        principal,
+        account_id=account_id,
+        company_id=company_id,
+        page=page,
+        direction=direction,
     )
     items = [service.product_object(product) for product in result.items]
     return render_list(request, KIND, items, result.page_info)

@@ -145,13 +145,17 @@ async def list_products(
     principal: Principal,
     *,
     account_id: str | None,
+    company_id: str | None = None,
     page: PageRequest,
     direction: Direction,
 ) -> Page[Product]:
-    company_id = ensure_own_account(principal, account_id, "account_id")
+    """One page of the company's products; `account_id` and `company_id` (the same thing
+    under two names) may each name only the caller's company, else 404 naming it."""
+    ensure_own_account(principal, company_id, "company_id")
+    owner = ensure_own_account(principal, account_id, "account_id")
     return await paginate(
         session,
-        repository.readable_products(company_id),
+        repository.readable_products(owner),
         model=Product,
         order="created_at",
         direction=direction,
