@@ -91,6 +91,11 @@ def test_a_listed_proxy_is_believed(database_url: str, allowlisted_key: str) -> 
         assert believed.status_code == 200, believed.text
         # Without the header the proxy itself is the client: outside the list.
         assert_error(campaigns(api, allowlisted_key), 403, "ip_not_allowed", None)
+        # A proxy appends the peer it saw to what the client sent: the rightmost address
+        # that is not a listed proxy is the client, whatever it forged to its left.
+        appended = {"X-Forwarded-For": "10.1.2.3, 198.51.100.7"}
+        error = assert_error(campaigns(api, allowlisted_key, appended), 403, "ip_not_allowed", None)
+        assert "198.51.100.7" in error["message"]
 
 
 def test_the_environment_can_list_the_proxies(database_url: str, allowlisted_key: str) -> None:
