@@ -221,31 +221,48 @@ def keys_create(
 @app.command()
 def worker(
     interval: Annotated[float, typer.Option(help="Seconds between delivery passes.", min=1)] = 60,
+    fast_from: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="Fast-forward on a simulated clock from this instant (ISO 8601): passes "
+            "--interval seconds apart without waiting, up to --until, then exit. Started "
+            "again, it resumes after the last pass the store recorded.",
+        ),
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="With --from: the instant of the last pass.")
+    ] = None,
 ) -> None:
-    """Run the delivery worker as its own process (serve with ADLINE_DELIVERY_INTERVAL=0)."""
+    """Run the delivery worker as its own process (serve with ADLINE_DELIVERY_INTERVAL=0).
+    Its simulated networks live in the store, so a restarted worker loses nothing."""
+    from adline.core.timestamps import parse_timestamp
+    from adline.delivery.worker import run_process
 
-    from adline.core.clock import SystemClock
-    from adline.core.db import create_engine, create_sessionmaker
-    from adline.delivery.registry import AdapterRegistry
-    from adline.delivery.worker import DeliveryWorker
-
+    if (fast_from is None) != (until is None):
+        fail("give both --from and --until, or neither")
+    try:
+        start = None if fast_from is None else parse_timestamp(fast_from)
+        end = None if until is None else parse_timestamp(until)
+    except ValueError as error:
+        fail(f"--from/--until: {error}")
     settings = settings_ready()
-
-    async def run() -> None:
-        engine = create_engine(settings.database_url)
-        clock = SystemClock()
-        try:
-            await DeliveryWorker(
-                create_sessionmaker(engine),
-                clock,
-                AdapterRegistry(clock, seed=settings.simulator_seed),
-                pass_interval=timedelta(seconds=interval),
-            ).run_forever(timedelta(seconds=interval))
-        finally:
-            await engine.dispose()
-
-    stderr.print(f"Delivery worker on {settings.database_url}, every {interval:g} s")
-    asyncio.run(run())
+    if start is None or end is None:
+        stderr.print(f"Delivery worker on {settings.database_url}, every {interval:g} s")
+    else:
+        stderr.print(
+            f"Delivery worker on {settings.database_url}, fast-forward from "
+            f"{start.isoformat()} to {end.isoformat()}, {interval:g} s apart"
+        )
+    asyncio.run(
+        run_process(
+            settings.database_url,
+            settings.simulator_seed,
+            timedelta(seconds=interval),
+            start=start,
+            until=end,
+        )
+    )
 
 
 # adline.delivery.simulate.MAX_CAMPAIGNS (not imported here: the module is heavy).

@@ -169,12 +169,14 @@ class DurableNetworks:
                 found.append((network_id(adapter), adapter))
         return sorted(found, key=lambda pair: pair[0])
 
-    async def attach(self, session: AsyncSession, *, lock: bool = True) -> None:
-        """Bring every replica up to the journal (creating missing rows). With `lock`,
-        first take each network's row lock for the rest of the transaction, in id order,
-        so the journal cannot grow under the worker until it commits."""
-        for name, network in self.networks():
-            state = await self._row(session, name, network, lock=lock)
+    async def attach(self, session: AsyncSession) -> None:
+        """Take each network's row lock for the rest of the transaction (in id order; the
+        rows are created on first use), then bring every replica up to the journal: the
+        journal cannot grow under the worker until it commits."""
+        networks = self.networks()
+        states = await self._lock(session, networks)
+        for name, network in networks:
+            state = states[name]
             applied = self._applied.get(name)
             if network.journal is None or network.journal or applied is None:
                 # Never restored in this process, or it holds writes the store does not
@@ -260,41 +262,41 @@ class DurableNetworks:
         for _, network in self.networks():
             network.journal = None
 
-    async def _row(
-        self, session: AsyncSession, name: str, network: SimulatedNetwork, *, lock: bool
-    ) -> SimulatedNetworkState:
-        for _ in range(2):
-            if lock:
+    async def _lock(
+        self, session: AsyncSession, networks: list[tuple[str, SimulatedNetwork]]
+    ) -> dict[str, SimulatedNetworkState]:
+        for name, network in networks:
+            for attempt in range(2):
+                # A no-op write takes the row lock (PostgreSQL), the write lock (SQLite).
                 locked = await session.execute(
                     update(SimulatedNetworkState)
                     .where(SimulatedNetworkState.id == name)
                     .values(journal_length=SimulatedNetworkState.journal_length)
                     .execution_options(synchronize_session=False)
                 )
-                found = getattr(locked, "rowcount", 0) > 0
-            else:
-                found = True
-            state = (
-                await session.get(SimulatedNetworkState, name, populate_existing=True)
-                if found
-                else None
-            )
-            if state is not None:
-                return state
-            dialect = session.get_bind().dialect.name
-            statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
-                SimulatedNetworkState
-            )
-            await session.execute(
-                statement.values(
-                    id=name,
-                    platform=network.platform,
-                    seed=network.seed,
-                    born_at=floor_hour(network.clock.now()),
-                    journal_length=0,
-                ).on_conflict_do_nothing(index_elements=["id"])
-            )
-        raise RuntimeError(f"Network {name} could not be stored")
+                if getattr(locked, "rowcount", 0) > 0:
+                    break
+                if attempt:
+                    raise RuntimeError(f"Network {name} could not be stored")
+                dialect = session.get_bind().dialect.name
+                statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
+                    SimulatedNetworkState
+                )
+                await session.execute(
+                    statement.values(
+                        id=name,
+                        platform=network.platform,
+                        seed=network.seed,
+                        born_at=floor_hour(network.clock.now()),
+                        journal_length=0,
+                    ).on_conflict_do_nothing(index_elements=["id"])
+                )
+        rows = await session.scalars(
+            select(SimulatedNetworkState)
+            .where(SimulatedNetworkState.id.in_([name for name, _ in networks]))
+            .execution_options(populate_existing=True)
+        )
+        return {row.id: row for row in rows}
 
     async def _entries(self, session: AsyncSession, name: str, *, after: int) -> list[JournalEntry]:
         rows = await session.scalars(

@@ -276,18 +276,15 @@ class DeliveryWorker:
             counts, platforms = await self._sync(session, now, caps)
             await self._record(session)
         await self._send_limits(now, caps, platforms)
-        if self.durable is not None:
-            # Bring the replicas up to the journal and simulate up to now before taking
-            # the networks' locks: a replica rebuilt after a restart simulates every hour
-            # since its network's birth again, which should not hold the locks.
-            async with self.sessionmaker() as session, session.begin():
-                await self.durable.attach(session, lock=False)
+        # Outside the networks' locks: a replica rebuilt after a restart simulates every
+        # hour since its network's birth again. (A write another worker makes meanwhile
+        # is caught up below, and simulated again if it falls in these hours.)
         await self._advance(now)
         ingested = rejections = 0
         pulled: list[ReportedHour] = []
         async with self.sessionmaker() as session, session.begin():
             await self._attach(session)
-            # Nothing to do unless another worker's write made a replica simulate again.
+            # Nothing to do unless another worker's write made a replica start again.
             await self._advance(now)
             for platform in self.registry.platforms:
                 adapter = self.registry.adapter(platform)
