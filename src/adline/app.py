@@ -94,6 +94,7 @@ def create_app(
                         app.state.clock,
                         app.state.adapters,
                         pass_interval=interval,
+                        durable=True,
                     )
                     await stack.enter_async_context(running_in_background(worker, interval))
                 yield

@@ -4,6 +4,7 @@ nothing, and its successor reports every hour exactly once."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,6 +13,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adline.app import create_app
+from adline.config import Settings
 from adline.core.clock import ManualClock
 from adline.core.db import create_sessionmaker
 from adline.delivery import worker as worker_module
@@ -166,3 +169,19 @@ async def test_two_durable_workers_drive_one_network(
         )
     assert state is not None and state.journal_length == len(keys) == len(set(keys))
     assert state.pulled_at == clock.now()
+
+
+async def test_the_servers_embedded_worker_is_durable(
+    database_url: str, engine: AsyncEngine, clock: ManualClock
+) -> None:
+    seed = next(SEEDS)
+    settings = Settings(database_url=database_url, delivery_interval=3600, simulator_seed=seed)
+    app = create_app(settings, clock=clock)
+    async with app.router.lifespan_context(app):
+        for _ in range(200):  # its first pass runs at start
+            async with create_sessionmaker(engine)() as session:
+                state = await session.get(SimulatedNetworkState, f"meta:{seed}")
+            if state is not None and state.pulled_at is not None:
+                break
+            await asyncio.sleep(0.05)
+    assert state is not None and state.pulled_at == clock.now()
