@@ -6,16 +6,22 @@ a Swagger UI page on it; `GET /api/v1/docs` an index of the versions. None needs
 
 FastAPI's generated schema describes the handlers, which know only the newest shapes and
 read their bodies themselves (`adline.core.http.json_body`), so it shows no request bodies.
-`openapi_for` starts from it and, on the campaign, ad group and ad endpoints:
+`openapi_for` starts from it and:
 
-- replaces the response schemas with the version's models (`RESPONSE_SHAPES`): one object,
-  a list `{data: [T], page_info}`, a duplicate's `{data: [T]}`, a delete's `{id, deleted}`
-  (or whatever the version's migration of `<kind>.deleted` answers: 2025-01-01's ad group
-  delete is a bare `true`);
-- adds the request bodies: the newest request models in the newest document; in an older
-  one the newest model minus the fields its `VersionChange`s declare (`added_fields`,
-  `renamed_fields`) when those declarations are all that changed that body, else an open
-  object. Either way the operation's description lists the changes to the body.
+- on the campaign, ad group and ad endpoints, replaces the response schemas with the
+  version's models (`RESPONSE_SHAPES`): one object, a list `{data: [T], page_info}`, a
+  duplicate's `{data: [T]}`, a delete's `{id, deleted}` (or whatever the version's migration
+  of `<kind>.deleted` answers: 2025-01-01's ad group delete is a bare `true`);
+- on every route that reads its body through a `JsonBody` dependency (found among the
+  route's dependencies, so a new route needs nothing here), adds the request body: the
+  newest request model in the newest document; in an older one the newest model minus the
+  fields its `VersionChange`s declare (`added_fields`, `renamed_fields`) when those
+  declarations are all that changed that body, else an open object. Either way the
+  operation's description lists the changes to the body;
+- adds OpenAPI `links` to each create's answer (`_add_links`): to every operation on the
+  object it made (`/things/{id}` and `/things/{id}/<action>`: retrieve, update, delete,
+  pause, unpause, duplicate ...), and to each create whose body names such an object
+  (`thing_id`), so a client or a stateful fuzzer can follow them to real objects.
 
 It also names the version (`info["x-api-version-date"]`), describes the bearer key, the
 `Api-Version-Date` header (defaulting to the document's version, so Swagger UI's "try it
@@ -32,17 +38,14 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel
 
 from adline import __version__
-from adline.ad_groups.router import DuplicateAdGroup
-from adline.ad_groups.schemas import AdGroupCreate, AdGroupUpdate
-from adline.ads.router import DuplicateAd
-from adline.ads.schemas import AdCreate, AdUpdate
-from adline.campaigns.router import DuplicateCampaign
-from adline.campaigns.schemas import CampaignCreate, CampaignUpdate, DeletedObject
-from adline.core.http import PRIVATE_PREFIX
+from adline.campaigns.schemas import DeletedObject
+from adline.core.http import PRIVATE_PREFIX, JsonBody
 from adline.core.schemas import PageInfoObject
 from adline.core.versioning import VERSION_HEADER, VersionBundle, VersionChange
 from adline.docs_page import assets_url, swagger_ui_page
@@ -62,19 +65,6 @@ RESOURCE_PATH = re.compile(
     r"^(?P<prefix>.*)/(?P<collection>ad_campaigns|ad_groups|ads)"
     r"(?P<item>/\{[^/}]+\}(?:/(?P<action>pause|unpause|duplicate))?)?$"
 )
-
-# The newest request model of each request kind (`<kind>.<action>`).
-REQUEST_MODELS: dict[str, type[BaseModel]] = {
-    "ad_campaign.create": CampaignCreate,
-    "ad_campaign.update": CampaignUpdate,
-    "ad_campaign.duplicate": DuplicateCampaign,
-    "ad_group.create": AdGroupCreate,
-    "ad_group.update": AdGroupUpdate,
-    "ad_group.duplicate": DuplicateAdGroup,
-    "ad.create": AdCreate,
-    "ad.update": AdUpdate,
-    "ad.duplicate": DuplicateAd,
-}
 
 
 class ErrorDetail(BaseModel):
@@ -119,7 +109,11 @@ def _build(app: FastAPI, bundle: VersionBundle, version: str) -> Schema:
     error_ref = components.model(Error)
     prefixes: set[str] = set()
 
+    bodies = request_bodies(app)
     for path, method, operation in _operations(document):
+        body = bodies.get((path, method))
+        if body is not None:
+            _set_request_body(operation, components, version, changes, body)
         match = RESOURCE_PATH.match(path)
         if match is None:
             # The report's own older shape, where the version has one.
@@ -132,18 +126,16 @@ def _build(app: FastAPI, bundle: VersionBundle, version: str) -> Schema:
         shape = RESPONSE_SHAPES[version][kind]
         item, action = match["item"], match["action"]
         if item is None:
-            form, request_action = ("object", "create") if method == "post" else ("list", None)
+            form = "object" if method == "post" else "list"
         elif action == "duplicate":
-            form, request_action = "collection", "duplicate"
-        elif action is not None:  # pause, unpause
-            form, request_action = "object", None
-        elif method == "delete":
-            form, request_action = "deleted", None
+            form = "collection"
+        elif action is not None or method != "delete":  # pause, unpause; retrieve, update
+            form = "object"
         else:
-            form, request_action = "object", "update" if method == "patch" else None
+            form = "deleted"
         _set_response(operation, _response_schema(components, bundle, version, kind, shape, form))
-        if request_action is not None:
-            _set_request_body(operation, components, version, changes, f"{kind}.{request_action}")
+
+    _add_links(document, components.schemas)
 
     prefix = min(prefixes, key=len) if prefixes else ""
     for path, _, operation in _operations(document):
@@ -257,7 +249,113 @@ def _set_response(operation: Schema, schema: Schema) -> None:
     ok["content"] = {"application/json": {"schema": schema}}
 
 
+# ---------------------------------------------------------------------------- links
+
+ITEM_PATH = re.compile(r"^(?P<collection>.*)/\{(?P<param>[^/{}]+)\}(?:/[a-z_]+)?$")
+
+
+def _add_links(document: Schema, schemas: Mapping[str, Schema]) -> None:
+    """Links from each create (a POST on `/things` whose answer carries an `id`, at its top
+    or inside one wrapping object):
+
+    - to every operation on `/things/{param}` and `/things/{param}/<action>`, with `param`
+      the created object's id;
+    - when `/things` has such operations, to each create whose request body has a
+      `thing_id` property (singular of `/things`), with that property the created object's
+      id (merged into the body the client writes).
+    """
+    creates: dict[str, tuple[Schema, str]] = {}  # collection path -> (operation, id pointer)
+    for path, method, operation in _operations(document):
+        if method != "post" or "{" in path:
+            continue
+        pointer = _id_pointer(_ok_schema(operation), document, schemas)
+        if pointer is not None:
+            creates[path] = (operation, pointer)
+    addressable: set[str] = set()  # collections whose objects have operations of their own
+    for path, _, operation in _operations(document):
+        match = ITEM_PATH.match(path)
+        if match is None or match["collection"] not in creates:
+            continue
+        source, pointer = creates[match["collection"]]
+        _link(source, operation, {match["param"]: f"$response.body#{pointer}"})
+        addressable.add(match["collection"])
+    for path in sorted(addressable):
+        source, pointer = creates[path]
+        singular = path.rsplit("/", 1)[-1].removesuffix("s")
+        for target_path, (target, _) in creates.items():
+            body = target.get("requestBody", {}).get("content", {}).get("application/json", {})
+            properties = _resolve(body.get("schema", {}), schemas).get("properties", {})
+            if f"{singular}_id" in properties and target_path != path:
+                _link(source, target, {}, {f"{singular}_id": f"$response.body#{pointer}"})
+
+
+def _ok_schema(operation: Schema) -> Schema:
+    content = operation.get("responses", {}).get("200", {}).get("content", {})
+    schema: Schema = content.get("application/json", {}).get("schema", {})
+    return schema
+
+
+def _resolve(schema: Schema, schemas: Mapping[str, Schema]) -> Schema:
+    while isinstance(schema.get("$ref"), str) and schema["$ref"].startswith(REF_PREFIX):
+        schema = schemas[schema["$ref"].removeprefix(REF_PREFIX)]
+    return schema
+
+
+def _id_pointer(schema: Schema, document: Schema, schemas: Mapping[str, Schema]) -> str | None:
+    """Where a created object's id is in the answer: `/id`, or `/<wrapper>/id`."""
+    all_schemas = {**document.get("components", {}).get("schemas", {}), **schemas}
+    properties = _resolve(schema, all_schemas).get("properties", {})
+    if "id" in properties:
+        return "/id"
+    wrapped = [
+        name
+        for name, inner in properties.items()
+        if "id" in _resolve(inner, all_schemas).get("properties", {})
+    ]
+    return f"/{wrapped[0]}/id" if len(properties) == 1 and wrapped else None
+
+
+def _link(
+    source: Schema,
+    target: Schema,
+    parameters: dict[str, str],
+    request_body: dict[str, str] | None = None,
+) -> None:
+    links: Schema = source["responses"]["200"].setdefault("links", {})
+    link: Schema = {"operationId": target["operationId"]}
+    if parameters:
+        link["parameters"] = parameters
+    if request_body is not None:
+        link["requestBody"] = request_body
+    name = "".join(part.title() for part in target["operationId"].split("_api_v1_")[0].split("_"))
+    if links.setdefault(name, link) != link:
+        raise ValueError(f"two links named {name} from {source['operationId']}")
+
+
 # ---------------------------------------------------------------------------- request bodies
+
+
+def request_bodies(app: FastAPI) -> dict[tuple[str, str], JsonBody[Any]]:
+    """The body each operation reads (`(path, method)`, as the document names them): the
+    `JsonBody` among its route's dependencies, at any depth."""
+    found: dict[tuple[str, str], JsonBody[Any]] = {}
+    for route in iter_route_contexts(app.routes):
+        if not isinstance(route.original_route, APIRoute) or not route.include_in_schema:
+            continue
+        readers = list(_body_readers(route.dependant))
+        if len(readers) > 1:
+            raise ValueError(f"{route.path_format} reads its body twice")
+        for method in route.methods or ():
+            if readers:
+                found[(str(route.path_format), method.lower())] = readers[0]
+    return found
+
+
+def _body_readers(dependant: Dependant) -> Iterator[JsonBody[Any]]:
+    for dependency in dependant.dependencies:
+        if isinstance(dependency.call, JsonBody):
+            yield dependency.call
+        yield from _body_readers(dependency)
 
 
 def changes_down_to(bundle: VersionBundle, version: str) -> list[ChangeT]:
@@ -283,9 +381,9 @@ def _set_request_body(
     components: _Components,
     version: str,
     changes: list[ChangeT],
-    request_kind: str,
+    body: JsonBody[Any],
 ) -> None:
-    model = REQUEST_MODELS[request_kind]
+    model, request_kind = body.model, body.kind
     kind = request_kind.partition(".")[0]
     relevant = [
         change
@@ -325,8 +423,12 @@ def _set_request_body(
         derived["title"] = name
         components.add(name, derived)
         schema = {"$ref": REF_TEMPLATE.format(model=name)}
+    # An empty body reads as `{}`: optional where `{}` can be a whole request.
+    body_required = request_kind.endswith(".create") or bool(
+        components.schemas[model.__name__].get("required")
+    )
     operation["requestBody"] = {
-        "required": request_kind.endswith(".create"),
+        "required": body_required,
         "content": {"application/json": {"schema": schema}},
     }
     custom = [bool(_custom_request_migrations(change, request_kind)) for change in relevant]

@@ -7,8 +7,8 @@ own error (invalid_json, parameter_missing, parameter_invalid) instead of a 422.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, TypeVar
+from collections.abc import Iterable
+from typing import Any, Generic, TypeVar
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
@@ -71,21 +71,32 @@ def _refuse_private_keys(data: dict[str, Any]) -> None:
             raise InvalidRequest(f"Unknown parameter: {key}.", param=key)
 
 
-def json_body(model: type[ModelT], kind: str) -> Callable[[Request], Awaitable[ModelT]]:
-    """A dependency that reads the body, migrates it to the newest version and validates it."""
+class JsonBody(Generic[ModelT]):
+    """A dependency that reads the body, migrates it to the newest version and validates it.
 
-    async def dependency(request: Request) -> ModelT:
+    Its `model` and `kind` (`<kind>.<action>`) also describe the body in each version's
+    OpenAPI document (`adline.openapi` finds every route's `JsonBody` among its
+    dependencies), so a route that reads its body this way is documented by itself.
+    """
+
+    def __init__(self, model: type[ModelT], kind: str) -> None:
+        self.model = model
+        self.kind = kind
+
+    async def __call__(self, request: Request) -> ModelT:
         data = await read_json_object(request)
         # `_` keys are how migrations hand data up; a client may not send them.
         _refuse_private_keys(data)
-        data = version_bundle(request).migrate_request(request_version(request), kind, data)
+        data = version_bundle(request).migrate_request(request_version(request), self.kind, data)
         # From here on errors name newest parameters; the error handler renames them to
         # the caller's version's (errors of the migrations above already use those).
-        request.state.request_kind = kind
-        return validate_body(model, data)
+        request.state.request_kind = self.kind
+        return validate_body(self.model, data)
 
-    dependency.__name__ = f"{model.__name__}_body"
-    return dependency
+
+def json_body(model: type[ModelT], kind: str) -> JsonBody[ModelT]:
+    """The `JsonBody` dependency of `model`, for requests of `kind`."""
+    return JsonBody(model, kind)
 
 
 def facts_needed(request: Request) -> frozenset[str]:

@@ -18,7 +18,7 @@ from adline.auth.dependencies import (
     SessionDep,
 )
 from adline.core.errors import InvalidRequest
-from adline.core.http import PRIVATE_PREFIX, json_body, read_json_object, render
+from adline.core.http import PRIVATE_PREFIX, JsonBody, json_body, read_json_object, render
 from adline.core.pagination import Direction, PageRequest, page_params
 from adline.spend_caps import campaigns, service, summary
 from adline.spend_caps.campaigns import CampaignEnvelope, WrappedCampaignCreate
@@ -141,13 +141,18 @@ async def spend_cap_daily_summary(
 campaign_form = APIRouter(prefix="/campaigns", tags=["spend_caps"])
 
 
-async def wrapped_campaign_body(request: Request) -> WrappedCampaignCreate:
+class WrappedCampaignBody(JsonBody[WrappedCampaignCreate]):
     """`{"campaign": {...}}`, with no private (`_`) keys inside either."""
-    inner = (await read_json_object(request)).get("campaign")
-    for key in inner if isinstance(inner, dict) else ():
-        if key.startswith(PRIVATE_PREFIX):
-            raise InvalidRequest(f"Unknown parameter: campaign.{key}.", param=f"campaign.{key}")
-    return await json_body(WrappedCampaignCreate, f"{CAMPAIGN_KIND}.create")(request)
+
+    async def __call__(self, request: Request) -> WrappedCampaignCreate:
+        inner = (await read_json_object(request)).get("campaign")
+        for key in inner if isinstance(inner, dict) else ():
+            if key.startswith(PRIVATE_PREFIX):
+                raise InvalidRequest(f"Unknown parameter: campaign.{key}.", param=f"campaign.{key}")
+        return await super().__call__(request)
+
+
+wrapped_campaign_body = WrappedCampaignBody(WrappedCampaignCreate, f"{CAMPAIGN_KIND}.create")
 
 
 @campaign_form.post(
