@@ -80,3 +80,18 @@ async def test_copies_being_made_read_as_the_release_knows_them(
     assert copies.status_code == 200, copies.text
     for copy in copies.json()["data"]:
         _check(release, "ad_campaign", copy)
+
+
+@pytest.mark.parametrize(("release", "version"), RELEASES)
+async def test_a_tiktok_campaign_reads_its_platform_in_every_release_shape(
+    client: httpx.AsyncClient, release: str, version: str
+) -> None:
+    """Found by fuzzing (tests/test_fuzz.py): 0.0.41 declares a campaign's platform `meta`
+    only, yet a TikTok campaign reads `tiktok` in every version (never rewritten)."""
+    headers = {"Api-Version-Date": version}
+    body = {"title": "TikTok", "objective": "engagement", "platform": "tiktok"}
+    created = await ok(await client.post("/ad_campaigns", json=body, headers=headers))
+    assert created["platform"] == "tiktok"
+    _check(release, "ad_campaign", created)
+    read = await client.get(f"/ad_campaigns/{created['id']}", headers=headers)
+    _check(release, "ad_campaign", await ok(read))

@@ -132,7 +132,8 @@ The tables above map what has a counterpart. Where nothing does, these are the c
   delivery is in appeal reads `in_review`, one whose ads are all rejected `flagged`, and a
   draft asked to run (`config.status: active` on create) `inactive`.
 - **Platform.** It is never rewritten: a TikTok campaign reads `platform: tiktok` in every
-  version, including 2025-01-01.
+  version, including 2025-01-01 and 2026-07-08-1 (whose client release, 0.0.41, declares
+  a campaign's platform as `meta` only; that version's shape admits `tiktok` too).
 - **`config` (2025-01-01)** describes a Meta campaign's settings and is `null` for every
   other platform; its keys are seed 002's. `conversion_goal` is the goal sent on create,
   else the objective's (table above). `bid_strategy` is the one sent (`lowest_cost` with

@@ -13,9 +13,11 @@ from __future__ import annotations
 import json
 from functools import cache
 from importlib import resources
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, create_model
+
+from adline.campaigns.schemas import Platform
 
 # (release, its default version), oldest first: the versions whose shapes are exact.
 RELEASES = (
@@ -33,6 +35,13 @@ RELEASE_OF_VERSION = {version: release for release, version in RELEASES}
 
 # Fields Adline adds to every version that shows them (seed 004 links campaigns to caps).
 EXTENSIONS: dict[str, dict[str, Any]] = {"ad_campaign": {"spend_cap_id": (str | None, ...)}}
+
+# Values Adline answers beyond a release's enum, `{kind: {field: values}}`. A platform is
+# never rewritten (docs/versions.md, "Where an older shape has no counterpart"), so a TikTok
+# campaign reads `tiktok` even in 0.0.41's version, whose campaign platform is `meta` only.
+ENUM_EXTENSIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    "ad_campaign": {"platform": get_args(Platform)}
+}
 
 KINDS = ("ad_campaign", "ad_group", "ad")
 
@@ -66,8 +75,12 @@ def release_shapes(release: str) -> dict[str, type[BaseModel]]:
     shapes: dict[str, type[BaseModel]] = {}
     for kind in KINDS:
         name = table["object_classes"][kind]["class"]
+        fields = {
+            field: _with_values(spec, ENUM_EXTENSIONS.get(kind, {}).get(field, ()))
+            for field, spec in table["objects"][kind].items()
+        }
         shapes[kind] = builder.model(
-            name, table["objects"][kind], top_level=True, extensions=EXTENSIONS.get(kind, {})
+            name, fields, top_level=True, extensions=EXTENSIONS.get(kind, {})
         )
     return shapes
 
@@ -82,6 +95,13 @@ def release_object(release: str, role: str) -> type[BaseModel] | None:
     builder = _Builder(table["nested_objects"], suffix=release.replace(".", "_"))
     name = table["object_classes"][role]["class"]
     return builder.model(name, table["objects"][role], top_level=False)
+
+
+def _with_values(spec: dict[str, Any], values: tuple[str, ...]) -> dict[str, Any]:
+    """A field's spec whose enum also admits `values` (after the release's own)."""
+    if not values or not spec.get("enum"):
+        return spec
+    return {**spec, "enum": [*spec["enum"], *(v for v in values if v not in spec["enum"])]}
 
 
 def release_enum(release: str, kind: str, field: str) -> list[str]:
