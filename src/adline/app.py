@@ -33,8 +33,12 @@ from adline.delivery.registry import AdapterRegistry
 from adline.delivery.worker import DeliveryWorker, running_in_background
 from adline.docs_page import docs_assets_router
 from adline.health.router import router as health_router
+from adline.idempotency.middleware import IdempotencyMiddleware, replay_response
+from adline.idempotency.service import Replay
 from adline.openapi import docs_router
 from adline.products.router import router as products_router
+from adline.rate_limits.edge import RateLimitMiddleware
+from adline.rate_limits.limiter import RateLimiter
 from adline.reports.router import router as reports_router
 from adline.spend_caps.router import router as spend_caps_router
 from adline.versions import VERSION_BUNDLE
@@ -125,12 +129,18 @@ def create_app(
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.read_sessionmaker = create_read_sessionmaker(engine)
+    app.state.rate_limiter = RateLimiter(settings)
     install_error_handlers(app)
+    app.add_exception_handler(Replay, replay_response)
+    # Innermost: an idempotent POST's answer is stored and committed with its writes.
+    app.add_middleware(IdempotencyMiddleware, app_of=app)
     app.add_middleware(VersionHeaderMiddleware)
     # The edge (adline.core.edge), outermost last: security headers on every answer, the
-    # 413s included; the body cap before anything reads a byte; HEAD and OPTIONS.
+    # 413s included; rate limits and their headers on every answer; the body cap before
+    # anything reads a byte; HEAD and OPTIONS.
     app.add_middleware(HttpMethodsMiddleware, routes_of=app)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(RateLimitMiddleware, app_of=app)
     app.add_middleware(SecurityHeadersMiddleware)
     app.include_router(health_router)
     app.include_router(campaigns_router, prefix=API_PREFIX)

@@ -8,6 +8,10 @@ from pathlib import Path
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/adline.db"
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+# Token buckets (docs/api.md#rate-limits): per API key, and per client address for calls
+# without a valid key. A rate of 0 turns that limit off.
+DEFAULT_RATE_LIMIT_PER_SECOND = 100.0
+DEFAULT_RATE_LIMIT_BURST = 200
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,13 @@ class Settings:
     # comma-separated list of addresses or networks, "*" for any; empty (the default):
     # none, the TCP peer is the client (docs/security.md).
     forwarded_allow_ips: str = ""
+    # Each API key's token bucket: refilled at `rate_limit_per_second`, holding at most
+    # `rate_limit_burst` requests; 0 per second: no limit (docs/api.md#rate-limits).
+    rate_limit_per_second: float = DEFAULT_RATE_LIMIT_PER_SECOND
+    rate_limit_burst: int = DEFAULT_RATE_LIMIT_BURST
+    # The same per client address, for calls without a key or whose key failed.
+    address_rate_limit_per_second: float = DEFAULT_RATE_LIMIT_PER_SECOND
+    address_rate_limit_burst: int = DEFAULT_RATE_LIMIT_BURST
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -36,6 +47,20 @@ class Settings:
                 os.environ.get("ADLINE_MAX_BODY_BYTES", str(DEFAULT_MAX_BODY_BYTES))
             ),
             forwarded_allow_ips=os.environ.get("ADLINE_FORWARDED_ALLOW_IPS", ""),
+            rate_limit_per_second=float(
+                os.environ.get("ADLINE_RATE_LIMIT_PER_SECOND", str(DEFAULT_RATE_LIMIT_PER_SECOND))
+            ),
+            rate_limit_burst=int(
+                os.environ.get("ADLINE_RATE_LIMIT_BURST", str(DEFAULT_RATE_LIMIT_BURST))
+            ),
+            address_rate_limit_per_second=float(
+                os.environ.get(
+                    "ADLINE_ADDRESS_RATE_LIMIT_PER_SECOND", str(DEFAULT_RATE_LIMIT_PER_SECOND)
+                )
+            ),
+            address_rate_limit_burst=int(
+                os.environ.get("ADLINE_ADDRESS_RATE_LIMIT_BURST", str(DEFAULT_RATE_LIMIT_BURST))
+            ),
         )
 
     def ensure_sqlite_directory(self) -> None:

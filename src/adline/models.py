@@ -10,8 +10,10 @@ from adline.companies.models import Company, User
 from adline.conversions.models import AdClick, ConversionEvent
 from adline.core.db import Base
 from adline.delivery.models import SimulatedNetworkState, SimulatedNetworkWrite
+from adline.idempotency.models import IdempotencyRecord
 from adline.issues.models import PlatformIssue
 from adline.products.models import Product
+from adline.rate_limits.models import RateLimitBucket
 from adline.spend_caps.models import SpendCap, SpendCapGrant, SpendCapMembership, SpendCapRevision
 from adline.stats.models import AdStatHour
 
@@ -26,8 +28,10 @@ __all__ = [
     "ApiKey",
     "Company",
     "ConversionEvent",
+    "IdempotencyRecord",
     "PlatformIssue",
     "Product",
+    "RateLimitBucket",
     "SimulatedNetworkState",
     "SimulatedNetworkWrite",
     "SpendCap",

@@ -22,6 +22,8 @@ from adline.core.db import session_dependency
 from adline.core.errors import Forbidden, Unauthorized
 from adline.core.http import version_bundle
 from adline.core.versioning import VERSION_HEADER
+from adline.idempotency.service import reserve
+from adline.rate_limits.edge import charge_address, charge_key
 
 
 async def get_clock(request: Request) -> Clock:
@@ -52,14 +54,23 @@ def _authenticator(scopes: tuple[str, ...]) -> Callable[..., Awaitable[Principal
         # The peer's address; behind a reverse proxy, uvicorn's --proxy-headers (on for
         # proxies listed in --forwarded-allow-ips) makes it the forwarded client's.
         client_host = request.client.host if request.client is not None else None
-        principal = await authenticate(
-            session, clock, _bearer_secret(request), client_host=client_host
-        )
+        try:
+            principal = await authenticate(
+                session, clock, _bearer_secret(request), client_host=client_host
+            )
+        except (Unauthorized, Forbidden):
+            # No valid key: the caller's address pays (429 once its bucket is empty).
+            await charge_address(request)
+            raise
+        await charge_key(request, principal.key_id)
         request.state.api_version = bundle.resolve(header_version, principal.api_version_date)
         for scope in scopes:
             if scope not in principal.scopes:
                 raise Forbidden(f"This API key lacks the scope this endpoint needs: {scope}.")
         request.state.principal = principal
+        # A POST's Idempotency-Key: reserved for this attempt, or answered from (a replay,
+        # 400 on another request, 409 while the first runs).
+        await reserve(request, session, clock, principal.key_id, request.state.api_version)
         return principal
 
     return dependency

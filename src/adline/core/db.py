@@ -112,8 +112,23 @@ def create_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSes
 
 READ_METHODS = frozenset({"GET", "HEAD"})
 
+# `request.state` key of a session the edge opened for the request and commits itself, once
+# the answer is known: an idempotent POST stores its answer in the transaction of its writes
+# (adline.idempotency).
+EDGE_SESSION_STATE = "edge_session"
+
 
 async def session_dependency(request: Request) -> AsyncIterator[AsyncSession]:
+    edge_session: AsyncSession | None = getattr(request.state, EDGE_SESSION_STATE, None)
+    if edge_session is not None:
+        # The edge commits (or rolls back) after the handler; a failure rolls back here, so
+        # that what the edge then writes starts from nothing of the request's.
+        try:
+            yield edge_session
+        except BaseException:
+            await edge_session.rollback()
+            raise
+        return
     state = request.app.state
     sessionmaker: async_sessionmaker[AsyncSession] = (
         state.read_sessionmaker if request.method in READ_METHODS else state.sessionmaker

@@ -21,6 +21,10 @@ from adline.core.headers import SECURITY_HEADERS
 
 logger = logging.getLogger("adline.errors")
 
+# `request.state` key of the headers every answer to the request carries (the rate limit's,
+# adline.rate_limits): a crash's answer, made outside every middleware, carries them too.
+RESPONSE_HEADERS_STATE = "response_headers"
+
 
 class AdlineError(Exception):
     status_code = 500
@@ -34,6 +38,7 @@ class AdlineError(Exception):
         param: str | None = None,
         code: str | None = None,
         extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -41,6 +46,8 @@ class AdlineError(Exception):
         if code is not None:
             self.code = code
         self.extra = extra or {}
+        # Headers the answer carries besides the body (a 429's Retry-After).
+        self.headers = headers
 
     def body(self) -> dict[str, Any]:
         return {
@@ -178,7 +185,7 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.param is not None and kind is not None and version is not None:
             # An error about a body names the parameter as the caller's version calls it.
             request.app.state.version_bundle.error_in_caller_terms(version, kind, exc)
-        return error_response(exc)
+        return error_response(exc, headers=exc.headers)
 
     async def request_validation(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
@@ -201,10 +208,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def crash(request: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error on %s %s", request.method, request.url.path)
         # Answered by Starlette's outermost middleware, outside Adline's own: the security
-        # headers are set here.
+        # headers are set here, and those the edge chose for this request (rate limits).
+        edge_headers: dict[str, str] = getattr(request.state, RESPONSE_HEADERS_STATE, None) or {}
         return error_response(
             AdlineError("An internal error occurred.", code="internal_error"),
-            headers=SECURITY_HEADERS,
+            headers={**SECURITY_HEADERS, **edge_headers},
         )
 
     app.add_exception_handler(AdlineError, adline_error)

@@ -1,0 +1,1 @@
+"""Token buckets per API key and per client address (docs/api.md#rate-limits)."""
