@@ -63,6 +63,15 @@ async def create_demo_if_empty(
     return await in_transaction(settings, work)
 
 
+async def store_is_empty(settings: Settings) -> bool:
+    """Whether the (migrated) store holds no company."""
+
+    async def work(session: AsyncSession) -> bool:
+        return not await any_company_exists(session)
+
+    return await in_transaction(settings, work)
+
+
 async def new_company(settings: Settings, name: str, timezone: str) -> str:
     async def work(session: AsyncSession) -> str:
         company, _ = await create_company(session, SystemClock(), name=name, timezone=timezone)

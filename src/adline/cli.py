@@ -52,10 +52,15 @@ def fail(message: str) -> NoReturn:
     raise SystemExit(2)
 
 
-def settings_ready() -> Settings:
+def settings_ready(database_url: str | None = None) -> Settings:
+    """The settings from the environment (with another store, if given), migrated."""
+    from dataclasses import replace
+
     from adline.core.migrate import migrate
 
     settings = Settings.from_env()
+    if database_url is not None:
+        settings = replace(settings, database_url=database_url)
     settings.ensure_sqlite_directory()
     migrate(settings.database_url)
     return settings
@@ -82,6 +87,10 @@ def serve(
             min=1,
         ),
     ] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option(help="The store to serve (default: ADLINE_DATABASE_URL, or ./var/adline.db)."),
+    ] = None,
 ) -> None:
     """Migrate the store, create the demo company on first start, and serve the API."""
     import uvicorn
@@ -89,7 +98,7 @@ def serve(
     from adline.app import create_app
     from adline.bootstrap import create_demo_if_empty
 
-    settings = settings_ready()
+    settings = settings_ready(database_url)
     settings = edge_settings(settings, forwarded_allow_ips, max_body_bytes)
     demo = asyncio.run(create_demo_if_empty(settings))
     if demo is not None:
@@ -269,6 +278,40 @@ def worker(
 SIMULATE_MAX_CAMPAIGNS = 100_000
 # Above this many campaigns the table shows the first rows, a gap and the last row.
 SIMULATE_TABLE_ROWS = 50
+# `adline simulate` writes to a store of its own: this SQLite file, beside the live
+# ./var/adline.db, made anew by every run (or the empty store --database-url names).
+SIMULATE_DATABASE_URL = "sqlite+aiosqlite:///./var/adline-simulate.db"
+# adline.delivery.simulate.SIMULATION_START, as a date.
+SIMULATE_START = "2026-03-02"
+
+
+def simulation_store(database_url: str | None) -> Settings:
+    """The store `adline simulate` writes to, migrated and empty: its own SQLite file
+    (deleted first), or the store --database-url names, which must hold no company. Never
+    the live store (ADLINE_DATABASE_URL, or ./var/adline.db)."""
+    from dataclasses import replace
+
+    from adline.bootstrap import store_is_empty
+    from adline.core.migrate import migrate
+
+    live = Settings.from_env()
+    url = SIMULATE_DATABASE_URL if database_url is None else database_url
+    if url == live.database_url:
+        fail(f"{url} is the live store (ADLINE_DATABASE_URL); simulate writes to its own")
+    settings = replace(live, database_url=url, delivery_interval=0)
+    if database_url is None:
+        path = Path(url.removeprefix("sqlite+aiosqlite:///"))
+        for leftover in (path, *(path.with_name(path.name + end) for end in SQLITE_SIDES)):
+            leftover.unlink(missing_ok=True)
+    settings.ensure_sqlite_directory()
+    migrate(settings.database_url)
+    if not asyncio.run(store_is_empty(settings)):
+        fail(f"--database-url: {url} already holds companies; simulate needs an empty store")
+    return settings
+
+
+# The files SQLite keeps beside a database (rollback journal, write-ahead log).
+SQLITE_SIDES = ("-journal", "-wal", "-shm")
 
 
 @app.command()
@@ -282,15 +325,31 @@ def simulate(
         float | None,
         typer.Option(help="Put every campaign under one spend cap of this many dollars.", min=1),
     ] = None,
+    start: Annotated[
+        str,
+        typer.Option(
+            help="The first simulated day (YYYY-MM-DD, from midnight UTC); the days must be "
+            "over by now."
+        ),
+    ] = SIMULATE_START,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            help="An empty store to write to (default: ./var/adline-simulate.db, made anew).",
+        ),
+    ] = None,
 ) -> None:
-    """Create a demo company's campaigns, deliver them fast-forward on the simulated
-    network and print a summary per campaign (and of the spend cap, with --spend-cap)."""
+    """Create a demo company's campaigns in a store of their own, deliver them fast-forward
+    on the simulated network and print a summary per campaign (and of the spend cap, with
+    --spend-cap), then the company, a key and the command that serves the store."""
     import resource
     import time
+    from datetime import UTC, date, datetime
 
     from rich.progress import Progress
     from rich.table import Table
 
+    from adline.core.clock import SystemClock
     from adline.delivery.simulate import simulate as run_simulation
     from adline.spend_caps.service import MAX_CAMPAIGNS_PER_SPEND_CAP
 
@@ -299,7 +358,19 @@ def simulate(
             f"--spend-cap shares one spend cap, which takes at most "
             f"{MAX_CAMPAIGNS_PER_SPEND_CAP} campaigns; --campaigns is {campaigns}"
         )
-    settings = settings_ready()
+    try:
+        first_day = date.fromisoformat(start)
+    except ValueError:
+        fail(f"--start: {start!r} is not a date (YYYY-MM-DD)")
+    started_at = datetime.combine(first_day, datetime.min.time(), UTC)
+    ended_at = started_at + timedelta(days=days)
+    # The last hour's reports arrive an hour after the simulated days.
+    if ended_at + timedelta(hours=1) > SystemClock().now():
+        fail(
+            f"--start: {days} days from {start} are not over yet; the simulated days must be "
+            "in the past, so that served, the store shows no stats in the future"
+        )
+    settings = simulation_store(database_url)
     started = time.perf_counter()
     with Progress(console=stderr) as progress:
         building = progress.add_task("Creating campaigns", total=campaigns)
@@ -311,13 +382,16 @@ def simulate(
                 campaigns=campaigns,
                 seed=seed,
                 spend_cap=spend_cap,
+                start=started_at,
                 on_hour=lambda done, total: progress.update(task, completed=done),
                 on_built=lambda done, total: progress.update(building, completed=done),
             )
         )
     elapsed = time.perf_counter() - started
     summaries = result.campaigns
-    table = Table(title=f"{campaigns} campaigns, {days} days, seed {seed}")
+    last_day = ended_at - timedelta(days=1)
+    window = f"{started_at:%Y-%m-%d} to {last_day:%Y-%m-%d} (UTC)"
+    table = Table(title=f"{campaigns} campaigns, seed {seed}, {days} days: {window}")
     for column in (
         "campaign",
         "budget/day",
@@ -348,13 +422,14 @@ def simulate(
             f"{row.purchases:,}",
             f"{row.return_on_ad_spend:.2f}",
         )
-    total_budget = sum(row.daily_budget for row in summaries) * days
-    total_spend = sum(row.spend for row in summaries)
+    # In whole cents (the API's dollars have two decimals): no float sums of amounts.
+    total_budget = sum(cents(row.daily_budget) for row in summaries) * days
+    total_spend = sum(cents(row.spend) for row in summaries)
+    total_over = sum(cents(row.overspend) for row in summaries)
     Console(width=140).print(table)
     print(
-        f"total spend ${total_spend:,.2f} of ${total_budget:,.2f} budgeted "
-        f"({total_spend / total_budget:.1%}); "
-        f"overspend ${sum(row.overspend for row in summaries):,.2f}"
+        f"total spend ${total_spend / 100:,.2f} of ${total_budget / 100:,.2f} budgeted "
+        f"({total_spend / total_budget:.1%}); overspend ${total_over / 100:,.2f}"
     )
     cap = result.spend_cap
     if cap is not None:
@@ -368,10 +443,21 @@ def simulate(
             f"spend cap {cap.id}: ${cap.applied:,.2f} applied of ${cap.amount:,.2f} "
             f"({cap.applied / cap.amount:.2%}), {cap.status}, {when}"
         )
+    serve_command = f"adline serve --database-url {settings.database_url}"
+    print()
+    print("Explore it through the API: serve its store (delivery off, so it stays as above)")
+    print(f"  ADLINE_DELIVERY_INTERVAL=0 {serve_command}")
+    print(f"  company id: {result.company_id}")
+    print(f"  API key:    {result.api_key}")
     # ru_maxrss is in KiB on Linux, in bytes on macOS.
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     peak_mib = peak / 2**20 if sys.platform == "darwin" else peak / 2**10
-    print(f"simulated in {elapsed:,.1f} s wall time; peak RSS {peak_mib:,.0f} MiB")
+    stderr.print(f"simulated in {elapsed:,.1f} s wall time; peak RSS {peak_mib:,.0f} MiB")
+
+
+def cents(dollars: float) -> int:
+    """A dollar amount of the API (at most two decimals) in whole cents."""
+    return round(dollars * 100)
 
 
 @keys_app.command("list")

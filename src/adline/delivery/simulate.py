@@ -8,9 +8,12 @@ request and a flush per object. Delivery runs the real delivery worker, and the 
 reads the campaigns back through the real API (in-process, a page of 100 at a time); only
 the clock is moved by hand.
 
-Deterministic for a seed: the choices come from `random.Random(seed)` and the object ids
-from the seed too (the network draws per ad id), so the same seed and start hour give the
-same table. A store that already holds that seed's ids gets the next set (other draws).
+Deterministic for a seed: the choices come from `random.Random(seed)`, the object ids from
+the seed too (the network draws per ad id and per hour), and the simulated days are a fixed
+window (`SIMULATION_START` unless `start` is given), never the wall clock's; so the same
+seed, start and store contents give the same table on SQLite and PostgreSQL. A store that
+already holds that seed's ids gets the next set (other draws): `adline simulate` therefore
+runs on an empty store of its own.
 """
 
 from __future__ import annotations
@@ -50,6 +53,9 @@ from adline.spend_caps.service import MAX_CAMPAIGNS_PER_SPEND_CAP
 from adline.versions import NEWEST
 
 HOUR = timedelta(hours=1)
+# Where the simulated days begin by default: a Monday at midnight UTC, in the past, so the
+# stats a simulation writes are history whenever its store is served (docs/delivery.md).
+SIMULATION_START = datetime(2026, 3, 2, tzinfo=UTC)
 # The most campaigns one run creates (about 3 ads each): beyond it a run takes hours.
 MAX_CAMPAIGNS = 100_000
 # Campaigns per transaction while building (with their groups and ads, about 6x the rows).
@@ -99,6 +105,10 @@ class Simulation:
     started_at: datetime
     campaigns: list[CampaignSummary]
     spend_cap: SpendCapSummary | None = None
+    # The demo company the campaigns belong to, and an all-scopes key for it (pinned to
+    # the newest version), to explore the result through the API.
+    company_id: str = ""
+    api_key: str = ""
 
 
 async def simulate(
@@ -111,11 +121,12 @@ async def simulate(
     spend_cap: float | None = None,
     on_hour: Callable[[int, int], None] = lambda done, total: None,
     on_built: Callable[[int, int], None] = lambda done, total: None,
-    start: datetime | None = None,
+    start: datetime = SIMULATION_START,
 ) -> Simulation:
     """Create `campaigns` campaigns for a new demo company, deliver `days` days, summarize.
     With `spend_cap` (dollars), all of them share one TOTAL spend cap of that amount.
-    `start` (on the hour; default: the current hour) is where the simulated clock begins."""
+    `start` (on the hour) is where the simulated clock begins; the run ends at `start`
+    plus `days` days and an hour (the last hour's reports), whatever the wall clock says."""
     if not 1 <= campaigns <= MAX_CAMPAIGNS:
         raise ValueError(f"campaigns must be between 1 and {MAX_CAMPAIGNS:,}")
     if spend_cap is not None and campaigns > MAX_CAMPAIGNS_PER_SPEND_CAP:
@@ -123,8 +134,8 @@ async def simulate(
             f"a spend cap takes at most {MAX_CAMPAIGNS_PER_SPEND_CAP} campaigns "
             "(with --spend-cap, --campaigns must not exceed it)"
         )
-    if start is None:
-        start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    if start != start.replace(minute=0, second=0, microsecond=0):
+        raise ValueError("start must be on the hour")
     clock = ManualClock(start)
     engine = create_engine(settings.database_url)
     sessionmaker = create_sessionmaker(engine)
@@ -181,19 +192,18 @@ async def simulate(
             clock.advance(timedelta(hours=1))
             await worker.run_once()
             summaries = await _summarize(client, built, start, days)
-            if cap_id is None:
-                return Simulation(start, summaries)
-            cap = (await _ok(await client.get(f"/spend_caps/{cap_id}")))["spend_cap"]
-            return Simulation(
-                start,
-                summaries,
-                SpendCapSummary(
+            cap_summary = None
+            if cap_id is not None:
+                cap = (await _ok(await client.get(f"/spend_caps/{cap_id}")))["spend_cap"]
+                cap_summary = SpendCapSummary(
                     id=cap_id,
                     amount=int(cap["budget"]["amount"]["amount_micro"]) / 1_000_000,
                     applied=int(cap["applied_ad_spending"]["amount_micro"]) / 1_000_000,
                     status=cap["status"],
                     depleted_after=depleted_after,
-                ),
+                )
+            return Simulation(
+                start, summaries, cap_summary, company_id=company.id, api_key=key.secret
             )
     finally:
         await engine.dispose()
