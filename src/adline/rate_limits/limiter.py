@@ -156,7 +156,7 @@ def limiter_engine(engine: AsyncEngine) -> AsyncEngine:
         pool_size=LIMITER_POOL_SIZE,
         max_overflow=LIMITER_POOL_OVERFLOW,
         isolation_level="AUTOCOMMIT",
-        connect_args={"server_settings": {"jit": "off"}},
+        connect_args={"server_settings": {"jit": "off", "synchronous_commit": "off"}},
     )
     _limiter_engines[engine.sync_engine] = own
 
