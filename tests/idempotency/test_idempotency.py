@@ -10,8 +10,11 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from whop_sdk import AsyncWhop
+from whop_sdk.environment import WhopEnvironment
 
 from adline.campaigns import service as campaigns_service
 from adline.core.clock import ManualClock
@@ -380,3 +383,44 @@ async def test_unauthenticated_posts_store_nothing(
     async with create_sessionmaker(engine)() as session:
         after = await session.scalar(select(func.count()).select_from(IdempotencyRecord))
     assert after == before
+
+
+# --- the official client -----------------------------------------------------------------
+
+
+class LoseFirstAnswer(httpx.AsyncBaseTransport):
+    """The first POST's answer is lost on its way back (a 503 from a proxy, say), after the
+    server committed it."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.lost = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if request.method == "POST" and not self.lost:
+            self.lost += 1
+            await response.aread()
+            return httpx.Response(503, json={"error": {"type": "proxy", "message": "lost"}})
+        return response
+
+
+async def test_the_official_clients_retry_of_a_lost_answer_makes_one_campaign(
+    app: FastAPI, client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    """whop-sdk 2.6.0 retries a 5xx by itself with the same Idempotency-Key: the retry is
+    answered with the campaign the first attempt made."""
+    transport = LoseFirstAnswer(httpx.ASGITransport(app=app))
+    api = "http://adline.test/api/v1"
+    async with httpx.AsyncClient(transport=transport) as http:
+        sdk = AsyncWhop(
+            environment=WhopEnvironment(api=api, vault=api),
+            token=tenant.key,
+            idempotency_key="sdk-create-1",
+            httpx_client=http,
+        )
+        campaign = await sdk.ad_campaigns.create(
+            title="Retried", objective="sales", platform="meta"
+        )
+    assert transport.lost == 1
+    assert await campaign_ids(client) == [campaign.id]
