@@ -501,9 +501,11 @@ class DeliveryWorker:
         and described only for objects whose key the network has not accepted yet."""
         campaigns = (
             await session.execute(
-                select(*CAMPAIGN_COLUMNS).where(
-                    AdCampaign.deleted_at.is_(None), AdCampaign.status.in_(LAUNCHED)
-                )
+                select(*CAMPAIGN_COLUMNS)
+                .where(AdCampaign.deleted_at.is_(None), AdCampaign.status.in_(LAUNCHED))
+                # A fixed order: the network sums floats in the order it is told things,
+                # so the same store must describe itself the same way on every engine.
+                .order_by(AdCampaign.id)
             )
         ).all()
         if not campaigns:
@@ -520,6 +522,7 @@ class DeliveryWorker:
                 select(*GROUP_COLUMNS)
                 .join(AdCampaign, AdGroup.ad_campaign_id == AdCampaign.id)
                 .where(*launched, AdGroup.deleted_at.is_(None))
+                .order_by(AdGroup.id)
             )
         ).all()
         ads = (
@@ -527,6 +530,7 @@ class DeliveryWorker:
                 select(Ad.id, Ad.ad_group_id, Ad.updated_at)
                 .join(AdCampaign, Ad.ad_campaign_id == AdCampaign.id)
                 .where(*launched, Ad.deleted_at.is_(None))
+                .order_by(Ad.id)
             )
         ).all()
         by_id = {campaign.id: campaign for campaign in campaigns}
