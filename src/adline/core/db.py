@@ -11,10 +11,12 @@ import copy
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
+from weakref import WeakKeyDictionary
 
 from fastapi import Request
 from sqlalchemy import (
     DateTime,
+    Engine,
     MetaData,
     Select,
     String,
@@ -95,6 +97,42 @@ def create_engine(url: str) -> AsyncEngine:
         max_overflow=20,
         connect_args={"server_settings": {"jit": "off"}},
     )
+
+
+# The edge's bookkeeping connections (rate-limit buckets, idempotency reservations), per
+# engine of the app: a request that holds a connection of the app's pool (its key's lookup,
+# an open transaction) must never wait for another from that same pool, or a burst as large
+# as the pool would hold every connection while waiting for one more. Each checkout here
+# lasts one autocommit statement.
+BOOKKEEPING_POOL_SIZE = 4
+BOOKKEEPING_POOL_OVERFLOW = 8
+_bookkeeping_engines: WeakKeyDictionary[Engine, AsyncEngine] = WeakKeyDictionary()
+
+
+def bookkeeping_engine(engine: AsyncEngine) -> AsyncEngine:
+    """PostgreSQL: a small autocommit pool beside `engine` (one per engine, shared by every
+    app using it, disposed with it) whose statements do not wait for their commit's flush
+    to disk (`synchronous_commit` off): what they write is the edge's bookkeeping, which a
+    database crash may set back by its last moments (a bucket fuller than it was, a
+    reservation gone before the request it reserved for committed anything)."""
+    found = _bookkeeping_engines.get(engine.sync_engine)
+    if found is not None:
+        return found
+    own = create_async_engine(
+        engine.url,
+        pool_size=BOOKKEEPING_POOL_SIZE,
+        max_overflow=BOOKKEEPING_POOL_OVERFLOW,
+        isolation_level="AUTOCOMMIT",
+        connect_args={"server_settings": {"jit": "off", "synchronous_commit": "off"}},
+    )
+    _bookkeeping_engines[engine.sync_engine] = own
+
+    def dispose_with(_: Engine) -> None:
+        # Inside the disposing engine's greenlet: the async pool may close its connections.
+        own.sync_engine.dispose()
+
+    event.listen(engine.sync_engine, "engine_disposed", dispose_with)
+    return own
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

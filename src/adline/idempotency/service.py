@@ -3,8 +3,9 @@ answer a retry with what the first attempt answered (docs/api.md#idempotent-requ
 
 - `reserve` runs once the caller is authenticated and allowed the endpoint (the auth
   dependency): it inserts the key "in progress" and commits that at once, in a short
-  transaction of its own on the request's session, with the table's primary key (API key,
-  Idempotency-Key) as the race guard. A key already there answers the stored response
+  transaction of its own (an autocommit statement on PostgreSQL, the request's session
+  committed at once on SQLite), with the table's primary key (API key, Idempotency-Key) as
+  the race guard. A key already there answers the stored response
   (`Replay`), 400 `idempotency_key_mismatch` when the request differs, or 409
   `idempotency_request_in_progress` while its first attempt runs.
 - `store_answer` writes the answer into the reservation inside the request's transaction
@@ -18,16 +19,18 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 from fastapi import Request
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from adline.core.clock import Clock
+from adline.core.db import bookkeeping_engine
 from adline.core.errors import Conflict, InvalidRequest
 from adline.core.ids import random_base62
 from adline.idempotency.models import IdempotencyRecord
@@ -112,11 +115,6 @@ def fingerprint(method: str, path: str, query: bytes, api_version: str, body: by
     return digest.hexdigest()
 
 
-def _insert(session: AsyncSession) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(TABLE)
-
-
 def _this_key(api_key_id: str, idempotency_key: str) -> Any:
     return (TABLE.c.api_key_id == api_key_id) & (TABLE.c.idempotency_key == idempotency_key)
 
@@ -136,9 +134,11 @@ async def reserve(
     """Reserve the request's `Idempotency-Key` for this attempt, or answer from it.
 
     Does nothing without the header (or for a method other than POST: the middleware sets
-    the key only for POST). Commits the session's transaction (so far only the key's lookup
-    and this reservation) before the handler's writes begin."""
-    global _last_purge
+    the key only for POST). The reservation commits before the handler's writes begin: on
+    PostgreSQL as autocommit statements on the edge's bookkeeping pool (no transaction to
+    open or close, no wait for the flush: the request's final, synchronous commit flushes
+    the log up to itself, this reservation included); on SQLite on the request's session,
+    committed at once (so far it holds only the key's lookup)."""
     key: str | None = getattr(request.state, KEY_STATE, None)
     if key is None or getattr(request.state, RESERVATION_STATE, None) is not None:
         return
@@ -147,19 +147,41 @@ async def reserve(
         request.method, request.url.path, request.scope.get("query_string", b""), api_version, body
     )
     now = clock.now()
-    if session.get_bind().dialect.name == "postgresql":
-        # The reservation need not wait for its own flush to disk: the request's final
-        # commit (synchronous) flushes the log up to itself, this reservation included, and
-        # a reservation lost to a crash before that lost nothing but itself.
-        await session.execute(select(func.set_config("synchronous_commit", "off", True)))
+    engine: AsyncEngine = request.app.state.engine
+    if engine.dialect.name == "postgresql":
+        async with bookkeeping_engine(engine).connect() as connection:
+            reservation = await _reserve(
+                connection.execute, "postgresql", api_key_id, key, request_fingerprint, now
+            )
+    else:
+        reservation = await _reserve(
+            session.execute, "sqlite", api_key_id, key, request_fingerprint, now
+        )
+        await session.commit()
+    setattr(request.state, RESERVATION_STATE, reservation)
+
+
+Execute = Callable[..., Awaitable[Any]]
+
+
+async def _reserve(
+    execute: Execute,
+    dialect: str,
+    api_key_id: str,
+    key: str,
+    request_fingerprint: str,
+    now: datetime,
+) -> Reservation:
+    global _last_purge
     if time.monotonic() - _last_purge > PURGE_EVERY:
         _last_purge = time.monotonic()
-        await purge_expired(session, now)
+        await execute(delete(TABLE).where(TABLE.c.expires_at <= now))
     attempt = random_base62(20)
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # Twice at most: once more after an expired key of the same name was deleted.
     for _ in range(2):
-        inserted = await session.execute(
-            _insert(session)
+        inserted = await execute(
+            insert(TABLE)
             .values(
                 api_key_id=api_key_id,
                 idempotency_key=key,
@@ -172,15 +194,13 @@ async def reserve(
             .on_conflict_do_nothing(index_elements=["api_key_id", "idempotency_key"])
         )
         if getattr(inserted, "rowcount", 0) == 1:
-            await session.commit()
-            setattr(request.state, RESERVATION_STATE, Reservation(api_key_id, key, attempt))
-            return
-        row = (await session.execute(select(TABLE).where(_this_key(api_key_id, key)))).one_or_none()
+            return Reservation(api_key_id, key, attempt)
+        row = (await execute(select(TABLE).where(_this_key(api_key_id, key)))).one_or_none()
         if row is None:
             continue
         if row.expires_at <= now:
             # Kept for a day only: an expired key is forgotten, and this request runs anew.
-            await session.execute(
+            await execute(
                 delete(TABLE).where(_this_key(api_key_id, key), TABLE.c.expires_at <= now)
             )
             continue
@@ -202,15 +222,13 @@ async def reserve(
         if row.started_at + LEASE <= now:
             # The attempt holding the key died without answering (nothing of it committed):
             # this one takes the key over.
-            taken = await session.execute(
+            taken = await execute(
                 update(TABLE)
                 .where(_this_key(api_key_id, key), TABLE.c.attempt == row.attempt)
                 .values(attempt=attempt, started_at=now)
             )
             if getattr(taken, "rowcount", 0) == 1:
-                await session.commit()
-                setattr(request.state, RESERVATION_STATE, Reservation(api_key_id, key, attempt))
-                return
+                return Reservation(api_key_id, key, attempt)
         break
     raise RequestInProgress(
         f"A request with this {HEADER} is still being processed: retry once it has finished.",

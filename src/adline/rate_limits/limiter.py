@@ -5,9 +5,10 @@ A bucket holds at most `burst` tokens and gains `per_second` tokens a second; a 
 takes one, or is refused (429) when less than one is left. On PostgreSQL every server
 process shares one bucket per key: one row, taken from with one statement
 (`INSERT ... ON CONFLICT DO UPDATE ... WHERE <a token is left> RETURNING`) that computes the
-refill in SQL by the database's clock, in a transaction of its own (autocommit), so the row
-is locked only for that statement. A refusal writes nothing. On SQLite (one process) the
-buckets live in the process's memory.
+refill in SQL by the database's clock, in a transaction of its own (autocommit, on the
+edge's own small pool without synchronous commit: `adline.core.db.bookkeeping_engine`), so
+the row is locked only for that statement. A refusal writes nothing. On SQLite (one
+process) the buckets live in the process's memory.
 
 The buckets measure time by the database's clock (PostgreSQL) or the process's monotonic
 clock (SQLite), not by the app's `Clock`: one clock for every process sharing a bucket, and
@@ -23,14 +24,14 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
-from weakref import WeakKeyDictionary
 
-from sqlalchemy import BindParameter, Double, Engine, Table, bindparam, delete, event, func, select
+from sqlalchemy import BindParameter, Double, Table, bindparam, delete, func, select
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adline.config import Settings
 from adline.core.clock import Clock
+from adline.core.db import bookkeeping_engine
 from adline.core.errors import AdlineError
 from adline.rate_limits.models import RateLimitBucket
 
@@ -136,38 +137,6 @@ _TAKE = (
 _LEVEL_NOW = select(_LEVEL).where(TABLE.c.id == bindparam("id"))
 
 
-# The limiter's own connections, per engine of the app: a request that holds a connection
-# of the app's pool (its key's lookup, an open transaction) must never wait for another
-# from that same pool, or a burst of requests as large as the pool would hold every
-# connection while waiting for one more. Each checkout here lasts one statement.
-LIMITER_POOL_SIZE = 4
-LIMITER_POOL_OVERFLOW = 8
-_limiter_engines: WeakKeyDictionary[Engine, AsyncEngine] = WeakKeyDictionary()
-
-
-def limiter_engine(engine: AsyncEngine) -> AsyncEngine:
-    """The limiter's engine beside `engine` (one per engine, shared by every app using it;
-    disposed with it)."""
-    found = _limiter_engines.get(engine.sync_engine)
-    if found is not None:
-        return found
-    own = create_async_engine(
-        engine.url,
-        pool_size=LIMITER_POOL_SIZE,
-        max_overflow=LIMITER_POOL_OVERFLOW,
-        isolation_level="AUTOCOMMIT",
-        connect_args={"server_settings": {"jit": "off", "synchronous_commit": "off"}},
-    )
-    _limiter_engines[engine.sync_engine] = own
-
-    def dispose_with(_: Engine) -> None:
-        # Inside the disposing engine's greenlet: the async pool may close its connections.
-        own.sync_engine.dispose()
-
-    event.listen(engine.sync_engine, "engine_disposed", dispose_with)
-    return own
-
-
 class PostgresBuckets:
     """Buckets every process on one PostgreSQL shares: a row each (`rate_limit_buckets`)."""
 
@@ -175,7 +144,7 @@ class PostgresBuckets:
     PURGE_EVERY = 60.0
 
     def __init__(self, engine: AsyncEngine, limits: tuple[Limit, ...]) -> None:
-        self.engine = limiter_engine(engine)
+        self.engine = bookkeeping_engine(engine)
         # A row idle this long is full again: the same as no row.
         self.idle = max((limit.seconds_to_fill for limit in limits if limit.enabled), default=0)
         self._last_purge = time.monotonic()
