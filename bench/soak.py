@@ -14,11 +14,11 @@ sent on schedule whether or not earlier ones have answered; its latency counts f
 scheduled time, so a stalled server cannot hide behind a slowed client), alternating
 between the two servers:
 
-  35% read one seeded campaign with a 30-day stats window
+  45% read one seeded campaign with a 30-day stats window
   20% list 20 campaigns with a 30-day stats window
   10% a 7-day daily report of the company, broken down by campaign
-  10% list spend caps
-  15% write: create a campaign, an ad group and an ad, launch the campaign
+  13% list spend caps
+   2% write: create a campaign, an ad group and an ad, launch the campaign
   10% pause or unpause one of the campaigns the soak launched (whichever it is not)
 
 Every `--every` seconds it prints one line: requests answered in the window, errors
@@ -136,14 +136,14 @@ class Mix:
     async def one(self, http: httpx.AsyncClient) -> None:
         """One request of the mix (a write is four); raises on anything but 2xx."""
         draw = self.rng.random()
-        if draw < 0.35:
+        if draw < 0.45:
             campaign = self.rng.choice(self.seeded_campaigns)
             ok(await http.get(f"/ad_campaigns/{campaign}", params=self.window))
-        elif draw < 0.55:
-            ok(await http.get("/ad_campaigns", params={"first": 20, **self.window}))
         elif draw < 0.65:
-            ok(await http.get("/ad_reports", params=self.report))
+            ok(await http.get("/ad_campaigns", params={"first": 20, **self.window}))
         elif draw < 0.75:
+            ok(await http.get("/ad_reports", params=self.report))
+        elif draw < 0.88:
             ok(await http.get("/spend_caps"))
         elif draw < 0.90 or not self.launched:
             await self.create(http)
