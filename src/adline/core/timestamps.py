@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+
+# Every instant and day a client sends lies within these (UTC; the end excluded), so what
+# is computed from it (the next second, day or week, midnight in any time zone) stays
+# within what a datetime can hold: a year of margin at each end of years 1 to 9999.
+EARLIEST = datetime(2, 1, 1, tzinfo=UTC)
+END = datetime(9999, 1, 1, tzinfo=UTC)
+RANGE = "must be between 0002-01-01 and 9998-12-31"
 
 
 def format_timestamp(value: datetime) -> str:
@@ -26,4 +33,15 @@ def parse_timestamp(value: str) -> datetime:
         raise ValueError("must be an ISO 8601 timestamp, such as 2026-04-01T00:00:00Z") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        parsed = parsed.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:00:00-05:00 is after the last day a datetime has
+        raise ValueError(RANGE) from None
+    if not EARLIEST <= parsed < END:
+        raise ValueError(RANGE)
+    return parsed
+
+
+def day_in_range(day: date) -> bool:
+    """Whether a day a client sent is within EARLIEST and END."""
+    return EARLIEST.date() <= day < END.date()

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from fastapi import Depends
 
 from adline.core.errors import InvalidRequest
-from adline.core.timestamps import parse_timestamp
+from adline.core.timestamps import RANGE, day_in_range, parse_timestamp
 
 AttributionModel = Literal["last_touch", "first_touch"]
 BARE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -42,6 +42,8 @@ def _bound(value: str, zone: ZoneInfo, param: str, *, end: bool) -> datetime:
             day = date.fromisoformat(value)
         except ValueError:
             raise InvalidRequest(f"Invalid value for {param}: not a date.", param=param) from None
+        if not day_in_range(day):
+            raise InvalidRequest(f"Invalid value for {param}: {RANGE}.", param=param)
         # A bare date covers that whole day in the time zone: `to` includes its day.
         if end:
             day += timedelta(days=1)

@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from adline.auth.service import Principal
 from adline.companies.models import Company
 from adline.core.errors import InvalidRequest, ParameterMissing
+from adline.core.timestamps import RANGE, day_in_range
 from adline.spend_caps import service
 from adline.spend_caps.models import SpendCap, SpendCapRevision
 from adline.spend_caps.periods import (
@@ -95,9 +96,13 @@ def parse_day(value: str, param: str) -> date:
     """A `YYYY-MM-DD` local date; anything else is a 400 naming `param`."""
     if BARE_DATE.match(value):
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             pass
+        else:
+            if not day_in_range(day):
+                raise InvalidRequest(f"Invalid value for {param}: {RANGE}.", param=param)
+            return day
     raise InvalidRequest(
         f"Invalid value for {param}: {value!r} is not a date (YYYY-MM-DD).", param=param
     )
