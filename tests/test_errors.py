@@ -34,3 +34,11 @@ async def test_a_bug_is_a_500_that_leaks_nothing(
     assert "Traceback" not in response.text
     # The traceback goes to the server log instead.
     assert any("hunter2" in (record.exc_text or "") for record in caplog.records)
+
+
+async def test_an_empty_key_is_named(client: httpx.AsyncClient) -> None:
+    """Found by fuzzing: `{"": 1}` answered "Unknown parameter: None." with no param."""
+    body = {"title": "Spring", "objective": "sales", "platform": "meta", "": 1}
+    answer = await client.post("/ad_campaigns", json=body)
+    error = assert_error(answer, 400, "parameter_invalid", '""')
+    assert error["message"] == 'Unknown parameter: "".'

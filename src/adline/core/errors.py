@@ -122,13 +122,15 @@ def error_response(error: AdlineError, headers: dict[str, str] | None = None) ->
 
 
 def param_path(location: Sequence[int | str]) -> str | None:
-    """`("regions", "include", "countries", 0)` -> `regions.include.countries[0]`."""
+    """`("regions", "include", "countries", 0)` -> `regions.include.countries[0]`; a key
+    that is the empty string reads `""` (`{"": 1}` is an unknown parameter named `""`)."""
     path = ""
     for part in location:
         if isinstance(part, int):
             path += f"[{part}]"
         else:
-            path += f".{part}" if path else part
+            name = part or '""'
+            path += f".{name}" if path else name
     return path or None
 
 
