@@ -31,6 +31,7 @@ out" speaks it) and the error envelope, and drops the components no operation us
 from __future__ import annotations
 
 import copy
+import functools
 import html
 import inspect
 import re
@@ -504,11 +505,7 @@ class _Components:
 
     def model(self, model: type[BaseModel], mode: str = "serialization") -> Schema:
         """A reference to `model`'s schema, its `$defs` merged into the components."""
-        schema = model.model_json_schema(
-            by_alias=True,
-            ref_template=REF_TEMPLATE,
-            mode="validation" if mode == "validation" else "serialization",
-        )
+        schema = copy.deepcopy(_json_schema(model, mode == "validation"))
         definitions = schema.pop("$defs", {})
         if mode == "validation":
             # `_` keys are how migrations hand facts up; clients never send them.
@@ -519,6 +516,16 @@ class _Components:
             self.add(name, definition)
         self.add(model.__name__, schema)
         return {"$ref": REF_TEMPLATE.format(model=model.__name__)}
+
+
+@functools.cache
+def _json_schema(model: type[BaseModel], validation: bool) -> Schema:
+    """`model`'s JSON schema, computed once per process (every document asks again)."""
+    return model.model_json_schema(
+        by_alias=True,
+        ref_template=REF_TEMPLATE,
+        mode="validation" if validation else "serialization",
+    )
 
 
 def _drop_private_properties(schema: Schema) -> None:
