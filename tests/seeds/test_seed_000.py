@@ -20,10 +20,7 @@ from adline.issues.service import IssueReport, report_issue
 from tests.conftest import Tenant
 from tests.hierarchy.builders import Tree, launched_tree
 from tests.seeds.printed import (
-    DATE_TIME,
-    INTEGER,
     NUMBER,
-    OBJECT,
     STRING,
     ArrayOf,
     Spec,
@@ -32,6 +29,7 @@ from tests.seeds.printed import (
     enum,
     nullable,
 )
+from tests.seeds.test_seed_003 import SEED_FIELDS as SEED_003_FIELDS
 
 # The seed's example response, verbatim.
 SEED_EXAMPLE: dict[str, Any] = {
@@ -125,44 +123,9 @@ SEED_FIELDS: dict[str, Spec] = {
     ),
 }
 
-# Unversioned callers get the original shape (seed 000's header note); its fields are the
-# ones seed 003 prints for the original AdCampaign.
-ORIGINAL_FIELDS: dict[str, Spec] = {
-    "id": STRING,
-    "title": STRING,
-    "status": enum(
-        "active",
-        "paused",
-        "inactive",
-        "stale",
-        "pending_refund",
-        "payment_failed",
-        "draft",
-        "in_review",
-        "flagged",
-    ),
-    "target_country_codes": ArrayOf(STRING),
-    "daily_budget": nullable(NUMBER),
-    "platform": nullable(enum("meta", "tiktok")),
-    "available_budget": NUMBER,
-    "created_at": DATE_TIME,
-    "updated_at": DATE_TIME,
-    "paused_until": nullable(DATE_TIME),
-    "clicks_count": INTEGER,
-    "impressions_count": INTEGER,
-    "purchases_count": INTEGER,
-    "remaining_balance": NUMBER,
-    "revenue": NUMBER,
-    "return_on_ad_spend": NUMBER,
-    "todays_spend": NUMBER,
-    "total_credits": NUMBER,
-    "total_spend": NUMBER,
-    "product": nullable(OBJECT),
-    "created_by_user": nullable(OBJECT),
-    "payment_method": nullable(OBJECT),
-    "billing_ledger_account": nullable(OBJECT),
-    "config": nullable(OBJECT),
-}
+# Unversioned callers get the original shape (seed 000's header note): the AdCampaign
+# seed 003 prints, field for field (tests/seeds/test_seed_003.py).
+ORIGINAL_FIELDS = SEED_003_FIELDS
 
 
 @pytest.fixture
