@@ -85,7 +85,13 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def app(database_url: str, engine: AsyncEngine, clock: ManualClock) -> FastAPI:
-    return create_app(Settings(database_url=database_url), clock=clock, engine=engine)
+    # Rate limits off: how many requests a test sends in a second depends on hypothesis's
+    # examples and the machine's speed, not on what it tests. tests/rate_limits builds its
+    # apps with limits of its own.
+    settings = Settings(
+        database_url=database_url, rate_limit_per_second=0, address_rate_limit_per_second=0
+    )
+    return create_app(settings, clock=clock, engine=engine)
 
 
 @dataclass

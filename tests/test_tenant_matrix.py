@@ -58,6 +58,15 @@ from adline.spend_caps.campaigns import WrappedCampaignCreate
 from adline.spend_caps.schemas import SpendCapCreate, SpendCapUpdate
 from adline.stats.service import HourStats, ingest
 from adline.versions import NEWEST
+from adline.webhooks.delivery import Outcome, record_attempt, render_body
+from adline.webhooks.models import Webhook, WebhookDelivery, WebhookEvent
+from adline.webhooks.schemas import (
+    WebhookCreate,
+    WebhookReplay,
+    WebhookReplayDelivery,
+    WebhookTest,
+    WebhookUpdate,
+)
 from tests.campaigns.payloads import abo_campaign
 from tests.conftest import NEWEST_HEADER, START, Tenant
 from tests.hierarchy.builders import ad_body, group_body
@@ -65,6 +74,7 @@ from tests.spend_caps.payloads import cap_body
 from tests.versions.requests import Dialect
 
 API = "/api/v1"
+PUBLIC_HOOK = "https://93.184.215.14/hooks"
 DEFAULT_VERSION = "2025-01-01"  # what a request without Api-Version-Date speaks
 
 # --- what the matrix leaves out ----------------------------------------------------------
@@ -92,6 +102,8 @@ def excluded(key: str) -> bool:
 # A parameter or field whose name is one of these, or ends in `_` + one of these (its
 # plural `..._ids` too), names an object of that kind. First match wins.
 REFERENCES = (
+    ("webhook_id", "webhook"),
+    ("delivery_id", "webhook_delivery"),
     ("ad_campaign_id", "campaign"),
     ("campaign_id", "campaign"),
     ("ad_group_id", "group"),
@@ -103,6 +115,8 @@ REFERENCES = (
     ("account_id", "company"),
     ("company_id", "company"),
     ("resource_id", "company"),
+    # Adline has no apps: an app id (here A's company) names nothing, as any other would.
+    ("app_id", "company"),
 )
 # A path's `{id}` names an object of the collection before it.
 COLLECTIONS = {
@@ -113,6 +127,7 @@ COLLECTIONS = {
     "api_keys": "api_key",
     "spend_caps": "spend_cap",
     "products": "product",
+    "webhooks": "webhook",
 }
 
 # A field whose unseen ids answer otherwise than 404 `resource_not_found`, as documented:
@@ -159,6 +174,8 @@ OPAQUE_FIELDS: dict[str, dict[str, str]] = {
     "AdGroupCreate": _TARGETING_OPAQUE,
     "AdGroupUpdate": _TARGETING_OPAQUE,
     "ReachEstimateRequest": _TARGETING_OPAQUE,
+    "WebhookReplayDelivery": {"regenerate_id": "a flag (ask for a new webhook-id), no id"},
+    "WebhookReplay": {"regenerate_ids": "a flag (ask for new webhook-ids), no id"},
 }
 
 
@@ -254,6 +271,12 @@ BODIES: dict[type[BaseModel], Body] = {
     EventCreate: _event,
     ConversionCreate: lambda b, v: {"company_id": b.ids["company"], "event_name": "lead"},
     EventBatch: lambda b, v: {"events": [_event(b, v)]},
+    # A public address (no DNS lookup): the matrix' app refuses private targets.
+    WebhookCreate: lambda b, v: {"url": PUBLIC_HOOK, "resource_id": b.ids["company"]},
+    WebhookUpdate: lambda b, v: {"events": ["ad.created"]},
+    WebhookReplayDelivery: lambda b, v: {},
+    WebhookReplay: lambda b, v: {"sent_after": "2026-03-01T00:00:00Z"},
+    WebhookTest: lambda b, v: {"event": "ad_campaign.created"},
 }
 
 
@@ -663,6 +686,7 @@ async def build_world(
     async def write(path: str, body: dict[str, Any], method: str = "POST") -> Any:
         return await _ok(await http.request(method, API + path, json=body, headers=headers))
 
+    webhook = await write("/webhooks", {"url": PUBLIC_HOOK})
     product = await write("/products", {"title": f"{marker} product", "route": f"{marker}-p"})
     cap = (await write("/spend_caps", cap_body(title=f"{marker} cap")))["spend_cap"]
     campaign = await write(
@@ -707,6 +731,23 @@ async def build_world(
                 )
             ],
         )
+    async with create_sessionmaker(engine)() as session, session.begin():
+        # One delivery as if sent (nothing listens at PUBLIC_HOOK): the deliveries' routes
+        # take its id.
+        delivery = await session.scalar(
+            select(WebhookDelivery)
+            .where(WebhookDelivery.webhook_id == webhook["id"])
+            .order_by(WebhookDelivery.scheduled_at, WebhookDelivery.id)
+            .limit(1)
+        )
+        assert delivery is not None
+        hook = await session.get(Webhook, webhook["id"])
+        sent = await session.get(WebhookEvent, delivery.event_id)
+        assert hook is not None and sent is not None
+        body = render_body(hook, sent, delivery.message_id)
+        record_attempt(delivery, body, Outcome(200, "{}", {}, 0.1), clock.now())
+    # Switched off, so that a job runner sharing this store sends nothing to PUBLIC_HOOK.
+    await write(f"/webhooks/{webhook['id']}", {"enabled": False}, "PATCH")
     event = await write(
         "/events",
         {
@@ -727,6 +768,8 @@ async def build_world(
             "spend_cap": cap["id"],
             "product": product["id"],
             "api_key": key["id"],
+            "webhook": webhook["id"],
+            "webhook_delivery": delivery.id,
         },
         marker,
         [tenant.user_id, tenant.key_id, issue.id, click, click_id, event["id"]],
@@ -851,6 +894,7 @@ async def run_case(
 def _dummy(name: str) -> World:
     ids = {kind: new_id(kind) for kind in ("campaign", "group", "ad", "spend_cap", "product")}
     ids |= {"company": new_id("biz"), "api_key": new_id("key")}
+    ids |= {"webhook": new_id("hook"), "webhook_delivery": new_id("whdel")}
     return World(Tenant(ids["company"], new_id("user"), "secret", new_id("key")), ids, name)
 
 

@@ -30,11 +30,13 @@ from adline.core.edge import (
 from adline.core.errors import install_error_handlers
 from adline.core.versioning import VERSION_HEADER, VersionBundle
 from adline.delivery.registry import AdapterRegistry
-from adline.delivery.worker import DeliveryWorker, running_in_background
+from adline.delivery.worker import DeliveryWorker
 from adline.docs_page import docs_assets_router
 from adline.health.router import router as health_router
 from adline.idempotency.middleware import IdempotencyMiddleware, replay_response
 from adline.idempotency.service import Replay
+from adline.jobs.handlers import process_runner
+from adline.jobs.runner import running_in_background
 from adline.openapi import docs_router
 from adline.products.router import router as products_router
 from adline.rate_limits.edge import RateLimitMiddleware
@@ -42,6 +44,7 @@ from adline.rate_limits.limiter import RateLimiter
 from adline.reports.router import router as reports_router
 from adline.spend_caps.router import router as spend_caps_router
 from adline.versions import VERSION_BUNDLE
+from adline.webhooks.router import router as webhooks_router
 
 API_PREFIX = "/api/v1"
 
@@ -69,6 +72,13 @@ class VersionHeaderMiddleware:
         await self.app(scope, receive, send_with_version)
 
 
+def app_from_env() -> FastAPI:
+    """The app of one `adline serve --workers N` process. uvicorn imports this factory in
+    every worker process it starts, so the settings travel through the environment:
+    `adline serve` writes its options there before starting them."""
+    return create_app(Settings.from_env())
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -91,6 +101,10 @@ def create_app(
         await finish_pending_duplicates(app.state.sessionmaker, app.state.clock)
         try:
             async with contextlib.AsyncExitStack() as stack:
+                # The job runner, in-process (the embedded default): the delivery pass every
+                # delivery_interval seconds, unless that is 0 (an `adline worker` does it).
+                worker: DeliveryWorker | None = None
+                interval: timedelta | None = None
                 if settings.delivery_interval > 0:
                     interval = timedelta(seconds=settings.delivery_interval)
                     worker = DeliveryWorker(
@@ -100,10 +114,18 @@ def create_app(
                         pass_interval=interval,
                         durable=True,
                     )
-                    await stack.enter_async_context(running_in_background(worker, interval))
+                runner = process_runner(
+                    app.state.sessionmaker,
+                    app.state.clock,
+                    delivery_worker=worker,
+                    delivery_interval=interval,
+                    # Handlers read the app's settings, not the environment's.
+                    services={"settings": settings},
+                )
+                await stack.enter_async_context(running_in_background(runner))
                 yield
         finally:
-            # The worker stops first (the stack), then the engine goes.
+            # The runner stops first (the stack), then the engine goes.
             await own_engine.dispose()
 
     app = FastAPI(
@@ -151,6 +173,7 @@ def create_app(
     app.include_router(conversions_router, prefix=API_PREFIX)
     app.include_router(spend_caps_router, prefix=API_PREFIX)
     app.include_router(products_router, prefix=API_PREFIX)
+    app.include_router(webhooks_router, prefix=API_PREFIX)
     app.include_router(docs_router(API_PREFIX))
     app.include_router(docs_assets_router(API_PREFIX))
     return app

@@ -7,6 +7,7 @@ mistakes print one line on stderr and exit with code 2.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from collections.abc import Callable
 from datetime import timedelta
@@ -91,6 +92,13 @@ def serve(
         str | None,
         typer.Option(help="The store to serve (default: ADLINE_DATABASE_URL, or ./var/adline.db)."),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Server processes sharing the port (PostgreSQL only above 1; docs/deployment.md).",
+            min=1,
+        ),
+    ] = 1,
 ) -> None:
     """Migrate the store, create the demo company on first start, and serve the API."""
     import uvicorn
@@ -98,6 +106,8 @@ def serve(
     from adline.app import create_app
     from adline.bootstrap import create_demo_if_empty
 
+    if workers > 1:
+        check_several_workers(database_url or Settings.from_env().database_url)
     settings = settings_ready(database_url)
     settings = edge_settings(settings, forwarded_allow_ips, max_body_bytes)
     demo = asyncio.run(create_demo_if_empty(settings))
@@ -107,8 +117,15 @@ def serve(
         print(f"  API key:    {demo.api_key}")
         stderr.print("Keep the key: only its hash is stored.")
     stderr.print(f"Serving Adline on http://{host}:{port}/api/v1 (store: {settings.database_url})")
+    if workers > 1:
+        # Each worker process builds its app from the environment (adline.app.app_from_env);
+        # the store is migrated and the demo company made once, above, before they start.
+        export_serve_settings(settings)
+        stderr.print(f"with {workers} worker processes")
     uvicorn.run(
-        create_app(settings),
+        "adline.app:app_from_env" if workers > 1 else create_app(settings),
+        factory=workers > 1,
+        workers=workers,
         host=host,
         port=port,
         loop="uvloop",
@@ -119,6 +136,26 @@ def serve(
         proxy_headers=bool(trusted_proxies(settings)),
         forwarded_allow_ips=trusted_proxies(settings),
     )
+
+
+def check_several_workers(database_url: str) -> None:
+    """Several server processes need PostgreSQL: on SQLite the rate-limit buckets live in
+    each process's memory (every process would grant a key a full budget of its own), and
+    the store takes one writer at a time anyway, so more processes add no write capacity."""
+    if database_url.startswith("sqlite"):
+        fail(
+            "--workers above 1 needs PostgreSQL (ADLINE_DATABASE_URL or --database-url "
+            "postgresql+asyncpg://...): on SQLite each process would keep rate limits of its "
+            "own, and SQLite takes one writer at a time (docs/deployment.md)"
+        )
+
+
+def export_serve_settings(settings: Settings) -> None:
+    """Put `adline serve`'s options in the environment, where the worker processes uvicorn
+    starts read their settings (`Settings.from_env`)."""
+    os.environ["ADLINE_DATABASE_URL"] = settings.database_url
+    os.environ["ADLINE_FORWARDED_ALLOW_IPS"] = settings.forwarded_allow_ips
+    os.environ["ADLINE_MAX_BODY_BYTES"] = str(settings.max_body_bytes)
 
 
 def edge_settings(
@@ -243,8 +280,10 @@ def worker(
         str | None, typer.Option(help="With --from: the instant of the last pass.")
     ] = None,
 ) -> None:
-    """Run the delivery worker as its own process (serve with ADLINE_DELIVERY_INTERVAL=0).
-    Its simulated networks live in the store, so a restarted worker loses nothing."""
+    """Run a job worker as its own process: the delivery pass every --interval seconds and
+    every other background job (docs/jobs.md; serve with ADLINE_DELIVERY_INTERVAL=0 to leave
+    the passes to it). Run as many as you like: each pass and job runs once. Its simulated
+    networks live in the store, so a restarted worker loses nothing."""
     from adline.core.timestamps import parse_timestamp
     from adline.delivery.worker import run_process
 
@@ -257,7 +296,10 @@ def worker(
         fail(f"--from/--until: {error}")
     settings = settings_ready()
     if start is None or end is None:
-        stderr.print(f"Delivery worker on {settings.database_url}, every {interval:g} s")
+        stderr.print(
+            f"Delivery worker on {settings.database_url}, every {interval:g} s "
+            "(and every other background job)"
+        )
     else:
         stderr.print(
             f"Delivery worker on {settings.database_url}, fast-forward from "

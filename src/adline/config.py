@@ -36,6 +36,9 @@ class Settings:
     # The same per client address, for calls without a key or whose key failed.
     address_rate_limit_per_second: float = DEFAULT_RATE_LIMIT_PER_SECOND
     address_rate_limit_burst: int = DEFAULT_RATE_LIMIT_BURST
+    # Development only: let webhooks target loopback and private addresses (a receiver on
+    # this machine or network). Off, such URLs are refused (docs/webhooks.md).
+    webhooks_allow_private: bool = False
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -61,6 +64,8 @@ class Settings:
             address_rate_limit_burst=int(
                 os.environ.get("ADLINE_ADDRESS_RATE_LIMIT_BURST", str(DEFAULT_RATE_LIMIT_BURST))
             ),
+            webhooks_allow_private=os.environ.get("ADLINE_WEBHOOKS_ALLOW_PRIVATE", "")
+            in ("1", "true", "yes"),
         )
 
     def ensure_sqlite_directory(self) -> None:

@@ -12,10 +12,12 @@ from adline.core.db import Base
 from adline.delivery.models import SimulatedNetworkState, SimulatedNetworkWrite
 from adline.idempotency.models import IdempotencyRecord
 from adline.issues.models import PlatformIssue
+from adline.jobs.models import Job
 from adline.products.models import Product
 from adline.rate_limits.models import RateLimitBucket
 from adline.spend_caps.models import SpendCap, SpendCapGrant, SpendCapMembership, SpendCapRevision
 from adline.stats.models import AdStatHour
+from adline.webhooks.models import Webhook, WebhookDelivery, WebhookEvent
 
 metadata = Base.metadata
 
@@ -29,6 +31,7 @@ __all__ = [
     "Company",
     "ConversionEvent",
     "IdempotencyRecord",
+    "Job",
     "PlatformIssue",
     "Product",
     "RateLimitBucket",
@@ -39,5 +42,8 @@ __all__ = [
     "SpendCapMembership",
     "SpendCapRevision",
     "User",
+    "Webhook",
+    "WebhookDelivery",
+    "WebhookEvent",
     "metadata",
 ]

@@ -18,7 +18,7 @@ from adline.config import Settings
 from adline.core.clock import ManualClock
 from adline.core.db import create_sessionmaker
 from adline.delivery import worker as worker_module
-from adline.delivery.adapter import ReportedHour
+from adline.delivery.adapter import ReportedHour, SpendingLimit
 from adline.delivery.models import SimulatedNetworkState, SimulatedNetworkWrite
 from adline.delivery.registry import AdapterRegistry
 from adline.delivery.simulator import SimulatedNetwork
@@ -185,3 +185,27 @@ async def test_the_servers_embedded_worker_is_durable(
                 break
             await asyncio.sleep(0.05)
     assert state is not None and state.pulled_at == clock.now()
+
+
+async def test_a_worker_sends_its_limits_again_after_another_worker_wrote_others(
+    client: httpx.AsyncClient, engine: AsyncEngine, clock: ManualClock
+) -> None:
+    """A worker remembers the limits a network accepted from it; once another worker wrote
+    to that network, the network holds that worker's, so the memory goes."""
+    campaign, _, _ = await live_campaign(client)
+    seed = next(SEEDS)
+    one, two = durable(engine, clock, seed), durable(engine, clock, seed)
+    await one.run_once()  # no cap: the campaign's limit is none
+    clock.advance(timedelta(minutes=5))
+    # Another worker (one with a different picture of the caps) holds the campaign at 0.
+    assert two.durable is not None
+    async with create_sessionmaker(engine)() as session, session.begin():
+        await two.durable.attach(session)
+        await meta(two).set_spending_limits(
+            [SpendingLimit(campaign["id"], 0)], idempotency_key="held by another worker"
+        )
+        await two.durable.record(session)
+    clock.advance(timedelta(minutes=5))
+    await one.run_once()  # the same limits as its first pass
+    next_hour = clock.now().replace(minute=0, second=0, microsecond=0) + HOUR
+    assert meta(one).spending_limit_left(campaign["id"], next_hour) is None

@@ -3,7 +3,7 @@ arrive with their lag, budgets hold per day, a pause stops spend."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -11,7 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adline.core.db import create_sessionmaker
+from adline.core.money import MICROS_PER_UNIT
 from adline.delivery.registry import AdapterRegistry
+from adline.delivery.simulator import SimulatedNetwork
 from adline.delivery.worker import DeliveryWorker
 from adline.stats.models import AdStatHour
 from tests.campaigns.payloads import abo_campaign
@@ -176,3 +178,54 @@ async def test_late_corrections_replace_what_was_ingested(
     assert read["spend"] * 1_000_000 == pytest.approx(
         sum(row.spend_micros for row in reported.values()), abs=5_000
     )
+
+
+async def test_the_worker_forgets_objects_no_longer_launched(
+    client: httpx.AsyncClient,
+    engine: AsyncEngine,
+    clock,  # type: ignore[no-untyped-def]
+) -> None:
+    """Its memory of what the networks accepted is the size of what is live: a long-running
+    worker does not keep every object it ever described."""
+    kept, kept_group, kept_ad = await live_campaign(client)
+    deleted, deleted_group, deleted_ad = await live_campaign(client)
+    run = worker(engine, clock)
+    await run.run_once()
+    remembered = {kept["id"], kept_group["id"], kept_ad["id"]}
+    forgotten = {deleted["id"], deleted_group["id"], deleted_ad["id"]}
+    assert remembered | forgotten <= set(run._synced)
+    await ok(await client.delete(f"/ad_campaigns/{deleted['id']}"))
+    clock.advance(timedelta(minutes=5))
+    await run.run_once()
+    assert remembered <= set(run._synced)
+    assert not forgotten & set(run._synced)
+
+
+async def test_a_budget_changed_and_changed_back_within_a_day_holds_the_first_amount(
+    client: httpx.AsyncClient,
+    engine: AsyncEngine,
+    clock,  # type: ignore[no-untyped-def]
+) -> None:
+    """$20, then $30, then $20 again, all just after midnight: the day spends $20. (Keyed by
+    the amounts alone, the second $20 looked like a retry of the first and $30 stayed.)"""
+    _, group, _ = await live_campaign(client)
+    run = worker(engine, clock)
+    await run.run_once()
+    clock.set(datetime(2026, 3, 3, 0, 5, tzinfo=UTC))
+    await run.run_once()
+    for amount in (30, 20):
+        clock.advance(timedelta(minutes=5))
+        await ok(await client.patch(f"/ad_groups/{group['id']}", json={"budget_amount": amount}))
+        await run.run_once()
+    network = run.registry.adapter("meta")
+    assert isinstance(network, SimulatedNetwork)
+    assert (
+        network.allowance_in_force(group["id"], clock.now() + timedelta(minutes=1))
+        == 20 * MICROS_PER_UNIT
+    )
+    for _ in range(24):
+        clock.advance(timedelta(hours=1))
+        await run.run_once()
+    day = {"stats_from": "2026-03-03", "stats_to": "2026-03-03"}
+    spent = (await ok(await client.get(f"/ad_groups/{group['id']}", params=day)))["spend"]
+    assert 20 * 0.95 <= spent <= 20 * 1.01

@@ -38,10 +38,11 @@ from adline.delivery.registry import AdapterRegistry
 from adline.issues.models import PlatformIssue
 from adline.issues.service import issue_object, open_issues_by_campaign
 from adline.metrics.formulas import StatTotals, ad_group_goal, combined_goal, compute_metrics
-from adline.metrics.window import StatsWindow
+from adline.metrics.window import LIFETIME, StatsWindow
 from adline.stats import service as stats
 from adline.stats.ordering import paginate_list
 from adline.versions.mappings import status_filter
+from adline.webhooks import events as webhook_events
 
 # Keys of the body that are not settings: the service handles them itself.
 NOT_SETTINGS = {"ad_campaign_id", "status", "dynamic_creative"}
@@ -125,7 +126,37 @@ async def create_ad_group(
         raise
     session.add(group)
     await session.flush()
+    await webhook_events.announce_created(
+        session,
+        clock,
+        group.company_id,
+        "ad_group.created",
+        webhook_presenter(session, principal, group, clock),
+    )
     return group
+
+
+def webhook_presenter(
+    session: AsyncSession, principal: Principal, group: AdGroup, clock: Clock
+) -> webhook_events.Presenter:
+    """The ad group as a webhook event snapshots it (newest shape)."""
+
+    async def present() -> dict[str, Any]:
+        [body] = await present_ad_groups(session, principal, [group], LIFETIME, clock.now())
+        return body
+
+    return present
+
+
+async def watch_ad_group(
+    session: AsyncSession, principal: Principal, group: AdGroup, clock: Clock
+) -> webhook_events.ChangeWatch:
+    return await webhook_events.ChangeWatch.start(
+        session,
+        group.company_id,
+        "ad_group.updated",
+        webhook_presenter(session, principal, group, clock),
+    )
 
 
 async def update_ad_group(
@@ -140,6 +171,7 @@ async def update_ad_group(
     check_platform_header(platform_header, group.platform)
     _refuse_while_copying(group)
     campaign = await campaigns.get_campaign(session, principal.company_id, group.ad_campaign_id)
+    watch = await watch_ad_group(session, principal, group, clock)
     now = clock.now()
     sent = body.model_fields_set
     before = column_values(group)
@@ -160,6 +192,7 @@ async def update_ad_group(
     if column_values(group) != before:
         group.updated_at = now
     await session.flush()
+    await watch.finish(session, clock)
     return group
 
 
@@ -169,9 +202,11 @@ async def act_on_ad_group(
     group = await repository.get_ad_group(session, principal.company_id, group_id, for_update=True)
     status = AD_GROUP.next_status(group.status, action)
     if status != group.status:
+        watch = await watch_ad_group(session, principal, group, clock)
         group.status = status
         group.updated_at = clock.now()
         await session.flush()
+        await watch.finish(session, clock)
     return group
 
 

@@ -35,10 +35,11 @@ from adline.core.timestamps import format_timestamp
 from adline.issues.models import PlatformIssue
 from adline.issues.service import issue_object, open_issues_by_campaign
 from adline.metrics.formulas import ad_group_goal, combined_goal, compute_metrics
-from adline.metrics.window import StatsWindow
+from adline.metrics.window import LIFETIME, StatsWindow
 from adline.stats import service as stats
 from adline.stats.ordering import paginate_list
 from adline.versions.mappings import status_filter
+from adline.webhooks import events as webhook_events
 
 NOT_CONTENT = {"ad_group_id", "ad_group", "status"}
 
@@ -114,7 +115,34 @@ async def create_ad(
     ad = new_ad(new_id("ad"), campaign, group, body, now)
     session.add(ad)
     await session.flush()
+    await webhook_events.announce_created(
+        session,
+        clock,
+        ad.company_id,
+        "ad.created",
+        webhook_presenter(session, principal, ad, clock),
+    )
     return ad
+
+
+def webhook_presenter(
+    session: AsyncSession, principal: Principal, ad: Ad, clock: Clock
+) -> webhook_events.Presenter:
+    """The ad as a webhook event snapshots it (newest shape)."""
+
+    async def present() -> dict[str, Any]:
+        [body] = await present_ads(session, principal, [ad], LIFETIME, clock.now())
+        return body
+
+    return present
+
+
+async def watch_ad(
+    session: AsyncSession, principal: Principal, ad: Ad, clock: Clock
+) -> webhook_events.ChangeWatch:
+    return await webhook_events.ChangeWatch.start(
+        session, ad.company_id, "ad.updated", webhook_presenter(session, principal, ad, clock)
+    )
 
 
 async def update_ad(
@@ -130,6 +158,7 @@ async def update_ad(
     group = await ad_groups.get_ad_group(session, principal.company_id, ad.ad_group_id)
     campaign = await campaigns.get_campaign(session, principal.company_id, ad.ad_campaign_id)
     _refuse_while_copying(ad)
+    watch = await watch_ad(session, principal, ad, clock)
     sent = body.model_fields_set
     before = column_values(ad)
     apply_fields(ad, body, sent - NOT_CONTENT)
@@ -145,6 +174,7 @@ async def update_ad(
     if column_values(ad) != before:
         ad.updated_at = now
     await session.flush()
+    await watch.finish(session, clock)
     return ad
 
 
@@ -168,9 +198,11 @@ async def act_on_ad(
     ad = await repository.get_ad(session, principal.company_id, ad_id, for_update=True)
     status = AD.next_status(ad.status, action)
     if status != ad.status:
+        watch = await watch_ad(session, principal, ad, clock)
         ad.status = status
         ad.updated_at = clock.now()
         await session.flush()
+        await watch.finish(session, clock)
     return ad
 
 

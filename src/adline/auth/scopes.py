@@ -28,6 +28,9 @@ SPEND_CAP_WRITE = "spend_cap:write"
 # Adline's own: the products campaigns promote (seeds 002 and 003).
 PRODUCT_READ = "product:read"
 PRODUCT_WRITE = "product:write"
+# Adline's own: managing webhook endpoints (Whop's dashboard does it there).
+WEBHOOK_READ = "webhook:read"
+WEBHOOK_WRITE = "webhook:write"
 
 ALL_SCOPES: tuple[str, ...] = (
     AD_CAMPAIGN_BASIC_READ,
@@ -50,6 +53,8 @@ ALL_SCOPES: tuple[str, ...] = (
     SPEND_CAP_WRITE,
     PRODUCT_READ,
     PRODUCT_WRITE,
+    WEBHOOK_READ,
+    WEBHOOK_WRITE,
 )
 
 

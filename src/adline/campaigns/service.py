@@ -45,7 +45,7 @@ from adline.metrics.formulas import (
     combined_goal,
     compute_metrics,
 )
-from adline.metrics.window import StatsWindow, parse_stats_window
+from adline.metrics.window import LIFETIME, StatsWindow, parse_stats_window
 from adline.products import repository as products
 from adline.products.models import Product
 from adline.products.service import product_reference, promoted_product
@@ -53,6 +53,7 @@ from adline.spend_caps import service as spend_caps
 from adline.stats import service as stats
 from adline.stats.ordering import paginate_list
 from adline.versions.mappings import status_filter
+from adline.webhooks import events as webhook_events
 
 MIN_DAILY_BUDGET_MICROS = 5_000_000
 TARGET_BID_TYPES = {"average_target", "maximum_target"}
@@ -201,7 +202,41 @@ async def create_campaign(
         await spend_caps.link_campaign(
             session, clock, campaign, body.spend_cap_id, principal.currency
         )
+    await webhook_events.announce_created(
+        session,
+        clock,
+        company_id,
+        "ad_campaign.created",
+        webhook_presenter(session, principal, campaign, clock),
+    )
     return campaign
+
+
+def webhook_presenter(
+    session: AsyncSession, principal: Principal, campaign: AdCampaign, clock: Clock
+) -> webhook_events.Presenter:
+    """The campaign as a webhook event snapshots it: newest shape, every private fact."""
+
+    async def present() -> dict[str, Any]:
+        [body] = await present_campaigns(
+            session, principal, [campaign], LIFETIME, clock.now(), webhook_events.every_fact()
+        )
+        return body
+
+    return present
+
+
+async def watch_campaign(
+    session: AsyncSession, principal: Principal, campaign: AdCampaign, clock: Clock
+) -> webhook_events.ChangeWatch:
+    """What `ad_campaign.updated` (and `.payment_failed`) compare against."""
+    return await webhook_events.ChangeWatch.start(
+        session,
+        campaign.company_id,
+        "ad_campaign.updated",
+        webhook_presenter(session, principal, campaign, clock),
+        {"payment_failed": "ad_campaign.payment_failed"},
+    )
 
 
 def _apply_original(campaign: AdCampaign, original: OriginalCampaignFields | None) -> None:
@@ -253,6 +288,7 @@ async def update_campaign(
     check_platform_header(platform_header, campaign.platform)
     if campaign.status == "duplicating":
         raise Conflict("The campaign is still being duplicated; wait until the copy is done.")
+    watch = await watch_campaign(session, principal, campaign, clock)
     now = clock.now()
     sent = body.model_fields_set
     before = column_values(campaign)
@@ -336,6 +372,7 @@ async def update_campaign(
     if column_values(campaign) != before:
         campaign.updated_at = now
     await session.flush()
+    await watch.finish(session, clock)
     return campaign
 
 
@@ -419,10 +456,12 @@ async def act_on_campaign(
         session, principal.company_id, campaign_id, for_update=True
     )
     previous = campaign.status
+    watch = await watch_campaign(session, principal, campaign, clock)
     await _apply_action(session, campaign, action)
     if campaign.status != previous:
         campaign.updated_at = clock.now()
         await session.flush()
+        await watch.finish(session, clock)
     return campaign
 
 

@@ -169,12 +169,15 @@ class DurableNetworks:
                 found.append((network_id(adapter), adapter))
         return sorted(found, key=lambda pair: pair[0])
 
-    async def attach(self, session: AsyncSession) -> None:
+    async def attach(self, session: AsyncSession) -> set[str]:
         """Take each network's row lock for the rest of the transaction (in id order; the
         rows are created on first use), then bring every replica up to the journal: the
-        journal cannot grow under the worker until it commits."""
+        journal cannot grow under the worker until it commits. Answers the platforms whose
+        networks took writes this worker did not make (another worker's) since it last
+        attached."""
         networks = self.networks()
         states = await self._lock(session, networks)
+        written_by_others: set[str] = set()
         for name, network in networks:
             state = states[name]
             applied = self._applied.get(name)
@@ -187,6 +190,7 @@ class DurableNetworks:
             if state.journal_length < applied:
                 raise RuntimeError(f"The journal of network {name} is shorter than its replica")
             if state.journal_length > applied:
+                written_by_others.add(network.platform)
                 entries = await self._entries(session, name, after=applied)
                 if not all(network.replay(entry) for entry in entries):
                     # Another worker's write takes effect in an hour this replica already
@@ -196,6 +200,7 @@ class DurableNetworks:
                         if not network.replay(entry):
                             raise RuntimeError(f"Network {name}: a write before its birth")
             self._applied[name] = state.journal_length
+        return written_by_others
 
     async def record(self, session: AsyncSession) -> None:
         """Append the writes each network accepted since the last `attach` or `record`."""

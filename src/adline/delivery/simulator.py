@@ -698,6 +698,12 @@ class SimulatedNetwork:
             self._zones[name] = zone
         return zone
 
+    def allowance_in_force(self, owner_id: str, at: datetime) -> int | None:
+        """The spend allowance the network holds for a budget owner at `at`, in micros (None:
+        no allowance, or one without a limit), as a network's budget read would show it."""
+        entry = self._owner(owner_id).allowance_at(at)
+        return None if entry is None else entry.amount
+
     def _owner(self, owner_id: str) -> _OwnerState:
         state = self._owners.get(owner_id)
         if state is None:

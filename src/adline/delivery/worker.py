@@ -14,8 +14,9 @@ One `run_once` pass
    (idempotent: a re-reported hour replaces, never adds);
 5. records review outcomes as platform issues.
 
-It runs in-process on a timer when serving (the embedded default) and as its own process
-with `adline worker`. Several workers may run at once: every step is idempotent.
+It runs as the periodic job `delivery.pass` (adline.delivery.jobs; docs/jobs.md) of the job
+runner in the server's process (the embedded default) or of `adline worker` processes.
+Several workers may run at once: every step is idempotent.
 
 A worker remembers what its networks accepted, so a pass costs what changed: an object whose
 idempotency key (its `updated_at`) was accepted is not described again, allowances and
@@ -27,7 +28,6 @@ anyway). A new worker process starts with an empty memory and repeats each write
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 from collections.abc import Sequence
@@ -301,8 +301,15 @@ class DeliveryWorker:
         return PassReport(*counts, rows_ingested=ingested, rejections=rejections)
 
     async def _attach(self, session: AsyncSession) -> None:
-        if self.durable is not None:
-            await self.durable.attach(session)
+        if self.durable is None:
+            return
+        for platform in await self.durable.attach(session):
+            # Another worker wrote to this network since this one last did: the limits and
+            # allowances it holds may be that worker's, not the ones remembered here (they
+            # can return to earlier values), so they are sent again. Objects stay
+            # remembered: their keys (`updated_at`) only move forward.
+            self._limits_sent.pop(platform, None)
+            self._allowances_sent.pop(platform, None)
 
     async def _record(self, session: AsyncSession) -> None:
         if self.durable is not None:
@@ -635,15 +642,25 @@ class DeliveryWorker:
             self._synced[full_ad.id] = changed[full_ad.id]
 
         for platform, items in allowances.items():
-            # The key names the allowances themselves: an identical retry is a no-op, so
-            # allowances the network already accepted are not sent again.
-            key = "allowances@" + ",".join(
+            fingerprint = ",".join(
                 f"{item.owner.id}:{item.remaining_micros}:{item.counted_from}" for item in items
             )
-            if self._allowances_sent.get(platform) == key:
+            if self._allowances_sent.get(platform) == fingerprint:
                 continue
+            # A budget can return to an earlier amount within a period (X, Y, then X again),
+            # so the key names this pass too, as the limits' keys do: keyed by the values
+            # alone, the second X would be taken for a retry of the first and Y would stay.
+            key = (
+                f"allowances@{now.isoformat()}:" + hashlib.sha256(fingerprint.encode()).hexdigest()
+            )
             await self.registry.adapter(platform).set_spend_allowances(items, idempotency_key=key)
-            self._allowances_sent[platform] = key
+            self._allowances_sent[platform] = fingerprint
+        # Objects no longer launched (deleted, ended) are forgotten, so the memory is the
+        # size of what is live, not of all that ever was. One launched again is described
+        # again: under the same key, which the network takes as a retry.
+        live = {row.id for rows in (campaigns, groups, ads) for row in rows}
+        for gone in self._synced.keys() - live:
+            del self._synced[gone]
         platforms = {campaign.id: campaign.platform for campaign in campaigns}
         return (len(campaigns), len(groups), len(ads)), platforms
 
@@ -673,26 +690,6 @@ class DeliveryWorker:
             )
             rejected += 1
         return rejected
-
-    async def run_forever(self, interval: timedelta) -> None:
-        """Run passes until cancelled; a failed pass is logged and retried next time."""
-        while True:
-            try:
-                await self.run_once()
-            except Exception:
-                logger.exception("delivery pass failed; retrying in %s", interval)
-            await asyncio.sleep(interval.total_seconds())
-
-
-@contextlib.asynccontextmanager
-async def running_in_background(worker: DeliveryWorker, interval: timedelta):  # type: ignore[no-untyped-def]
-    task = asyncio.create_task(worker.run_forever(interval))
-    try:
-        yield task
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 async def fast_forward(
@@ -727,12 +724,17 @@ async def run_process(
     start: datetime | None = None,
     until: datetime | None = None,
 ) -> None:
-    """`adline worker`: durable passes every `interval` on the system clock until cancelled,
-    or with `start` and `until`, a fast-forward run (`fast_forward`) that then returns."""
+    """`adline worker`: a job runner with every handler and a durable delivery pass every
+    `interval` (a periodic job: one pass per slot across all workers) on the system clock
+    until cancelled; or with `start` and `until`, a fast-forward run of passes alone
+    (`fast_forward`) that then returns."""
     engine = create_engine(database_url)
     try:
         sessionmaker = create_sessionmaker(engine)
         if start is None or until is None:
+            # Imported here: the handler modules import this one.
+            from adline.jobs.handlers import process_runner
+
             clock: Clock = SystemClock()
             worker = DeliveryWorker(
                 sessionmaker,
@@ -741,7 +743,10 @@ async def run_process(
                 pass_interval=interval,
                 durable=True,
             )
-            await worker.run_forever(interval)
+            runner = process_runner(
+                sessionmaker, clock, delivery_worker=worker, delivery_interval=interval
+            )
+            await runner.run_forever()
             return
         manual = ManualClock(start)
         worker = DeliveryWorker(

@@ -11,6 +11,8 @@ from adline.core.db import create_engine
 from adline.models import metadata
 
 config = context.config
+# The advisory lock that serializes migrations on PostgreSQL (any constant of our own).
+MIGRATION_LOCK = 0x61646C696E65  # "adline"
 
 
 def _run(connection: Connection) -> None:
@@ -21,6 +23,12 @@ def _run(connection: Connection) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # One migration at a time: processes started together (the server's parent,
+            # `adline worker`s, several hosts) would each run the same DDL, and all but the
+            # first fail. The others wait here, then find the schema at head. Released at
+            # commit. (SQLite takes one writer at a time anyway.)
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         context.run_migrations()
 
 

@@ -33,16 +33,19 @@ from adline.ad_groups.models import AdGroup
 from adline.campaigns.models import AdCampaign
 from adline.campaigns.state_machine import LAUNCHED
 from adline.companies.models import Company
-from adline.spend_caps.models import SpendCapGrant, SpendCapMembership
+from adline.core.clock import ManualClock
+from adline.spend_caps.models import SpendCap, SpendCapGrant, SpendCapMembership
 from adline.spend_caps.periods import Status
 from adline.spend_caps.service import (
     current_period,
     lock_spend_cap,
+    present_spend_caps_in,
     schedule_of,
     spend_by_campaign,
     status_of,
 )
 from adline.stats.models import AdStatHour
+from adline.webhooks import events as webhook_events
 
 # A campaign's recent peak hourly spend is read over this many hours.
 RATE_LOOK_BACK = timedelta(hours=6)
@@ -137,6 +140,27 @@ async def _daily_budgets(session: AsyncSession, campaigns: list[AdCampaign]) -> 
     return budgets
 
 
+async def _announce_depleted(
+    session: AsyncSession, cap: SpendCap, zone: str, period_start: datetime, now: datetime
+) -> None:
+    """`spend_cap.depleted`, once per cap period (the dedupe key names the period), in the
+    allocation's transaction."""
+    endpoints = await webhook_events.subscribed(session, cap.company_id, "spend_cap.depleted")
+    if not endpoints:
+        return
+    [body] = await present_spend_caps_in(session, zone, [cap], now)
+    await webhook_events.record_event(
+        session,
+        # The pass's own instant: the event, its deliveries and their jobs are dated by it.
+        ManualClock(now),
+        cap.company_id,
+        "spend_cap.depleted",
+        body,
+        dedupe_key=f"spend_cap.depleted:{cap.id}:{period_start.isoformat()}",
+        endpoints=endpoints,
+    )
+
+
 async def allocate(
     session: AsyncSession, cap_id: str, now: datetime, horizon: timedelta
 ) -> Allocation | None:
@@ -182,6 +206,8 @@ async def allocate(
     reported = await spend_by_campaign(session, cap.id, period)
     applied = sum(reported.values())
     status = status_of(cap, applied, now)
+    if status == "DEPLETED":
+        await _announce_depleted(session, cap, zone or "UTC", period.start, now)
     grants = {
         grant.ad_campaign_id: grant
         for grant in await session.scalars(

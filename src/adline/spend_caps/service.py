@@ -36,6 +36,7 @@ from adline.spend_caps.periods import (
 )
 from adline.spend_caps.schemas import SpendCapChanges, SpendCapCreate
 from adline.stats.models import AdStatHour
+from adline.webhooks import events as webhook_events
 
 # The seed's platform limits these too (MAX_SPEND_CAP_COUNT_REACHED,
 # MAX_CAMPAIGNS_COUNT_PER_SPEND_CAP_REACHED); the numbers are Adline's.
@@ -243,7 +244,14 @@ def money_micro(currency: str, micros: int) -> dict[str, str]:
 async def present_spend_caps(
     session: AsyncSession, principal: Principal, caps: Sequence[SpendCap], now: datetime
 ) -> list[dict[str, Any]]:
-    states = await cap_states(session, caps, principal.timezone, now)
+    return await present_spend_caps_in(session, principal.timezone, caps, now)
+
+
+async def present_spend_caps_in(
+    session: AsyncSession, zone: str, caps: Sequence[SpendCap], now: datetime
+) -> list[dict[str, Any]]:
+    """The caps with their periods cut in the company's time zone `zone`."""
+    states = await cap_states(session, caps, zone, now)
     counts = await campaign_counts(session, [cap.id for cap in caps])
     bodies = []
     for cap in caps:
@@ -384,6 +392,14 @@ async def update_spend_cap(
 ) -> SpendCap:
     cap = await get_spend_cap(session, principal.company_id, cap_id)
     now = clock.now()
+
+    async def present() -> dict[str, Any]:
+        current = await get_spend_cap(session, principal.company_id, cap_id)
+        return await present_spend_cap(session, principal, current, clock.now())
+
+    watch = await webhook_events.ChangeWatch.start(
+        session, principal.company_id, "spend_cap.updated", present
+    )
     if "updated_at" not in changes.model_fields_set:
         # Seed 004's update carries no token: it applies to the cap as it is now. Under the
         # cap's lock such updates take turns, so each still moves `updated_at` past the
@@ -481,6 +497,7 @@ async def update_spend_cap(
     if {"starts_at", "ends_at", "amount_micros", "enabled"} & values.keys():
         session.add(revision_of(cap, now))
     await session.flush()
+    await watch.finish(session, clock)
     return cap
 
 

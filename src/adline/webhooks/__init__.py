@@ -1,0 +1,1 @@
+"""Webhooks: endpoints that receive signed event notifications (docs/webhooks.md)."""
