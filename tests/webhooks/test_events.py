@@ -17,12 +17,13 @@ from adline.core.db import create_sessionmaker
 from adline.jobs.runner import JobRunner
 from adline.spend_caps.ledger import allocate
 from adline.webhooks.models import WebhookDelivery, WebhookEvent
+from adline.webhooks.retention import PRUNE_JOB
 from tests.conftest import Tenant
 from tests.hierarchy.builders import build_tree, launched_tree
 from tests.spend_caps.payloads import cap_body
 from tests.spend_caps.test_daily_summary import cap_with_campaigns, spend
 from tests.webhooks.conftest import Receiver
-from tests.webhooks.test_webhooks import make_campaign, make_webhook, ok
+from tests.webhooks.test_webhooks import deliveries, make_campaign, make_webhook, ok
 
 
 def types(receiver: Receiver) -> list[str]:
@@ -192,3 +193,53 @@ class TestSpendCaps:
             await allocate(session, setup.cap["id"], clock.now(), timedelta(hours=1))
         await runner.run_due()
         assert types(receiver) == ["spend_cap.depleted", "spend_cap.depleted"]
+
+
+class TestCopies:
+    async def test_a_finished_copy_is_announced_as_created_with_its_groups_and_ads(
+        self, client: httpx.AsyncClient, receiver: Receiver, runner: JobRunner
+    ) -> None:
+        tree = await build_tree(client)
+        await make_webhook(
+            client, receiver, events=["ad_campaign.created", "ad_group.created", "ad.created"]
+        )
+        [copy] = (
+            await ok(await client.post(f"/ad_campaigns/{tree.campaign['id']}/duplicate", json={}))
+        )["data"]
+        await runner.run_due()
+        created = by_type(receiver)
+        assert set(created) == {"ad_campaign.created", "ad_group.created", "ad.created"}
+        campaign = created["ad_campaign.created"]["data"]
+        # Announced once finished: a draft of its own, not a copy in progress.
+        assert (campaign["id"], campaign["status"]) == (copy["id"], "draft")
+        group = created["ad_group.created"]["data"]
+        assert group["id"] != tree.group["id"]
+        assert created["ad.created"]["data"]["ad_group"]["id"] == group["id"]
+        assert len(receiver.received) == 3
+
+
+class TestRetention:
+    async def test_attempts_and_messages_older_than_30_days_are_pruned(
+        self,
+        client: httpx.AsyncClient,
+        receiver: Receiver,
+        runner: JobRunner,
+        engine: AsyncEngine,
+        clock: ManualClock,
+        tenant: Tenant,
+    ) -> None:
+        webhook = await make_webhook(client, receiver, events=["ad_campaign.created"])
+        await make_campaign(client)
+        await runner.run_due()
+        [old] = await deliveries(client, webhook["id"])
+        clock.advance(timedelta(days=30, minutes=1))
+        recent = await make_campaign(client)
+        await runner.run_due()
+        prune = JobRunner(
+            create_sessionmaker(engine), clock, periodic=[PRUNE_JOB], kinds={PRUNE_JOB.kind}
+        )
+        assert await prune.run_due() == 1
+        [kept] = await deliveries(client, webhook["id"])
+        assert kept["id"] != old["id"]
+        assert kept["request_body"]["data"]["id"] == recent["id"]
+        assert await event_count(engine, tenant.company_id) == (1, 1)

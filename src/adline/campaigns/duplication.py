@@ -18,13 +18,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adline.ad_groups.models import AdGroup
 from adline.ads.models import Ad
+from adline.auth.service import Principal
 from adline.campaigns.models import AdCampaign
+from adline.companies.models import Company
 from adline.core.clock import Clock
 from adline.core.db import clone_row
 from adline.core.errors import InvalidRequest
 from adline.core.ids import new_id
 from adline.spend_caps import service as spend_caps
 from adline.spend_caps.models import SpendCapMembership
+from adline.webhooks import events as webhook_events
 
 MAX_COPIES = 10
 RowT = TypeVar("RowT", AdCampaign, AdGroup, Ad)
@@ -199,6 +202,69 @@ async def finish_duplicates(
     if failed_ads:
         await session.execute(delete(Ad).where(Ad.id.in_(failed_ads)))
     await session.flush()
+    gone_groups = failed_groups | {g.id for g in groups if g.ad_campaign_id in failed_campaigns}
+    await _announce_copies(
+        session,
+        clock,
+        [c for c in campaigns if c.id not in failed_campaigns],
+        [g for g in groups if g.id not in gone_groups],
+        [
+            a
+            for a in ads
+            if a.id not in failed_ads
+            and a.ad_group_id not in gone_groups
+            and a.ad_campaign_id not in failed_campaigns
+        ],
+    )
+
+
+async def _announce_copies(
+    session: AsyncSession,
+    clock: Clock,
+    campaigns: list[AdCampaign],
+    groups: list[AdGroup],
+    ads: list[Ad],
+) -> None:
+    """`<kind>.created` for each finished copy: a copy becomes an object of its own when it
+    is finished, so that is when subscribers hear of it (a failed one never existed)."""
+    # Imported here: these services import this module to duplicate.
+    from adline.ad_groups import service as ad_groups_service
+    from adline.ads import service as ads_service
+    from adline.campaigns import service as campaigns_service
+
+    company_ids = {row.company_id for rows in (campaigns, groups, ads) for row in rows}
+    if not company_ids:
+        return
+    # Nobody's key asked for this (it runs after the request, or at start-up): the copies
+    # are presented as their company sees them.
+    principals = {
+        company.id: Principal(
+            key_id="",
+            company_id=company.id,
+            user_id=None,
+            scopes=frozenset(),
+            api_version_date=None,
+            currency=company.currency,
+            timezone=company.timezone,
+        )
+        for company in await session.scalars(select(Company).where(Company.id.in_(company_ids)))
+    }
+    for campaign in campaigns:
+        principal = principals[campaign.company_id]
+        present = campaigns_service.webhook_presenter(session, principal, campaign, clock)
+        await webhook_events.announce_created(
+            session, clock, campaign.company_id, "ad_campaign.created", present
+        )
+    for group in groups:
+        principal = principals[group.company_id]
+        present = ad_groups_service.webhook_presenter(session, principal, group, clock)
+        await webhook_events.announce_created(
+            session, clock, group.company_id, "ad_group.created", present
+        )
+    for ad in ads:
+        principal = principals[ad.company_id]
+        present = ads_service.webhook_presenter(session, principal, ad, clock)
+        await webhook_events.announce_created(session, clock, ad.company_id, "ad.created", present)
 
 
 async def finish_in_new_session(

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 import adline.delivery.jobs
 import adline.jobs.maintenance
 import adline.webhooks.delivery
+import adline.webhooks.retention
 from adline.core.clock import Clock
 from adline.delivery.jobs import DELIVERY_PASS, DELIVERY_WORKER, delivery_pass_job
 from adline.delivery.worker import DeliveryWorker
@@ -20,13 +21,18 @@ from adline.jobs.maintenance import PRUNE_JOB
 from adline.jobs.registry import HANDLERS
 from adline.jobs.runner import JobRunner, PeriodicJob
 
-HANDLER_MODULES = (adline.delivery.jobs, adline.jobs.maintenance, adline.webhooks.delivery)
+HANDLER_MODULES = (
+    adline.delivery.jobs,
+    adline.jobs.maintenance,
+    adline.webhooks.delivery,
+    adline.webhooks.retention,
+)
 
 
 def periodic_jobs(delivery_interval: timedelta | None) -> list[PeriodicJob]:
-    """A process's periodic schedule: the jobs table's pruning, and the delivery pass every
-    `delivery_interval` unless that runs elsewhere (None)."""
-    schedule = [PRUNE_JOB]
+    """A process's periodic schedule: the jobs table's and the webhook log's pruning, and the
+    delivery pass every `delivery_interval` unless that runs elsewhere (None)."""
+    schedule = [PRUNE_JOB, adline.webhooks.retention.PRUNE_JOB]
     if delivery_interval is not None:
         schedule.append(delivery_pass_job(delivery_interval))
     return schedule
