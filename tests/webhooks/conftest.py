@@ -63,6 +63,8 @@ class Receiver:
     received: list[Received] = field(default_factory=list)
     rejected: int = 0
     requests: int = 0
+    # Answers carry a Set-Cookie (which no later delivery may send back).
+    sets_cookie: bool = False
 
     @property
     def url(self) -> str:
@@ -91,8 +93,11 @@ class Receiver:
             self.received.append(Received(headers, body))
         reply = json.dumps({"ok": status < 300}).encode()
         writer.write(
-            f"HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n"
-            f"content-length: {len(reply)}\r\nconnection: close\r\n\r\n".encode()
+            (
+                f"HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n"
+                + ("set-cookie: session=receiver-1; Path=/\r\n" if self.sets_cookie else "")
+                + f"content-length: {len(reply)}\r\nconnection: close\r\n\r\n"
+            ).encode()
             + reply
         )
         await writer.drain()

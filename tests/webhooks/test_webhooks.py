@@ -257,6 +257,18 @@ class TestDelivery:
         assert receiver.requests == 0
         assert await deliveries(client, webhook["id"]) == []
 
+    async def test_a_cookie_a_receiver_sets_is_never_sent_back(
+        self, client: httpx.AsyncClient, receiver: Receiver, runner: JobRunner
+    ) -> None:
+        # Deliveries share one HTTP client across every company's endpoints.
+        receiver.sets_cookie = True
+        await make_webhook(client, receiver, events=["ad_campaign.created"])
+        for _ in range(2):
+            await make_campaign(client)
+            await runner.run_due()
+        assert len(receiver.received) == 2
+        assert all("cookie" not in item.headers for item in receiver.received)
+
     async def test_data_in_the_pinned_version(
         self, client: httpx.AsyncClient, receiver: Receiver, runner: JobRunner
     ) -> None:

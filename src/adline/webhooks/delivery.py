@@ -8,14 +8,17 @@ records nothing)."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import copy
 import json
 import random
 import time
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
 import httpx
@@ -148,14 +151,36 @@ def _response_body(raw: bytes) -> dict[str, Any]:
     }
 
 
+# One HTTP client per event loop, kept between attempts: a client made per attempt loaded
+# the CA bundle each time (about 20 ms of CPU) and opened a new connection, which capped a
+# runner at a few dozen deliveries a second (bench/bench_webhooks.py, docs/benchmarks.md).
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _http_client() -> httpx.AsyncClient:
+    loop = asyncio.get_running_loop()
+    client = _clients.get(loop)
+    if client is None or client.is_closed:
+        client = _clients[loop] = httpx.AsyncClient(
+            timeout=TIMEOUT_SECONDS,
+            follow_redirects=False,
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+            # Shared by every company's endpoints: a cookie one receiver sets must never
+            # reach another, so none is kept.
+            cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
+        )
+    return client
+
+
 async def post(url: str, payload: str, headers: dict[str, str], *, allow_private: bool) -> Outcome:
     """POST once: 15 s at most, redirects not followed (a 3xx is a failure), the target
     re-checked first since its DNS may have changed since it was saved."""
     started = time.perf_counter()
     try:
         await check_target(url, allow_private=allow_private)
-        async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False) as http:
-            response = await http.post(url, content=payload.encode(), headers=headers)
+        response = await _http_client().post(url, content=payload.encode(), headers=headers)
     except UnsafeTarget as error:
         message = f"Refused to send: the URL {error}."
         return Outcome(0, "", {"error": message, "raw_body": ""}, 0.0)
