@@ -114,6 +114,11 @@ def plain_row(company_id: str, ads: list[Ad], prefix: str, index: int) -> dict[s
         "first_touch_ad_group_id": ad.ad_group_id if touch else None,
         "first_touch_ad_campaign_id": ad.ad_campaign_id if touch else None,
         "created_at": NOW,
+        # No conversion value rule valued these events (docs/value-rules.md).
+        "last_touch_value_micros": None,
+        "last_touch_value_rule_id": None,
+        "first_touch_value_micros": None,
+        "first_touch_value_rule_id": None,
     }
 
 

@@ -22,6 +22,8 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from whop_sdk import AsyncWhop
+from whop_sdk.environment import WhopEnvironment
 
 from adline.app import create_app
 from adline.auth.scopes import ALL_SCOPES
@@ -83,13 +85,22 @@ def clock() -> ManualClock:
     return ManualClock(START)
 
 
+@pytest.fixture(scope="session")
+def files_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the tests' apps keep uploaded files (the local store), not ./var/files."""
+    return tmp_path_factory.mktemp("files")
+
+
 @pytest.fixture
-def app(database_url: str, engine: AsyncEngine, clock: ManualClock) -> FastAPI:
+def app(database_url: str, engine: AsyncEngine, clock: ManualClock, files_root: Path) -> FastAPI:
     # Rate limits off: how many requests a test sends in a second depends on hypothesis's
     # examples and the machine's speed, not on what it tests. tests/rate_limits builds its
     # apps with limits of its own.
     settings = Settings(
-        database_url=database_url, rate_limit_per_second=0, address_rate_limit_per_second=0
+        database_url=database_url,
+        rate_limit_per_second=0,
+        address_rate_limit_per_second=0,
+        files_root=str(files_root),
     )
     return create_app(settings, clock=clock, engine=engine)
 
@@ -189,3 +200,19 @@ async def other_client(app: FastAPI, other_tenant: Tenant) -> AsyncIterator[http
         headers={**NEWEST_HEADER, **other_tenant.headers},
     ) as c:
         yield c
+
+
+@pytest.fixture
+async def whop(app: FastAPI, tenant: Tenant) -> AsyncIterator[AsyncWhop]:
+    """The newest official client (whop-sdk 2.6.0, unmodified) as `tenant`, against the
+    tests' app in process; no retries, so every answer is the server's first."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, headers=NEWEST_HEADER) as http:
+        yield AsyncWhop(
+            token=tenant.key,
+            environment=WhopEnvironment(
+                api="http://adline.test/api/v1", vault="http://adline.test"
+            ),
+            httpx_client=http,
+            max_retries=0,
+        )

@@ -209,9 +209,10 @@ def fuzz(
     ).include(operation_id=operations)
 
     def before_call(context: HookContext, case: Any, kwargs: dict[str, Any]) -> None:
-        # Revoking its own key would turn every later answer into a 401 and end the run's
-        # use; that one request names a key that does not exist instead.
-        if case.method == "DELETE" and (case.path_parameters or {}).get("key_id") == key_id:
+        # Revoking its own key, rotating it or narrowing it (scopes, IP allowlist, expiry)
+        # could turn every later answer into a 401 or 403 and end the run's use; such a
+        # request names a key that does not exist instead.
+        if case.method != "GET" and (case.path_parameters or {}).get("key_id") == key_id:
             case.path_parameters["key_id"] = NOT_A_KEY
 
     outcome = Outcome()

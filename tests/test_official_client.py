@@ -21,6 +21,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
+from pathlib import Path
 from typing import TypeVar
 
 import httpx
@@ -56,6 +57,7 @@ from adline.companies.service import create_company
 from adline.config import Settings
 from adline.core.clock import SystemClock
 from adline.core.db import create_engine, create_sessionmaker
+from tests.files.helpers import png
 
 T = TypeVar("T")
 
@@ -64,9 +66,9 @@ T = TypeVar("T")
 
 
 @pytest.fixture(scope="module")
-def api_url(database_url: str) -> Iterator[str]:
+def api_url(database_url: str, files_root: Path) -> Iterator[str]:
     """A real Adline on 127.0.0.1, on a socket bound up front (so the port can't be raced)."""
-    app = create_app(Settings(database_url=database_url))
+    app = create_app(Settings(database_url=database_url, files_root=str(files_root)))
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -183,11 +185,15 @@ def new_tree(whop: Whop, title: str = "Spring sale") -> tuple[SdkAdCampaign, Sdk
         conversion_event="purchase",
         title=f"{title}: buyers",
     )
+    # The creative: a file created through the SDK, its bytes PUT to the URL it answered.
+    image = whop.files.create(filename="spring.png")
+    assert image.upload_url is not None
+    httpx.put(image.upload_url, content=png()).raise_for_status()
     ad = whop.ads.create(
         ad_group_id=group.id,
         url="https://shop.example.com/spring?ref=ads",
         call_to_action="shop_now",
-        creatives=[CreateAdsRequestCreativesItem(id="file_AAAAAAAAAAAAAA", format="square")],
+        creatives=[CreateAdsRequestCreativesItem(id=image.id, format="square")],
         primary_texts=[CreateAdsRequestPrimaryTextsItem(text="Spring styles are in.")],
         headlines=[CreateAdsRequestHeadlinesItem(text="Up to 30% off")],
         title=f"{title}: square",
@@ -406,7 +412,9 @@ class TestOfficialClient:
         assert ad.url == "https://shop.example.com/spring"  # the query moved out of the URL
         assert ad.url_parameters == {"ref": "ads"}
         assert ad.call_to_action == "shop_now"
-        assert [(c.id, c.format) for c in ad.creatives] == [("file_AAAAAAAAAAAAAA", "square")]
+        [creative] = ad.creatives
+        assert (creative.format, creative.media_type) == ("square", "image")
+        assert whop.files.retrieve(creative.id).upload_status == "ready"
         assert [t.text for t in ad.primary_texts] == ["Spring styles are in."]
         assert [t.text for t in ad.headlines] == ["Up to 30% off"]
         assert whop.ads.retrieve(ad.id) == ad

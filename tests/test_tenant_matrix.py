@@ -42,7 +42,7 @@ from adline.ad_groups.schemas import AdGroupCreate, AdGroupUpdate, ReachEstimate
 from adline.ads.router import DuplicateAd
 from adline.ads.schemas import AdCreate, AdUpdate
 from adline.auth import scopes
-from adline.auth.schemas import ApiKeyCreate
+from adline.auth.schemas import ApiKeyCreate, ApiKeyRotate, ApiKeyUpdate
 from adline.auth.scopes import ALL_SCOPES
 from adline.campaigns.router import DuplicateCampaign
 from adline.campaigns.schemas import CampaignCreate, CampaignUpdate
@@ -51,12 +51,14 @@ from adline.conversions.service import record_click
 from adline.core.clock import ManualClock
 from adline.core.db import create_sessionmaker
 from adline.core.ids import new_id
+from adline.files.schemas import FileComplete, FileCreate
 from adline.issues.service import IssueReport, report_issue
 from adline.models import SpendCap, metadata
 from adline.products.schemas import ProductCreate, ProductUpdate
 from adline.spend_caps.campaigns import WrappedCampaignCreate
 from adline.spend_caps.schemas import SpendCapCreate, SpendCapUpdate
 from adline.stats.service import HourStats, ingest
+from adline.value_rules.schemas import RuleCreate, RuleUpdate
 from adline.versions import NEWEST
 from adline.webhooks.delivery import Outcome, record_attempt, render_body
 from adline.webhooks.models import Webhook, WebhookDelivery, WebhookEvent
@@ -69,6 +71,7 @@ from adline.webhooks.schemas import (
 )
 from tests.campaigns.payloads import abo_campaign
 from tests.conftest import NEWEST_HEADER, START, Tenant
+from tests.files.helpers import png
 from tests.hierarchy.builders import ad_body, group_body
 from tests.spend_caps.payloads import cap_body
 from tests.versions.requests import Dialect
@@ -86,6 +89,13 @@ EXCLUDED = {
     "GET /api/v1/docs*": "the docs pages on those documents and their static assets",
     "GET /openapi.json": "a redirect to /api/v1/openapi.json",
     "GET /docs": "a redirect to /api/v1/docs",
+    # docs/files.md: the upload URLs a create answers. They take no API key (the URL's token
+    # is the credential, tests/files/test_files.py) and answer only the file they upload.
+    "POST /api/v1/files": "a new file of the caller's own company: it takes no id at all",
+    "PUT /api/v1/files/{file_id}/upload": "an upload URL: its token, not a key, is the caller",
+    "PUT /api/v1/files/{file_id}/parts/{part_number}": "a multipart upload URL, as above",
+    "GET /api/v1/files/{file_id}/content": "a download URL: public, or signed (its signature "
+    "is the credential; a wrong one is a 404, tests/files/test_files.py)",
 }
 
 
@@ -111,6 +121,9 @@ REFERENCES = (
     ("ad_id", "ad"),
     ("spend_cap_id", "spend_cap"),
     ("product_id", "product"),
+    ("file_id", "file"),
+    # A conversion value rule (`{rule_id}`, `replace_rule_ids`).
+    ("rule_id", "value_rule"),
     ("key_id", "api_key"),
     ("account_id", "company"),
     ("company_id", "company"),
@@ -128,6 +141,7 @@ COLLECTIONS = {
     "spend_caps": "spend_cap",
     "products": "product",
     "webhooks": "webhook",
+    "files": "file",
 }
 
 # A field whose unseen ids answer otherwise than 404 `resource_not_found`, as documented:
@@ -135,6 +149,8 @@ COLLECTIONS = {
 NOT_FOUND_ANSWERS = {
     # docs/products.md: a campaign's unknown product_id (2025-01-01) is a 400.
     "product_id": (400, "parameter_invalid"),
+    # docs/ads.md#creatives: a creative's file the company does not have (creatives[i].id).
+    "id": (400, "parameter_invalid"),
 }
 
 # Request model -> fields (dotted, from the body's root) that look like ids but name
@@ -156,15 +172,21 @@ _EVENT_OPAQUE = {
     "user.membership_id": "the client's user, stored as sent",
 }
 _AD_OPAQUE = {
-    "creatives.id": "a file uploaded to Whop, not an Adline object",
+    "creatives.id": "a file: probed by the ad routes' extra cases (_ad_file_cases)",
     "existing_post_id": "a post on the platform, not an Adline object",
     "lead_form_id": "a lead form on the platform, not an Adline object",
     "external_accounts.id": "a page or profile on the platform",
-    "music.id": "a track in the platform's library",
+    "music.id": "a file, looked up as creatives' are (adline.files.service.check_ad_files)",
 }
 _TARGETING_OPAQUE = {  # the platform's targeting catalogue
     f"detailed_targeting.{kind}.id": f"one of the platform's {kind}"
     for kind in ("interests", "behaviors", "demographics")
+}
+# Request model -> id fields inside lists of objects or ids, which the generic cases cannot
+# aim at (their errors name the item, `targets[0].resource_id`): the route's Rule.extra does.
+IN_LISTS: dict[str, set[str]] = {
+    "RuleCreate": {"targets.resource_id", "replace_rule_ids"},
+    "RuleUpdate": {"targets.resource_id", "replace_rule_ids"},
 }
 OPAQUE_FIELDS: dict[str, dict[str, str]] = {
     "EventCreate": _EVENT_OPAQUE,
@@ -176,6 +198,7 @@ OPAQUE_FIELDS: dict[str, dict[str, str]] = {
     "ReachEstimateRequest": _TARGETING_OPAQUE,
     "WebhookReplayDelivery": {"regenerate_id": "a flag (ask for a new webhook-id), no id"},
     "WebhookReplay": {"regenerate_ids": "a flag (ask for new webhook-ids), no id"},
+    "FileComplete": {"multipart_upload_id": "compared with the path's file's own, never looked up"},
 }
 
 
@@ -224,6 +247,16 @@ def _ad(b: World, version: str) -> dict[str, Any]:
     return ad_body(b.ids["group"], title="B's ad")
 
 
+def _value_rule(b: World, version: str) -> dict[str, Any]:
+    return {
+        "account_id": b.ids["company"],
+        "adjustment_type": "fixed",
+        "fixed_value": {"amount": "5.00", "currency": "usd"},
+        "events": [{"event_name": "lead"}],
+        "targets": [{"platform": "meta", "scope": "campaign", "resource_id": b.ids["campaign"]}],
+    }
+
+
 def _event(b: World, version: str) -> dict[str, Any]:
     return {"account_id": b.ids["company"], "event_name": "purchase", "value": 5}
 
@@ -261,6 +294,8 @@ BODIES: dict[type[BaseModel], Body] = {
         "resource_id": b.ids["company"],
         "resource_type": "account",
     },
+    ApiKeyUpdate: lambda b, v: {"name": "Renamed by B"},
+    ApiKeyRotate: lambda b, v: {"grace_period_seconds": 60},
     ProductCreate: lambda b, v: {
         "title": "B's product",
         "route": "bs-product",
@@ -268,6 +303,8 @@ BODIES: dict[type[BaseModel], Body] = {
         ("company_id" if v == DEFAULT_VERSION else "account_id"): b.ids["company"],
     },
     ProductUpdate: lambda b, v: {"title": "Renamed by B"},
+    RuleCreate: _value_rule,
+    RuleUpdate: lambda b, v: {"events": [{"event_name": "contact"}]},
     EventCreate: _event,
     ConversionCreate: lambda b, v: {"company_id": b.ids["company"], "event_name": "lead"},
     EventBatch: lambda b, v: {"events": [_event(b, v)]},
@@ -277,6 +314,11 @@ BODIES: dict[type[BaseModel], Body] = {
     WebhookReplayDelivery: lambda b, v: {},
     WebhookReplay: lambda b, v: {"sent_after": "2026-03-01T00:00:00Z"},
     WebhookTest: lambda b, v: {"event": "ad_campaign.created"},
+    FileCreate: lambda b, v: {"filename": "b.png"},
+    FileComplete: lambda b, v: {
+        "multipart_parts": [{"part_number": 1, "etag": '"b"'}],
+        "multipart_upload_id": "upload_b",
+    },
 }
 
 
@@ -307,8 +349,55 @@ def _inline_group(a: World, b: World, version: str) -> list[tuple[str, str, dict
     return [("inline ad group", a.ids["campaign"], body, "ad_group.ad_campaign_id")]
 
 
+def _value_rule_lists(
+    body: dict[str, Any],
+) -> Callable[[World, World, str], list[tuple[str, str, dict[str, Any], str]]]:
+    """A's campaign as a target and A's rule to replace, in B's rule body (IN_LISTS)."""
+
+    def cases(a: World, b: World, version: str) -> list[tuple[str, str, dict[str, Any], str]]:
+        del b, version
+        theirs = {"platform": "meta", "scope": "campaign", "resource_id": a.ids["campaign"]}
+        return [
+            (
+                "A's campaign in targets",
+                a.ids["campaign"],
+                {**body, "targets": [theirs]},
+                "targets[0].resource_id",
+            ),
+            (
+                "A's rule in replace_rule_ids",
+                a.ids["value_rule"],
+                {**body, "replace_rule_ids": [a.ids["value_rule"]]},
+                "replace_rule_ids[0]",
+            ),
+        ]
+
+    return cases
+
+
+def _ad_file_cases(a: World, b: World, version: str) -> list[tuple[str, str, dict[str, Any], str]]:
+    """A's file as a creative of B's ad: refused as a file that never existed."""
+    if version == DEFAULT_VERSION:  # 2025-01-01 ads have no creatives
+        return []
+    creatives = [{"id": a.ids["file"], "format": "square"}]
+    return [("A's file as a creative", a.ids["file"], {"creatives": creatives}, "creatives[0].id")]
+
+
+def _ad_create_cases(
+    a: World, b: World, version: str
+) -> list[tuple[str, str, dict[str, Any], str]]:
+    files = [
+        (label, a_id, {**ad_body(b.ids["group"]), **body}, param)
+        for label, a_id, body, param in _ad_file_cases(a, b, version)
+    ]
+    return [*_inline_group(a, b, version), *files]
+
+
 ROUTE_RULES: dict[str, Rule] = {
     "GET /api/v1/stats/time_series/{metric}": Rule(
+        path={"metric": "ad_spend"}, query={"from": "2026-02-01", "to": "2026-03-31"}
+    ),
+    "GET /api/v1/stats/{metric}": Rule(
         path={"metric": "ad_spend"}, query={"from": "2026-02-01", "to": "2026-03-31"}
     ),
     "GET /api/v1/ad_reports": Rule(
@@ -318,7 +407,16 @@ ROUTE_RULES: dict[str, Rule] = {
         query={"from": "2026-03-01", "to": "2026-03-31"}
     ),
     "POST /api/v1/events/batch": Rule(items=("events", EventCreate)),
-    "POST /api/v1/ads": Rule(extra=_inline_group),
+    "POST /api/v1/ads": Rule(extra=_ad_create_cases),
+    "PATCH /api/v1/ads/{ad_id}": Rule(extra=_ad_file_cases),
+    "POST /api/v1/ad_conversion_value_rules": Rule(
+        extra=lambda a, b, v: _value_rule_lists(_value_rule(b, v))(a, b, v)
+    ),
+    "PATCH /api/v1/ad_conversion_value_rules/{rule_id}": Rule(
+        extra=_value_rule_lists({"events": [{"event_name": "contact"}]})
+    ),
+    # The taxonomy is the network's, not a company's: the matrix aims A's account_id at it.
+    "GET /api/v1/ad_groups/targeting_options": Rule(query={"platform": "meta"}),
 }
 
 
@@ -562,7 +660,7 @@ def plan_route(info: RouteInfo, a: World, b: World, version: str) -> list[Case]:
         if version == NEWEST:
             fields += list(model_id_fields(model))
         for dotted in dict.fromkeys(fields):
-            if dotted in opaque:
+            if dotted in opaque or dotted in IN_LISTS.get(model.__name__, set()):
                 continue
             kind = kind_of(dotted.rsplit(".", 1)[-1])
             if kind is None:
@@ -693,8 +791,21 @@ async def build_world(
         "/ad_campaigns", abo_campaign(title=f"{marker} campaign", spend_cap_id=cap["id"])
     )
     group = await write("/ad_groups", group_body(campaign["id"], title=f"{marker} group"))
-    ad = await write("/ads", ad_body(group["id"], title=f"{marker} ad"))
+    image = await write("/files", {"filename": f"{marker}.png"})
+    await _ok(await http.put(image["upload_url"], content=png()))
+    ad = await write("/ads", ad_body(group["id"], image["id"], title=f"{marker} ad"))
     await write(f"/ad_campaigns/{campaign['id']}", {"status": "active"}, "PATCH")
+    target = {"platform": "meta", "scope": "campaign", "resource_id": campaign["id"]}
+    value_rule = await write(
+        "/ad_conversion_value_rules",
+        {
+            "account_id": tenant.company_id,
+            "adjustment_type": "percentage",
+            "percentage_change": 10,
+            "events": [{"event_name": "purchase"}],
+            "targets": [target],
+        },
+    )
     grant = {"actions": [scopes.AD_CAMPAIGN_BASIC_READ], "grant": True}
     key = await write(
         "/api_keys", {"name": f"{marker} key", "permissions": {"statements": [grant]}}
@@ -770,6 +881,8 @@ async def build_world(
             "api_key": key["id"],
             "webhook": webhook["id"],
             "webhook_delivery": delivery.id,
+            "value_rule": value_rule["id"],
+            "file": image["id"],
         },
         marker,
         [tenant.user_id, tenant.key_id, issue.id, click, click_id, event["id"]],
@@ -895,6 +1008,8 @@ def _dummy(name: str) -> World:
     ids = {kind: new_id(kind) for kind in ("campaign", "group", "ad", "spend_cap", "product")}
     ids |= {"company": new_id("biz"), "api_key": new_id("key")}
     ids |= {"webhook": new_id("hook"), "webhook_delivery": new_id("whdel")}
+    ids |= {"value_rule": new_id("adcvr")}
+    ids |= {"file": new_id("file")}
     return World(Tenant(ids["company"], new_id("user"), "secret", new_id("key")), ids, name)
 
 

@@ -32,6 +32,9 @@ from adline.core.versioning import VERSION_HEADER, VersionBundle
 from adline.delivery.registry import AdapterRegistry
 from adline.delivery.worker import DeliveryWorker
 from adline.docs_page import docs_assets_router
+from adline.files.router import UPLOAD_PATH
+from adline.files.router import router as files_router
+from adline.files.storage import storage_from_settings
 from adline.health.router import router as health_router
 from adline.idempotency.middleware import IdempotencyMiddleware, replay_response
 from adline.idempotency.service import Replay
@@ -43,6 +46,7 @@ from adline.rate_limits.edge import RateLimitMiddleware
 from adline.rate_limits.limiter import RateLimiter
 from adline.reports.router import router as reports_router
 from adline.spend_caps.router import router as spend_caps_router
+from adline.value_rules.router import router as value_rules_router
 from adline.versions import VERSION_BUNDLE
 from adline.webhooks.router import router as webhooks_router
 
@@ -152,6 +156,7 @@ def create_app(
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.read_sessionmaker = create_read_sessionmaker(engine)
     app.state.rate_limiter = RateLimiter(settings)
+    app.state.file_storage = storage_from_settings(settings)
     install_error_handlers(app)
     app.add_exception_handler(Replay, replay_response)
     # Innermost: an idempotent POST's answer is stored and committed with its writes.
@@ -161,7 +166,12 @@ def create_app(
     # 413s included; rate limits and their headers on every answer; the body cap before
     # anything reads a byte; HEAD and OPTIONS.
     app.add_middleware(HttpMethodsMiddleware, routes_of=app)
-    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        # File uploads stream their bytes to the store (adline.files.router).
+        larger_caps=[("PUT", UPLOAD_PATH, settings.files_max_upload_bytes)],
+    )
     app.add_middleware(RateLimitMiddleware, app_of=app)
     app.add_middleware(SecurityHeadersMiddleware)
     app.include_router(health_router)
@@ -174,6 +184,8 @@ def create_app(
     app.include_router(spend_caps_router, prefix=API_PREFIX)
     app.include_router(products_router, prefix=API_PREFIX)
     app.include_router(webhooks_router, prefix=API_PREFIX)
+    app.include_router(files_router, prefix=API_PREFIX)
+    app.include_router(value_rules_router, prefix=API_PREFIX)
     app.include_router(docs_router(API_PREFIX))
     app.include_router(docs_assets_router(API_PREFIX))
     return app

@@ -12,6 +12,14 @@ DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 # without a valid key. A rate of 0 turns that limit off.
 DEFAULT_RATE_LIMIT_PER_SECOND = 100.0
 DEFAULT_RATE_LIMIT_BURST = 200
+# How long a rotated API key's old secret keeps working (docs/api-keys.md#rotate): a day
+# to roll the new one out everywhere.
+DEFAULT_KEY_ROTATION_GRACE_SECONDS = 24 * 60 * 60
+DEFAULT_FILES_ROOT = "./var/files"
+# Meta's largest ad video, 4 GB.
+DEFAULT_FILES_MAX_UPLOAD_BYTES = 4 * 1024**3
+DEFAULT_FILES_UPLOAD_URL_TTL_SECONDS = 60 * 60
+DEFAULT_FILES_MULTIPART_CHUNK_BYTES = 5 * 1024**2
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,28 @@ class Settings:
     # Development only: let webhooks target loopback and private addresses (a receiver on
     # this machine or network). Off, such URLs are refused (docs/webhooks.md).
     webhooks_allow_private: bool = False
+    # Seconds a rotated key's old secret keeps authenticating, unless the rotate request
+    # names its own grace period (0: the old secret stops at once).
+    key_rotation_grace_seconds: int = DEFAULT_KEY_ROTATION_GRACE_SECONDS
+    # Where uploaded files live (docs/files.md#storage): `local` (a directory, the default)
+    # or `s3` (a bucket of any S3-compatible store).
+    files_store: str = "local"
+    files_root: str = DEFAULT_FILES_ROOT
+    # The largest body one upload PUT may carry; each kind of file has a lower limit of its
+    # own (docs/files.md#checks), and JSON bodies keep `max_body_bytes`.
+    files_max_upload_bytes: int = DEFAULT_FILES_MAX_UPLOAD_BYTES
+    # How long a create's upload URLs accept bytes.
+    files_upload_url_ttl_seconds: int = DEFAULT_FILES_UPLOAD_URL_TTL_SECONDS
+    # The size of every part of a multipart upload but the last (Whop's 5 MB).
+    files_multipart_chunk_bytes: int = DEFAULT_FILES_MULTIPART_CHUNK_BYTES
+    # The S3 store: its bucket, endpoint (empty: AWS itself), region, credentials (empty:
+    # boto3's own chain: environment, profile, instance role) and a key prefix.
+    s3_bucket: str = ""
+    s3_endpoint_url: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
+    s3_prefix: str = ""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -66,6 +96,33 @@ class Settings:
             ),
             webhooks_allow_private=os.environ.get("ADLINE_WEBHOOKS_ALLOW_PRIVATE", "")
             in ("1", "true", "yes"),
+            key_rotation_grace_seconds=int(
+                os.environ.get(
+                    "ADLINE_KEY_ROTATION_GRACE_SECONDS", str(DEFAULT_KEY_ROTATION_GRACE_SECONDS)
+                )
+            ),
+            files_store=os.environ.get("ADLINE_FILES_STORE", "local"),
+            files_root=os.environ.get("ADLINE_FILES_ROOT", DEFAULT_FILES_ROOT),
+            files_max_upload_bytes=int(
+                os.environ.get("ADLINE_FILES_MAX_UPLOAD_BYTES", str(DEFAULT_FILES_MAX_UPLOAD_BYTES))
+            ),
+            files_upload_url_ttl_seconds=int(
+                os.environ.get(
+                    "ADLINE_FILES_UPLOAD_URL_TTL_SECONDS",
+                    str(DEFAULT_FILES_UPLOAD_URL_TTL_SECONDS),
+                )
+            ),
+            files_multipart_chunk_bytes=int(
+                os.environ.get(
+                    "ADLINE_FILES_MULTIPART_CHUNK_BYTES", str(DEFAULT_FILES_MULTIPART_CHUNK_BYTES)
+                )
+            ),
+            s3_bucket=os.environ.get("ADLINE_S3_BUCKET", ""),
+            s3_endpoint_url=os.environ.get("ADLINE_S3_ENDPOINT_URL", ""),
+            s3_region=os.environ.get("ADLINE_S3_REGION", "us-east-1"),
+            s3_access_key_id=os.environ.get("ADLINE_S3_ACCESS_KEY_ID", ""),
+            s3_secret_access_key=os.environ.get("ADLINE_S3_SECRET_ACCESS_KEY", ""),
+            s3_prefix=os.environ.get("ADLINE_S3_PREFIX", ""),
         )
 
     def ensure_sqlite_directory(self) -> None:

@@ -10,6 +10,7 @@ from adline.companies.models import Company, User
 from adline.conversions.models import AdClick, ConversionEvent
 from adline.core.db import Base
 from adline.delivery.models import SimulatedNetworkState, SimulatedNetworkWrite
+from adline.files.models import File
 from adline.idempotency.models import IdempotencyRecord
 from adline.issues.models import PlatformIssue
 from adline.jobs.models import Job
@@ -17,6 +18,11 @@ from adline.products.models import Product
 from adline.rate_limits.models import RateLimitBucket
 from adline.spend_caps.models import SpendCap, SpendCapGrant, SpendCapMembership, SpendCapRevision
 from adline.stats.models import AdStatHour
+from adline.value_rules.models import (
+    ConversionValueRule,
+    ConversionValueRuleSelection,
+    ConversionValueRuleTarget,
+)
 from adline.webhooks.models import Webhook, WebhookDelivery, WebhookEvent
 
 metadata = Base.metadata
@@ -30,6 +36,10 @@ __all__ = [
     "ApiKey",
     "Company",
     "ConversionEvent",
+    "ConversionValueRule",
+    "ConversionValueRuleSelection",
+    "ConversionValueRuleTarget",
+    "File",
     "IdempotencyRecord",
     "Job",
     "PlatformIssue",

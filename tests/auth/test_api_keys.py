@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -67,21 +65,6 @@ async def create_key(client: httpx.AsyncClient, *actions: str, **fields: Any) ->
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
-
-
-@pytest.fixture
-def from_address(app: FastAPI) -> Callable[[str], Any]:
-    """A client connecting from the given address (what `request.client.host` sees)."""
-
-    @asynccontextmanager
-    async def connect(host: str) -> AsyncIterator[httpx.AsyncClient]:
-        transport = httpx.ASGITransport(app=app, client=(host, 123), raise_app_exceptions=False)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://adline.test/api/v1"
-        ) as c:
-            yield c
-
-    return connect
 
 
 class TestCreate:

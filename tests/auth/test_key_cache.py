@@ -13,6 +13,8 @@ from contextlib import ExitStack, contextmanager
 import httpx
 
 from adline.auth import scopes
+from adline.auth.scopes import AD_CAMPAIGN_BASIC_READ as READ
+from adline.auth.scopes import AD_CAMPAIGN_CREATE as CREATE
 from adline.auth.service import KeyCache, KnownKey
 from tests.conftest import NEWEST_HEADER, Tenant
 from tests.test_serve import ADLINE, free_port, wait_until_serving
@@ -78,6 +80,63 @@ def revoke_across_two_processes(database_url: str, tenant: Tenant, key: str) -> 
             assert status == 200
             assert sent < 1.0, f"the revoked key still worked {sent:.2f} s later"
             time.sleep(0.02)
+
+
+async def test_updates_and_rotations_reach_every_process_within_a_second(
+    database_url: str,
+    make_tenant,
+) -> None:  # type: ignore[no-untyped-def]
+    tenant: Tenant = await make_tenant()
+    await asyncio.to_thread(change_across_two_processes, database_url, tenant)
+
+
+def answers_within_a_second(root: str, headers: dict[str, str], status: int, before: int) -> None:
+    """`GET /ad_campaigns` with `headers` answers `status` within a second of now, and only
+    `before` (the answer the process may still serve from its cache) until then."""
+    changed_at = time.monotonic()
+    while True:
+        sent = time.monotonic() - changed_at
+        answer = httpx.get(f"{root}/ad_campaigns", headers=headers).status_code
+        if answer == status:
+            return
+        assert answer == before
+        assert sent < 1.0, f"the change had not reached the process {sent:.2f} s later"
+        time.sleep(0.02)
+
+
+def change_across_two_processes(database_url: str, tenant: Tenant) -> None:
+    owner = {**NEWEST_HEADER, **tenant.headers}
+    with ExitStack() as stack:
+        first = stack.enter_context(server(database_url))
+        second = stack.enter_context(server(database_url))
+        body = {
+            "name": "Moving",
+            "permissions": {"statements": [{"actions": [READ, CREATE], "grant": True}]},
+        }
+        created = httpx.post(f"{first}/api_keys", json=body, headers=owner).json()
+        key_url = f"{first}/api_keys/{created['id']}"
+        headers = {**NEWEST_HEADER, "Authorization": f"Bearer {created['secret_key']}"}
+        for root in (first, second):
+            assert httpx.get(f"{root}/ad_campaigns", headers=headers).status_code == 200
+
+        # An update dropping the scope the request needs.
+        only_create = {"statements": [{"actions": [CREATE], "grant": True}]}
+        response = httpx.patch(key_url, json={"permissions": only_create}, headers=owner)
+        assert response.status_code == 200, response.text
+        assert httpx.get(f"{first}/ad_campaigns", headers=headers).status_code == 403
+        answers_within_a_second(second, headers, 403, before=200)
+        assert httpx.patch(key_url, json=body, headers=owner).status_code == 200
+        assert httpx.get(f"{first}/ad_campaigns", headers=headers).status_code == 200
+        answers_within_a_second(second, headers, 200, before=403)
+
+        # A rotation ending the old secret at once.
+        rotate = {"grace_period_seconds": 0}
+        response = httpx.post(f"{key_url}/rotate", json=rotate, headers=owner)
+        assert response.status_code == 200, response.text
+        assert httpx.get(f"{first}/ad_campaigns", headers=headers).status_code == 401
+        answers_within_a_second(second, headers, 401, before=200)
+        new = {**NEWEST_HEADER, "Authorization": f"Bearer {response.json()['secret_key']}"}
+        assert httpx.get(f"{second}/ad_campaigns", headers=new).status_code == 200
 
 
 def known(read_at: float) -> KnownKey:

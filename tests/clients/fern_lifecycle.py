@@ -213,7 +213,7 @@ def main() -> int:
             title="Spring sale",
             url="https://shop.example.com/spring",
             call_to_action="shop_now",
-            creatives=[CreateAdsRequestCreativesItem(id="file_AAAAAAAAAAAAAA", format="square")],
+            creatives=[CreateAdsRequestCreativesItem(id=config["creative_id"], format="square")],
             primary_texts=ad_texts("primary_texts", "Everything 20% off"),
             headlines=ad_texts("headlines", "Spring sale"),
         ),
@@ -222,7 +222,7 @@ def main() -> int:
     ad_id = ad.id if ad else newest.create(run, "ads", {
         "ad_group_id": group_id, "title": "Spring sale", "url": "https://shop.example.com/spring",
         "call_to_action": "shop_now",
-        "creatives": [{"id": "file_AAAAAAAAAAAAAA", "format": "square"}],
+        "creatives": [{"id": config["creative_id"], "format": "square"}],
         "primary_texts": [{"text": "Everything 20% off"}], "headlines": [{"text": "Spring sale"}],
     })  # fmt: skip
 

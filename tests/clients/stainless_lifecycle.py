@@ -86,7 +86,7 @@ def main() -> int:
             title="Spring sale",
             url="https://shop.example.com/spring",
             call_to_action="shop_now",
-            creatives=[{"id": "file_AAAAAAAAAAAAAA", "format": "square"}],
+            creatives=[{"id": config["creative_id"], "format": "square"}],
             primary_texts=["Everything 20% off"],  # 0.0.x: plain strings
             headlines=["Spring sale"],
         ),
@@ -94,7 +94,7 @@ def main() -> int:
     ad_id = ad.id if ad else newest.create(run, "ads", {
         "ad_group_id": group_id, "title": "Spring sale", "url": "https://shop.example.com/spring",
         "call_to_action": "shop_now",
-        "creatives": [{"id": "file_AAAAAAAAAAAAAA", "format": "square"}],
+        "creatives": [{"id": config["creative_id"], "format": "square"}],
         "primary_texts": [{"text": "Everything 20% off"}], "headlines": [{"text": "Spring sale"}],
     })  # fmt: skip
 

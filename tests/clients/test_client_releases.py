@@ -32,6 +32,7 @@ from typing import Any
 import pytest
 
 from tests import test_official_client as official
+from tests.files.helpers import upload_file_sync
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -147,7 +148,13 @@ def report(request: pytest.FixtureRequest, api_url: str, database_url: str) -> R
     env = {k: v for k, v in os.environ.items() if not k.startswith("WHOP_")}
     env["PYTHONPATH"] = str(directory)
     script = SCRIPTS / f"{family(release)}_lifecycle.py"
-    config = {"base_url": api_url, "api_key": key, "newest_version": NEWEST_VERSION}
+    # The ad's creative: a file of the company, uploaded (no release before 2.6.0 has files).
+    config = {
+        "base_url": api_url,
+        "api_key": key,
+        "newest_version": NEWEST_VERSION,
+        "creative_id": upload_file_sync(api_url, key),
+    }
     done = subprocess.run(
         [str(PYTHON), str(script), json.dumps(config)],
         cwd=ROOT,

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from tests.campaigns.payloads import abo_campaign
+from tests.files.helpers import upload_file
 
 
 def group_body(campaign_id: str, **overrides: Any) -> dict[str, Any]:
@@ -24,13 +25,16 @@ def group_body(campaign_id: str, **overrides: Any) -> dict[str, Any]:
     }
 
 
-def ad_body(group_id: str, **overrides: Any) -> dict[str, Any]:
+def ad_body(group_id: str, creative_id: str | None = None, **overrides: Any) -> dict[str, Any]:
+    """A valid ad; with `creative_id` (an uploaded file of the company, tests/files/helpers)
+    it shows that file in the square format, else it has no creatives."""
+    creatives = [] if creative_id is None else [{"id": creative_id, "format": "square"}]
     return {
         "ad_group_id": group_id,
         "title": "Spring sale",
         "url": "https://shop.example.com/spring?ref=ads",
         "call_to_action": "shop_now",
-        "creatives": [{"id": "file_AAAAAAAAAAAAAA", "format": "square"}],
+        "creatives": creatives,
         "primary_texts": [{"text": "Everything 20% off"}],
         "headlines": [{"text": "Spring sale"}],
         **overrides,
@@ -53,7 +57,8 @@ class Tree:
 async def build_tree(client: httpx.AsyncClient, **campaign_overrides: Any) -> Tree:
     campaign = await ok(await client.post("/ad_campaigns", json=abo_campaign(**campaign_overrides)))
     group = await ok(await client.post("/ad_groups", json=group_body(campaign["id"])))
-    ad = await ok(await client.post("/ads", json=ad_body(group["id"])))
+    creative = await upload_file(client)
+    ad = await ok(await client.post("/ads", json=ad_body(group["id"], creative["id"])))
     return Tree(campaign, group, ad)
 
 

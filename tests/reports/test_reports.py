@@ -291,7 +291,14 @@ async def test_stats_scope_is_required(
 ) -> None:
     key = await make_key(tenant, [scopes.AD_CAMPAIGN_BASIC_READ])
     headers = {"Authorization": f"Bearer {key}"}
-    for path in ("/ad_reports", "/stats/time_series", "/stats/time_series/ad_spend"):
+    for path in (
+        "/ad_reports",
+        "/stats/time_series",
+        "/stats/time_series/ad_spend",
+        "/stats/reports",
+        "/stats",
+        "/stats/ad_spend",
+    ):
         response = await anonymous.get(
             path, params={**WINDOW, "company_id": tenant.company_id}, headers=headers
         )

@@ -3,33 +3,14 @@ out, against the tests' app (in process), with a receiver verifying what it send
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
-from fastapi import FastAPI
 from whop_sdk import AsyncWhop, BadRequestError, NotFoundError
-from whop_sdk.environment import WhopEnvironment
 
 from adline.core.clock import ManualClock
 from adline.jobs.runner import JobRunner
-from tests.conftest import NEWEST_HEADER, Tenant
 from tests.webhooks.conftest import Receiver
 from tests.webhooks.test_webhooks import make_campaign
-
-
-@pytest.fixture
-async def whop(app: FastAPI, tenant: Tenant) -> AsyncIterator[AsyncWhop]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, headers=NEWEST_HEADER) as http:
-        yield AsyncWhop(
-            token=tenant.key,
-            environment=WhopEnvironment(
-                api="http://adline.test/api/v1", vault="http://adline.test"
-            ),
-            httpx_client=http,
-            max_retries=0,
-        )
 
 
 async def test_the_client_round_trip(

@@ -15,6 +15,7 @@ from adline.ad_groups.schemas import (
     AdGroupUpdate,
     ReachEstimate,
     ReachEstimateRequest,
+    TargetingOptionList,
 )
 from adline.auth import scopes
 from adline.auth.dependencies import (
@@ -125,6 +126,50 @@ async def list_ad_groups(
     )
     items = await _present(session, clock, principal, result.items, window)
     return render_list(request, KIND, items, result.page_info)
+
+
+# Fixed paths go before "/{ad_group_id}": routes match in declaration order, and the id
+# route would take "targeting_options" as an id (tests/test_route_order.py).
+@router.get(
+    "/targeting_options",
+    response_model=TargetingOptionList,
+    summary="Search the network's targeting taxonomy",
+)
+async def search_targeting_options(
+    request: Request,
+    principal: CanReadAds,
+    platform: Annotated[str, Query(description="The network whose taxonomy to search: meta.")],
+    account_id: str | None = None,
+    query: Annotated[
+        str | None, Query(description="Matched case-insensitively; at most 100 characters.")
+    ] = None,
+    types: Annotated[
+        list[str] | None,
+        Query(description="Kinds to search (spec C.21), repeated or comma-separated; all."),
+    ] = None,
+    location_types: Annotated[
+        list[str] | None, Query(description="Kinds of place, repeated or comma-separated.")
+    ] = None,
+    country: Annotated[
+        str | None, Query(description="Places in this ISO 3166-1 alpha-2 country only.")
+    ] = None,
+    limit: Annotated[int | None, Query(description="Results per type, 1-100; 25.")] = None,
+    special_ad_categories: Annotated[
+        list[str] | None, Query(description="The campaign's special ad categories.")
+    ] = None,
+) -> JSONResponse:
+    params = service.TargetingOptionsParams(
+        platform=platform,
+        account_id=account_id,
+        query=query,
+        types=types,
+        location_types=location_types,
+        country=country,
+        limit=limit,
+        special_ad_categories=special_ad_categories,
+    )
+    options = await service.search_targeting_options(principal, params, request.app.state.adapters)
+    return JSONResponse({"data": options})
 
 
 @router.get("/{ad_group_id}", response_model=AdGroupObject, summary="Retrieve an ad group")

@@ -552,6 +552,68 @@ class ReachEstimate(BaseModel):
     users_upper_bound: int | None
 
 
+DetailedTargetingOptionType = Literal[
+    "interests",
+    "behaviors",
+    "life_events",
+    "industries",
+    "income",
+    "family_statuses",
+    "work_employers",
+    "work_positions",
+    "education_schools",
+    "education_majors",
+]
+LocationType = Literal[
+    "country", "region", "city", "zip", "neighborhood", "subcity", "medium_geo_area"
+]
+
+
+class DetailedTargetingOptionObject(BaseModel):
+    """An interest, behavior or demographic category; its `id` (and for demographic kinds
+    its `type`) goes in the ad group's `detailed_targeting` as-is."""
+
+    type: DetailedTargetingOptionType
+    id: str
+    name: str
+    description: str | None
+    behavior_type: BehaviorType | None
+    audience_size_lower_bound: int | None
+    audience_size_upper_bound: int | None
+
+
+class LanguageTargetingOptionObject(BaseModel):
+    type: Literal["languages"]
+    code: str
+    name: str
+
+
+class LocationTargetingOptionObject(BaseModel):
+    """`code` is what `regions` countries / regions take (null for places without an ISO
+    code); `key` is what `regions` cities and zips take."""
+
+    type: Literal["locations"]
+    key: str
+    name: str
+    location_type: LocationType
+    code: str | None
+    country_code: str | None
+    country_name: str | None
+    region: str | None
+
+
+TargetingOptionObject = Annotated[
+    DetailedTargetingOptionObject | LanguageTargetingOptionObject | LocationTargetingOptionObject,
+    Field(discriminator="type"),
+]
+
+
+class TargetingOptionList(BaseModel):
+    """`GET /ad_groups/targeting_options`: options grouped by type, in the order asked."""
+
+    data: list[TargetingOptionObject]
+
+
 class AdGroupCreate(AdGroupFields):
     ad_campaign_id: str
     dynamic_creative: bool | None = None

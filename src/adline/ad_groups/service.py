@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast, get_args
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adline.ad_groups import repository
+from adline.ad_groups.iso_codes import COUNTRIES
 from adline.ad_groups.models import AdGroup
 from adline.ad_groups.schemas import (
     AdGroupCreate,
@@ -27,13 +28,21 @@ from adline.campaigns.models import AdCampaign
 from adline.campaigns.state_machine import AD_GROUP, Action
 from adline.core.clock import Clock
 from adline.core.db import column_values
-from adline.core.errors import AdlineError, Conflict, InvalidRequest
+from adline.core.errors import AdlineError, Conflict, InvalidRequest, ParameterMissing
 from adline.core.ids import new_id
 from adline.core.listing import id_scope
 from adline.core.pagination import Direction, Page, PageRequest
 from adline.core.platforms import check_platform_header
 from adline.core.timestamps import format_timestamp
-from adline.delivery.adapter import Targeting
+from adline.delivery.adapter import (
+    DetailedTargetingOption,
+    LanguageOption,
+    LocationType,
+    Targeting,
+    TargetingOption,
+    TargetingOptionType,
+    TargetingSearch,
+)
 from adline.delivery.registry import AdapterRegistry
 from adline.issues.models import PlatformIssue
 from adline.issues.service import issue_object, open_issues_by_campaign
@@ -386,6 +395,126 @@ async def estimate_reach(
     )
     lower, upper = await registry.adapter(body.platform).estimate_reach(targeting)
     return {"users_lower_bound": lower, "users_upper_bound": upper}
+
+
+# The platforms whose taxonomy can be searched (spec C.7: targeting_options takes meta).
+TARGETING_OPTION_PLATFORMS = ("meta",)
+TARGETING_OPTION_TYPES: tuple[TargetingOptionType, ...] = get_args(TargetingOptionType)
+LOCATION_TYPES: tuple[LocationType, ...] = get_args(LocationType)
+SPECIAL_AD_CATEGORIES = ("housing", "employment", "financial_products", "politics")
+TARGETING_QUERY_MAX_CHARS = 100
+TARGETING_LIMIT_DEFAULT = 25
+TARGETING_LIMIT_MAX = 100
+
+
+@dataclass(frozen=True)
+class TargetingOptionsParams:
+    """`GET /ad_groups/targeting_options`'s query as sent. List parameters come repeated
+    (`types=interests&types=behaviors`), comma-separated (`types=interests,behaviors`), or
+    both, as the SDK documents."""
+
+    platform: str | None = None
+    account_id: str | None = None
+    query: str | None = None
+    types: list[str] | None = None
+    location_types: list[str] | None = None
+    country: str | None = None
+    limit: int | None = None
+    special_ad_categories: list[str] | None = None
+
+
+def _choices(values: list[str] | None, allowed: tuple[str, ...], param: str) -> tuple[str, ...]:
+    chosen: list[str] = []
+    for value in values or ():
+        for item in value.split(","):
+            if item.strip() not in allowed:
+                raise InvalidRequest(
+                    f"Invalid value for {param}: {item!r} is not one of " + ", ".join(allowed),
+                    param=param,
+                )
+            chosen.append(item.strip())
+    return tuple(dict.fromkeys(chosen))
+
+
+def targeting_search(params: TargetingOptionsParams) -> tuple[str, TargetingSearch]:
+    """The platform and the search a query asks for, every parameter checked (400 naming
+    the first bad one)."""
+    if params.platform is None:
+        raise ParameterMissing("Missing required parameter: platform.", param="platform")
+    if params.platform not in TARGETING_OPTION_PLATFORMS:
+        raise InvalidRequest(
+            "Invalid value for platform: the targeting taxonomy can be searched on "
+            + ", ".join(TARGETING_OPTION_PLATFORMS),
+            param="platform",
+        )
+    query = params.query or ""
+    if len(query) > TARGETING_QUERY_MAX_CHARS:
+        raise InvalidRequest(
+            f"Invalid value for query: at most {TARGETING_QUERY_MAX_CHARS} characters.",
+            param="query",
+        )
+    types = _choices(params.types, TARGETING_OPTION_TYPES, "types") or TARGETING_OPTION_TYPES
+    location_types = _choices(params.location_types, LOCATION_TYPES, "location_types")
+    categories = _choices(
+        params.special_ad_categories, SPECIAL_AD_CATEGORIES, "special_ad_categories"
+    )
+    if params.country is not None and params.country not in COUNTRIES:
+        raise InvalidRequest(
+            "Invalid value for country: must be an ISO 3166-1 alpha-2 code in upper case, "
+            "such as US.",
+            param="country",
+        )
+    limit = TARGETING_LIMIT_DEFAULT if params.limit is None else params.limit
+    if not 1 <= limit <= TARGETING_LIMIT_MAX:
+        raise InvalidRequest(
+            f"Invalid value for limit: must be between 1 and {TARGETING_LIMIT_MAX}.",
+            param="limit",
+        )
+    return params.platform, TargetingSearch(
+        # _choices kept only the allowed values.
+        types=cast(tuple[TargetingOptionType, ...], types),
+        query=query,
+        location_types=cast(tuple[LocationType, ...], location_types),
+        country=params.country,
+        limit=limit,
+        special_ad_categories=categories,
+    )
+
+
+async def search_targeting_options(
+    principal: Principal, params: TargetingOptionsParams, registry: AdapterRegistry
+) -> list[dict[str, Any]]:
+    """The platform's targeting options matching the query, in the shapes the ad-group body
+    takes them (spec A.1 #12); the network's taxonomy answers."""
+    ensure_own_account(principal, params.account_id, "account_id")
+    platform, search = targeting_search(params)
+    options = await registry.adapter(platform).search_targeting_options(search)
+    return [targeting_option_object(option) for option in options]
+
+
+def targeting_option_object(option: TargetingOption) -> dict[str, Any]:
+    if isinstance(option, DetailedTargetingOption):
+        return {
+            "type": option.type,
+            "id": option.id,
+            "name": option.name,
+            "description": option.description,
+            "behavior_type": option.behavior_type,
+            "audience_size_lower_bound": option.audience_size_lower_bound,
+            "audience_size_upper_bound": option.audience_size_upper_bound,
+        }
+    if isinstance(option, LanguageOption):
+        return {"type": option.type, "code": option.code, "name": option.name}
+    return {
+        "type": option.type,
+        "key": option.key,
+        "name": option.name,
+        "location_type": option.location_type,
+        "code": option.code,
+        "country_code": option.country_code,
+        "country_name": option.country_name,
+        "region": option.region,
+    }
 
 
 def ad_group_object(

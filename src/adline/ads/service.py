@@ -32,6 +32,7 @@ from adline.core.listing import id_scope
 from adline.core.pagination import Direction, Page, PageRequest
 from adline.core.platforms import check_platform_header
 from adline.core.timestamps import format_timestamp
+from adline.files.service import check_ad_files
 from adline.issues.models import PlatformIssue
 from adline.issues.service import issue_object, open_issues_by_campaign
 from adline.metrics.formulas import ad_group_goal, combined_goal, compute_metrics
@@ -113,6 +114,7 @@ async def create_ad(
     _refuse_while_copying(campaign, group)
     now = clock.now()
     ad = new_ad(new_id("ad"), campaign, group, body, now)
+    await check_ad_files(session, ad)
     session.add(ad)
     await session.flush()
     await webhook_events.announce_created(
@@ -163,6 +165,8 @@ async def update_ad(
     before = column_values(ad)
     apply_fields(ad, body, sent - NOT_CONTENT)
     check_ad(ad, group, campaign)
+    if sent & {"creatives", "music"}:
+        await check_ad_files(session, ad)
     now = clock.now()
     if ad.status == "rejected" and column_values(ad) != before:
         # An edited ad goes back to review, which is immediate by default.

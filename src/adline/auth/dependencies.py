@@ -9,7 +9,6 @@ checks the key (401), its IP allowlist (403 `ip_not_allowed`) and the scopes (40
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -45,8 +44,15 @@ def _bearer_secret(request: Request) -> str:
     return secret.strip()
 
 
-def _authenticator(scopes: tuple[str, ...]) -> Callable[..., Awaitable[Principal]]:
-    async def dependency(request: Request, session: SessionDep, clock: ClockDep) -> Principal:
+class ScopeCheck:
+    """The dependency `Authenticated(*scopes)` declares: authenticates the request and
+    requires `scopes`. A class (not a closure) so that the scopes each route needs can be
+    read off the route table (`adline.auth.catalogue`, `GET /api_keys/permissions`)."""
+
+    def __init__(self, scopes: tuple[str, ...]) -> None:
+        self.scopes = scopes
+
+    async def __call__(self, request: Request, session: SessionDep, clock: ClockDep) -> Principal:
         bundle = version_bundle(request)
         header_version = request.headers.get(VERSION_HEADER)
         # An unknown version is refused before anything else; a 401 still names a version.
@@ -64,7 +70,7 @@ def _authenticator(scopes: tuple[str, ...]) -> Callable[..., Awaitable[Principal
             raise
         await charge_key(request, principal.key_id)
         request.state.api_version = bundle.resolve(header_version, principal.api_version_date)
-        for scope in scopes:
+        for scope in self.scopes:
             if scope not in principal.scopes:
                 raise Forbidden(f"This API key lacks the scope this endpoint needs: {scope}.")
         request.state.principal = principal
@@ -73,11 +79,9 @@ def _authenticator(scopes: tuple[str, ...]) -> Callable[..., Awaitable[Principal
         await reserve(request, session, clock, principal.key_id, request.state.api_version)
         return principal
 
-    return dependency
-
 
 def Authenticated(*scopes: str) -> Any:
-    return Depends(_authenticator(scopes))
+    return Depends(ScopeCheck(scopes))
 
 
 # The campaign -> ad group -> ad endpoints share Whop's ad_campaign scopes (spec F).

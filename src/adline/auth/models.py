@@ -22,6 +22,11 @@ class ApiKey(Base):
     secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # The secret's last characters, for `obfuscated_secret_key`; never enough to use it.
     secret_last4: Mapped[str] = mapped_column(String(4))
+    # The secret a rotation replaced, still accepted until `previous_secret_expires_at` (the
+    # grace period lets deployments switch to the new secret without downtime). Only the
+    # latest rotation's is kept: rotating again ends the older secret at once.
+    previous_secret_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     scopes: Mapped[list[str]] = mapped_column(JSON)
     api_version_date: Mapped[str | None] = mapped_column(String(32))
     # Canonical networks (`10.0.0.0/8`, `203.0.113.7/32`); null: any address may use the key.

@@ -69,6 +69,32 @@ class ApiKeyCreate(RequestModel):
     ip_allowlist: Annotated[list[IpNetwork], Field(max_length=MAX_IP_ALLOWLIST)] | None = None
 
 
+class ApiKeyUpdate(RequestModel):
+    """`PATCH /api_keys/{id}`: an omitted field keeps its value."""
+
+    name: KeyName | None = None
+    # Replaces the key's scopes (the same statements as on create).
+    permissions: Permissions | None = None
+    # `null`: unpinned (follows the server default).
+    api_version_date: str | None = None
+    # `null`: never expires.
+    expires_at: Timestamp | None = None
+    # `null` or empty: any address.
+    ip_allowlist: Annotated[list[IpNetwork], Field(max_length=MAX_IP_ALLOWLIST)] | None = None
+
+
+# A rotated key's old secret works at most this long (a week) whatever the request asks.
+MAX_ROTATION_GRACE_SECONDS = 7 * 24 * 60 * 60
+
+
+class ApiKeyRotate(RequestModel):
+    """`POST /api_keys/{id}/rotate`'s optional body (the client sends none): Adline's own."""
+
+    # Seconds the old secret keeps working; omitted: the server's setting (24 h unless
+    # configured), 0: the old secret stops at once (a leaked key).
+    grace_period_seconds: Annotated[int, Field(ge=0, le=MAX_ROTATION_GRACE_SECONDS)] | None = None
+
+
 # -- responses (for the OpenAPI document; bodies are built as dicts and rendered per version)
 
 
@@ -102,6 +128,27 @@ class ApiKeyObject(BaseModel):
 
 class ApiKeyList(BaseModel):
     data: list[ApiKeyObject]
+    page_info: PageInfoObject
+
+
+class PermissionObject(BaseModel):
+    """One entry of the permission catalogue, in the client's `Permission` shape."""
+
+    action: str
+    name: str
+    description: str
+    category: str | None
+    allowed_on_api_key: bool
+    allowed_on_app: bool
+    allowed_on_user: bool
+    granted_to_system_roles: list[SystemRole]
+    operations: list[str] = Field(
+        description="Adline's own: the operations (`METHOD /path`) that need this action."
+    )
+
+
+class PermissionList(BaseModel):
+    data: list[PermissionObject]
     page_info: PageInfoObject
 
 

@@ -6,6 +6,8 @@ in step.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 AD_CAMPAIGN_BASIC_READ = "ad_campaign:basic:read"
 AD_CAMPAIGN_READ = "ad_campaign:read"
 AD_CAMPAIGN_BASIC_EXPORT = "ad_campaign:basic:export"
@@ -56,6 +58,90 @@ ALL_SCOPES: tuple[str, ...] = (
     WEBHOOK_READ,
     WEBHOOK_WRITE,
 )
+
+
+@dataclass(frozen=True)
+class ScopeDetail:
+    """How `GET /api_keys/permissions` describes a scope (the operations it grants are read
+    from the routes themselves, `adline.auth.catalogue`)."""
+
+    name: str
+    category: str
+    description: str
+
+
+ADS = "Ads"
+DEVELOPER = "Developer"
+EVENTS = "Events"
+SPEND_CAPS = "Spend caps"
+PRODUCTS = "Products"
+WEBHOOKS = "Webhooks"
+
+DETAILS: dict[str, ScopeDetail] = {
+    AD_CAMPAIGN_BASIC_READ: ScopeDetail(
+        "Read ad campaigns", ADS, "Read ad campaigns, ad groups and ads, with their stats."
+    ),
+    AD_CAMPAIGN_READ: ScopeDetail(
+        "Read ad campaigns (full)", ADS, "Whop's fuller campaign read; no endpoint needs it yet."
+    ),
+    AD_CAMPAIGN_BASIC_EXPORT: ScopeDetail(
+        "Export ad campaigns", ADS, "Export campaign data; no endpoint needs it yet."
+    ),
+    AD_CAMPAIGN_CREATE: ScopeDetail(
+        "Create ad campaigns", ADS, "Create and duplicate ad campaigns, ad groups and ads."
+    ),
+    AD_CAMPAIGN_UPDATE: ScopeDetail(
+        "Update ad campaigns", ADS, "Update, pause and unpause ad campaigns, ad groups and ads."
+    ),
+    AD_CAMPAIGN_DELETE: ScopeDetail(
+        "Delete ad campaigns", ADS, "Delete ad campaigns, ad groups and ads."
+    ),
+    AD_CAMPAIGN_STATS_READ: ScopeDetail(
+        "Read ad reports", ADS, "Read ad reports and stats time series."
+    ),
+    AD_CAMPAIGN_CREDIT_CREATE: ScopeDetail(
+        "Add ad credit", ADS, "Add credit to the ads balance; no endpoint needs it yet."
+    ),
+    AD_CAMPAIGN_CONVERSION_CREATE: ScopeDetail(
+        "Record ad conversions", ADS, "Whop's conversion scope; events need event:create."
+    ),
+    AD_PIXEL_MANAGE: ScopeDetail(
+        "Manage ad pixels", ADS, "Manage ad pixels; no endpoint needs it yet."
+    ),
+    AD_PUBLISHER_READ: ScopeDetail(
+        "Read ad publishers", ADS, "Read ad publishers; no endpoint needs it yet."
+    ),
+    EVENT_CREATE: ScopeDetail(
+        "Send events", EVENTS, "Send conversion events (purchases, leads, custom events)."
+    ),
+    WEBHOOK_RECEIVE_AD_CAMPAIGNS: ScopeDetail(
+        "Receive ad campaign webhooks", WEBHOOKS, "Whop's app webhook scope; not used yet."
+    ),
+    WEBHOOK_RECEIVE_AD_GROUPS: ScopeDetail(
+        "Receive ad group webhooks", WEBHOOKS, "Whop's app webhook scope; not used yet."
+    ),
+    WEBHOOK_RECEIVE_ADS: ScopeDetail(
+        "Receive ad webhooks", WEBHOOKS, "Whop's app webhook scope; not used yet."
+    ),
+    DEVELOPER_MANAGE_API_KEY: ScopeDetail(
+        "Manage API keys",
+        DEVELOPER,
+        "Create, update, rotate and revoke the account's API keys, granting at most the "
+        "caller's own scopes.",
+    ),
+    SPEND_CAP_READ: ScopeDetail("Read spend caps", SPEND_CAPS, "Read spend caps and their usage."),
+    SPEND_CAP_WRITE: ScopeDetail("Manage spend caps", SPEND_CAPS, "Create and update spend caps."),
+    PRODUCT_READ: ScopeDetail("Read products", PRODUCTS, "Read the products campaigns promote."),
+    PRODUCT_WRITE: ScopeDetail(
+        "Manage products", PRODUCTS, "Create, update and delete the products campaigns promote."
+    ),
+    WEBHOOK_READ: ScopeDetail(
+        "Read webhooks", WEBHOOKS, "Read webhook endpoints and their deliveries."
+    ),
+    WEBHOOK_WRITE: ScopeDetail(
+        "Manage webhooks", WEBHOOKS, "Create, update, delete, test and replay webhook endpoints."
+    ),
+}
 
 
 def parse_scopes(text: str) -> list[str]:

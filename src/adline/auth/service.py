@@ -8,14 +8,14 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adline.auth.models import ApiKey
-from adline.auth.schemas import ApiKeyCreate
+from adline.auth.schemas import ApiKeyCreate, ApiKeyUpdate, Permissions
 from adline.auth.scopes import ALL_SCOPES
 from adline.companies.models import Company
 from adline.companies.service import get_company, owner_of
@@ -159,6 +159,8 @@ class KnownKey:
     currency: str
     timezone: str
     read_at: float
+    # Set when the secret is the one a rotation replaced: it stops working at this instant.
+    grace_ends_at: datetime | None = None
 
 
 class KeyCache:
@@ -190,6 +192,7 @@ class KeyCache:
 
 
 KEY_CACHE = KeyCache()
+# A secret is the key's current one or, during a rotation's grace period, its previous one.
 KEY_STATEMENT = (
     select(
         ApiKey.id,
@@ -201,9 +204,17 @@ KEY_STATEMENT = (
         ApiKey.ip_allowlist,
         Company.currency,
         Company.timezone,
+        ApiKey.secret_hash,
+        ApiKey.previous_secret_expires_at,
     )
     .join(Company, Company.id == ApiKey.company_id)
-    .where(ApiKey.secret_hash == bindparam("secret_hash"), ApiKey.revoked_at.is_(None))
+    .where(
+        or_(
+            ApiKey.secret_hash == bindparam("secret_hash"),
+            ApiKey.previous_secret_hash == bindparam("secret_hash"),
+        ),
+        ApiKey.revoked_at.is_(None),
+    )
 )
 
 
@@ -214,18 +225,19 @@ async def _known_key(session: AsyncSession, secret_hash: str) -> KnownKey | None
     row = (await session.execute(KEY_STATEMENT, {"secret_hash": secret_hash})).first()
     if row is None:
         return None
-    key_id, company_id, user_id, scopes, version, expires_at, allowlist, currency, zone = row
     known = KnownKey(
-        key_id=key_id,
-        company_id=company_id,
-        user_id=user_id,
-        scopes=frozenset(scopes),
-        api_version_date=version,
-        expires_at=expires_at,
-        ip_allowlist=tuple(allowlist or ()),
-        currency=currency,
-        timezone=zone,
+        key_id=row.id,
+        company_id=row.company_id,
+        user_id=row.created_by_user_id,
+        scopes=frozenset(row.scopes),
+        api_version_date=row.api_version_date,
+        expires_at=row.expires_at,
+        ip_allowlist=tuple(row.ip_allowlist or ()),
+        currency=row.currency,
+        timezone=row.timezone,
         read_at=time.monotonic(),
+        # Not the current secret: the one the latest rotation replaced.
+        grace_ends_at=None if row.secret_hash == secret_hash else row.previous_secret_expires_at,
     )
     KEY_CACHE.put(secret_hash, known)
     return known
@@ -236,14 +248,22 @@ async def authenticate(
 ) -> Principal:
     """The caller behind `secret`, connecting from `client_host` (None when unknown).
 
-    401 for an unknown, revoked or expired key; 403 from outside its IP allowlist. Keys are
-    read through `KEY_CACHE`: a revocation takes effect in every process within 0.5 s.
+    401 for an unknown, revoked or expired key, or a rotated-away secret past its grace
+    period; 403 from outside its IP allowlist. Keys are read through `KEY_CACHE`: a
+    revocation, update or rotation takes effect in every process within 0.5 s.
     """
     key = await _known_key(session, hash_secret(secret))
     if key is None:
         raise Unauthorized("Invalid or revoked API key.")
-    if key.expires_at is not None and key.expires_at <= clock.now():
+    now = clock.now()
+    if key.expires_at is not None and key.expires_at <= now:
         raise Unauthorized("This API key has expired.", code="expired_api_key")
+    if key.grace_ends_at is not None and key.grace_ends_at <= now:
+        raise Unauthorized(
+            "This secret was replaced when the API key was rotated, and its grace period "
+            f"ended at {format_timestamp(key.grace_ends_at)}; use the key's new secret.",
+            code="expired_api_key",
+        )
     if key.ip_allowlist and not address_allowed(key.ip_allowlist, client_host):
         raise Forbidden(
             f"This API key cannot be used from {client_host or 'an unknown address'}: "
@@ -303,10 +323,15 @@ def _owning_account(
     return ensure_own_account(principal, resource_id, "resource_id")
 
 
-def _granted_scopes(principal: Principal, company_id: str, body: ApiKeyCreate) -> list[str]:
+def _granted_scopes(
+    principal: Principal,
+    company_id: str,
+    permissions: Permissions,
+    already_held: frozenset[str] = frozenset(),
+) -> list[str]:
     """The scopes the statements grant, denials removed; the caller may grant only scopes it
-    holds itself (403 `missing_scope` naming the action)."""
-    permissions = body.permissions
+    holds itself (403 `missing_scope` naming the action), or, on update, that the key being
+    changed `already_held` (keeping a scope gives nobody anything new)."""
     if permissions.system_role is not None:
         raise InvalidRequest(
             "Invalid value for permissions.system_role: Adline has no system roles; "
@@ -332,7 +357,7 @@ def _granted_scopes(principal: Principal, company_id: str, body: ApiKeyCreate) -
             if not statement.grant:
                 denied.add(action)
                 continue
-            if action not in principal.scopes:
+            if action not in principal.scopes and action not in already_held:
                 raise Forbidden(
                     f"This API key lacks {action}, so it cannot grant it to another key.",
                     param=f"permissions.statements[{i}].actions[{j}]",
@@ -346,10 +371,21 @@ def _version_pin(body: ApiKeyCreate, bundle: VersionBundle) -> str | None:
     `null`: unpinned, so the key follows the server's default."""
     if "api_version_date" not in body.model_fields_set:
         return bundle.newest
-    value = body.api_version_date
+    return _supported_version(body.api_version_date, bundle)
+
+
+def _supported_version(value: str | None, bundle: VersionBundle) -> str | None:
     if value is not None and not bundle.is_supported(value):
         raise bundle.unsupported(value, "api_version_date")
     return value
+
+
+def _future_expiry(expires_at: datetime | None, clock: Clock) -> datetime | None:
+    if expires_at is not None and expires_at <= clock.now():
+        raise InvalidRequest(
+            "Invalid value for expires_at: must be in the future.", param="expires_at"
+        )
+    return expires_at
 
 
 async def issue_api_key(
@@ -362,12 +398,9 @@ async def issue_api_key(
     """`POST /api_keys`: a key for the caller's own account, granting at most the caller's
     scopes."""
     company_id = _owning_account(principal, body.resource_id, body.resource_type)
-    scopes = _granted_scopes(principal, company_id, body)
+    scopes = _granted_scopes(principal, company_id, body.permissions)
     api_version_date = _version_pin(body, bundle)
-    if body.expires_at is not None and body.expires_at <= clock.now():
-        raise InvalidRequest(
-            "Invalid value for expires_at: must be in the future.", param="expires_at"
-        )
+    _future_expiry(body.expires_at, clock)
     return await create_api_key(
         session,
         clock,
@@ -423,6 +456,89 @@ async def delete_api_key(
     await session.flush()
     KEY_CACHE.clear()
     return key.id
+
+
+async def update_api_key(
+    session: AsyncSession,
+    clock: Clock,
+    principal: Principal,
+    key_id: str,
+    body: ApiKeyUpdate,
+    bundle: VersionBundle,
+) -> ApiKey:
+    """`PATCH /api_keys/{id}`: change what was sent, keep the rest.
+
+    Everything is checked before anything is written, so a refused update changes nothing.
+    `permissions` replaces the key's scopes: it may keep or drop any, and add only scopes
+    the caller holds (403 `missing_scope` naming the action, as on create). `null` for
+    `api_version_date`, `expires_at` or `ip_allowlist` clears it (unpinned, never expires,
+    any address); `null` for `name` or `permissions` is 400: a key always has both."""
+    key = await retrieve_api_key(session, principal, key_id, for_update=True)
+    sent = body.model_fields_set
+    for required in ("name", "permissions"):
+        if required in sent and getattr(body, required) is None:
+            raise InvalidRequest(
+                f"Invalid value for {required}: it cannot be null; omit it to keep the key's.",
+                param=required,
+            )
+    changes: dict[str, Any] = {}
+    if body.name is not None:
+        changes["name"] = body.name
+    if body.permissions is not None:
+        changes["scopes"] = _granted_scopes(
+            principal, key.company_id, body.permissions, frozenset(key.scopes)
+        )
+    if "api_version_date" in sent:
+        changes["api_version_date"] = _supported_version(body.api_version_date, bundle)
+    if "expires_at" in sent:
+        changes["expires_at"] = _future_expiry(body.expires_at, clock)
+    if "ip_allowlist" in sent:
+        changes["ip_allowlist"] = list(dict.fromkeys(body.ip_allowlist or ())) or None
+    changed = {name: value for name, value in changes.items() if getattr(key, name) != value}
+    if changed:
+        for name, value in changed.items():
+            setattr(key, name, value)
+        key.updated_at = clock.now()
+        await session.flush()
+        # At once here; other processes' caches keep the old key at most KEY_CACHE.ttl.
+        KEY_CACHE.clear()
+    return key
+
+
+async def rotate_api_key(
+    session: AsyncSession,
+    clock: Clock,
+    principal: Principal,
+    key_id: str,
+    grace_period: timedelta,
+) -> IssuedKey:
+    """`POST /api_keys/{id}/rotate`: a new secret, returned once; the old one keeps working
+    for `grace_period` (zero: it stops at once), then answers 401 `expired_api_key`.
+
+    Rotating hands the caller a working secret of the key, so the caller must hold every
+    scope that key holds (403 `missing_scope` naming the first it lacks): rotation is never
+    a way to a key with more power. Only the latest rotation's old secret is kept: a second
+    rotation ends the first one's grace period at once. A key may rotate itself."""
+    key = await retrieve_api_key(session, principal, key_id, for_update=True)
+    for scope in key.scopes:
+        if scope not in principal.scopes:
+            raise Forbidden(
+                f"This API key lacks {scope}, which {key.id} holds, so it cannot rotate it.",
+                param="id",
+            )
+    now = clock.now()
+    secret = SECRET_PREFIX + random_base62(SECRET_RANDOM_LENGTH)
+    if grace_period > timedelta(0):
+        key.previous_secret_hash = key.secret_hash
+        key.previous_secret_expires_at = now + grace_period
+    else:
+        key.previous_secret_hash = key.previous_secret_expires_at = None
+    key.secret_hash = hash_secret(secret)
+    key.secret_last4 = secret[-4:]
+    key.updated_at = now
+    await session.flush()
+    KEY_CACHE.clear()
+    return IssuedKey(key=key, secret=secret)
 
 
 def obfuscated_secret(key: ApiKey) -> str:

@@ -74,3 +74,10 @@ class ConversionEvent(Base):
     first_touch_ad_group_id: Mapped[str | None] = mapped_column(String(32))
     first_touch_ad_campaign_id: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The value credited under each attribution when a conversion value rule active at
+    # recording changed it, and that rule; both null when none applied (the event then
+    # counts `value_micros`). See docs/value-rules.md.
+    last_touch_value_micros: Mapped[int | None] = mapped_column(BigInteger)
+    last_touch_value_rule_id: Mapped[str | None] = mapped_column(String(32))
+    first_touch_value_micros: Mapped[int | None] = mapped_column(BigInteger)
+    first_touch_value_rule_id: Mapped[str | None] = mapped_column(String(32))

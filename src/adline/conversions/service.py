@@ -47,6 +47,7 @@ from adline.core.http import validate_body
 from adline.core.ids import new_id
 from adline.core.money import INT64_MAX, MICROS_PER_UNIT
 from adline.stats import rollups
+from adline.value_rules import valuation
 
 # A click attributes events up to 7 days after it (spec I: the default window).
 ATTRIBUTION_WINDOW = timedelta(days=7)
@@ -395,7 +396,8 @@ async def _record(session: AsyncSession, company_id: str, events: Sequence[_Even
     """Record valid events of one company, set-based; answer each one's id, in order.
 
     One query finds the event_ids already recorded (those answer the recorded id and change
-    nothing), one finds the clicks that attribute the new ones, one multi-row insert writes
+    nothing), one finds the clicks that attribute the new ones, one (two when some apply)
+    the conversion value rules that value them, one multi-row insert writes
     them (ON CONFLICT DO NOTHING, so a concurrent writer of the same event_id cannot make
     two), and one query reads the ids of the events such a writer recorded first. Within
     `events`, the first of an event_id wins and the later ones answer its id. The inserted
@@ -411,12 +413,32 @@ async def _record(session: AsyncSession, company_id: str, events: Sequence[_Even
         touches = await attribute_many(
             session, company_id, [(event.click_ids, event.event_time) for event in fresh]
         )
+        # The value each attribution credits: the event's own, or what the most specific
+        # conversion value rule active now makes of it (stored, so history never moves).
+        valuations = await valuation.value_events(
+            session,
+            company_id,
+            [
+                valuation.EventToValue(
+                    event_name=event.row["event_name"],
+                    custom_name=event.row["custom_name"],
+                    value_micros=event.row["value_micros"],
+                    touches={"last_touch": touch.last, "first_touch": touch.first},
+                )
+                for event, touch in zip(fresh, touches, strict=True)
+            ],
+        )
         rows: list[dict[str, Any]] = []
-        for event, touch in zip(fresh, touches, strict=True):
+        for event, touch, valued in zip(fresh, touches, valuations, strict=True):
             row = dict(event.row)
             for source, ids in (("last_touch", touch.last), ("first_touch", touch.first)):
                 for column, value in zip(TOUCH_COLUMNS, ids or (None, None, None), strict=True):
                     row[f"{source}_{column}"] = value
+                rule_value = valued.get(source)
+                row[f"{source}_value_micros"] = (
+                    None if rule_value is None else rule_value.value_micros
+                )
+                row[f"{source}_value_rule_id"] = None if rule_value is None else rule_value.rule_id
             rows.append(row)
         # In event_id order, so that concurrent batches take the unique index's entries in
         # the same order (no deadlock on PostgreSQL).
@@ -435,8 +457,11 @@ async def _record(session: AsyncSession, company_id: str, events: Sequence[_Even
                     custom_name=event.row["custom_name"],
                     value_micros=event.row["value_micros"],
                     touches={"last_touch": touch.last, "first_touch": touch.first},
+                    adjusted_value_micros={
+                        source: rule_value.value_micros for source, rule_value in valued.items()
+                    },
                 )
-                for event, touch in zip(fresh, touches, strict=True)
+                for event, touch, valued in zip(fresh, touches, valuations, strict=True)
                 if event.event_id in inserted
             ],
         )

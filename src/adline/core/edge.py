@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -60,6 +60,7 @@ _PATH_ID_NOUNS = {
     "key_id": "API key",
     "spend_cap_id": "spend cap",
     "product_id": "product",
+    "file_id": "file",
 }
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -210,25 +211,40 @@ async def check_path_and_query(request: Request) -> None:
 
 
 class BodyLimitMiddleware:
-    """413 for a body over `max_body_bytes`, before it is read whole."""
+    """413 for a body over `max_body_bytes`, before it is read whole.
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    `larger_caps` lifts the cap for a few routes that stream their bodies instead of
+    reading them whole (file uploads, adline.files): (method, path pattern, cap)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body_bytes: int,
+        larger_caps: Sequence[tuple[str, re.Pattern[str], int]] = (),
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.larger_caps = tuple(larger_caps)
 
-    def _error(self) -> PayloadTooLarge:
-        return PayloadTooLarge(
-            f"The request body is larger than the limit of {self.max_body_bytes} bytes."
-        )
+    def _cap(self, scope: Scope) -> int:
+        for method, pattern, cap in self.larger_caps:
+            if scope.get("method") == method and pattern.fullmatch(scope.get("path", "")):
+                return cap
+        return self.max_body_bytes
+
+    @staticmethod
+    def _error(cap: int) -> PayloadTooLarge:
+        return PayloadTooLarge(f"The request body is larger than the limit of {cap} bytes.")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        cap = self._cap(scope)
         declared = Headers(scope=scope).get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+        if declared is not None and declared.isdigit() and int(declared) > cap:
             # Refused unread: the app never runs and no byte of the body is asked for.
-            await error_response(self._error())(scope, receive, send)
+            await error_response(self._error(cap))(scope, receive, send)
             return
 
         received = 0
@@ -239,9 +255,9 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
+                if received > cap:
                     # Rendered by the app's error handler (the request's writes roll back).
-                    raise self._error()
+                    raise self._error(cap)
             return message
 
         async def watched_send(message: Message) -> None:

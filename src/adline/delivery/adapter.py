@@ -38,6 +38,24 @@ ReviewStatus = Literal["approved", "rejected"]
 IssueCategory = Literal[
     "policy_rejection", "creative_media", "audience_targeting", "ad_volume_limit"
 ]
+# Kinds of targeting option a network's taxonomy holds (spec C.21), in the SDK's order.
+TargetingOptionType = Literal[
+    "interests",
+    "behaviors",
+    "life_events",
+    "industries",
+    "income",
+    "family_statuses",
+    "work_employers",
+    "work_positions",
+    "education_schools",
+    "education_majors",
+    "languages",
+    "locations",
+]
+LocationType = Literal[
+    "country", "region", "city", "zip", "neighborhood", "subcity", "medium_geo_area"
+]
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -352,7 +370,67 @@ class SpendingLimit:
     counted_from: datetime | None = None
 
 
+@dataclass(frozen=True)
+class TargetingSearch:
+    """A search of the network's targeting taxonomy (`GET /ad_groups/targeting_options`).
+
+    `query` is matched case-insensitively against names (and location codes); a blank one
+    browses the small fixed lists only. `limit` caps the results of each type.
+    `special_ad_categories` are the campaign's: under housing, employment or
+    financial_products only the approved interests can be launched with.
+    """
+
+    types: tuple[TargetingOptionType, ...]
+    query: str = ""
+    location_types: tuple[LocationType, ...] = ()
+    country: str | None = None
+    limit: int = 25
+    special_ad_categories: tuple[str, ...] = ()
+
+
 # --- What networks answer ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DetailedTargetingOption:
+    """An interest, behavior or demographic category: its `id` goes in the ad group's
+    `detailed_targeting` (demographic types under `demographics`, with `type`)."""
+
+    type: TargetingOptionType
+    id: str
+    name: str
+    description: str | None = None
+    behavior_type: str | None = None
+    audience_size_lower_bound: int | None = None
+    audience_size_upper_bound: int | None = None
+
+
+@dataclass(frozen=True)
+class LanguageOption:
+    """An ISO 639-1 `code`, as the ad group's `languages` takes it."""
+
+    code: str
+    name: str
+    type: Literal["languages"] = "languages"
+
+
+@dataclass(frozen=True)
+class LocationOption:
+    """A place: countries and US states carry the ISO `code` the ad group's `regions`
+    countries / regions take; every place carries the network's `key` (cities, zips and
+    the finer kinds are targeted by key)."""
+
+    key: str
+    name: str
+    location_type: LocationType
+    code: str | None = None
+    country_code: str | None = None
+    country_name: str | None = None
+    region: str | None = None
+    type: Literal["locations"] = "locations"
+
+
+TargetingOption = DetailedTargetingOption | LanguageOption | LocationOption
 
 
 @dataclass(frozen=True)
@@ -509,4 +587,10 @@ class PlatformAdapter(Protocol):
     async def estimate_reach(self, targeting: Targeting) -> tuple[int | None, int | None]:
         """(lower, upper) bound of the people the targeting reaches; (None, None) when the
         network will not estimate (too narrow)."""
+        ...
+
+    async def search_targeting_options(self, search: TargetingSearch) -> list[TargetingOption]:
+        """Options of the network's targeting taxonomy matching `search`, grouped by type
+        in the order of `search.types`, at most `search.limit` of each. The same search
+        answers the same options, ids included, every time."""
         ...

@@ -29,7 +29,7 @@ from typing import Any, Generic, TypeVar, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from adline.core.clock import Clock
-from adline.delivery import audience
+from adline.delivery import audience, taxonomy
 from adline.delivery.adapter import (
     AdGroupSpec,
     AdSpec,
@@ -50,6 +50,8 @@ from adline.delivery.adapter import (
     SpendAllowance,
     SpendingLimit,
     Targeting,
+    TargetingOption,
+    TargetingSearch,
     WriteResult,
 )
 from adline.delivery.draws import (
@@ -755,6 +757,9 @@ class SimulatedNetwork:
 
     async def estimate_reach(self, targeting: Targeting) -> tuple[int | None, int | None]:
         return audience.reach_estimate(targeting, self._platform)
+
+    async def search_targeting_options(self, search: TargetingSearch) -> list[TargetingOption]:
+        return taxonomy.search(search, self._platform)
 
     # --- Introspection (tests, demos) --------------------------------------------------------
 

@@ -97,3 +97,36 @@ class MetricDescription(BaseModel):
 
 class MetricCatalog(BaseModel):
     data: list[MetricDescription]
+
+
+class ReportColumn(BaseModel):
+    """A property (an attribute of a row) or a metric (a number measured over it) of a
+    report, as whop-sdk 2.6.0's `GET /stats/reports` describes columns."""
+
+    key: str
+    name: str
+    type: Literal["property", "metric"]
+    # Properties only.
+    available_on: list[str] | None = None
+    set: Literal["fixed", "open"] | None = None
+    # Metrics only.
+    unit: Literal["money", "count", "rate", "months", "years"] | None = None
+    aggregate: Literal["sum", "average", "none"] | None = None
+    weight: str | None = None
+    default: bool | None = None
+    breakdowns: list[str] | None = None
+    windows: list[str] | None = None
+
+
+class ReportDescription(BaseModel):
+    key: str
+    path: str
+    description: str
+    window_kind: Literal["range", "as_of"]
+    window_field: str | None = None
+    breakdowns: list[str]
+    columns: list[ReportColumn]
+
+
+class ReportCatalog(BaseModel):
+    data: list[ReportDescription]

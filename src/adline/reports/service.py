@@ -37,7 +37,7 @@ from adline.campaigns.models import AdCampaign
 from adline.core.errors import InvalidRequest, NotFound
 from adline.core.money import MICROS_PER_CENT, ratio_to_dollars
 from adline.core.timestamps import format_timestamp
-from adline.metrics.window import StatsWindow, parse_stats_window
+from adline.metrics.window import BARE_DATE, StatsWindow, parse_stats_window
 from adline.stats.models import AdStatHour
 from adline.stats.rollups import (
     LEVEL_COLUMNS,
@@ -122,12 +122,18 @@ def parse_window(from_: str | None, to: str | None, time_zone: str) -> StatsWind
             "Missing required parameter: to.", param="to", code="parameter_missing"
         )
     try:
-        return parse_stats_window(from_, to, time_zone, None)
+        window = parse_stats_window(from_, to, time_zone, None)
     except InvalidRequest as error:
         names = {"stats_from": "from", "stats_to": "to"}
         param = names.get(error.param or "", error.param)
         message = error.message.replace("stats_from", "from").replace("stats_to", "to")
         raise InvalidRequest(message, param=param) from None
+    # A bare `to` is its whole day: a day that ends where the window starts lies before it
+    # (`from=2026-03-02&to=2026-03-01`), though its end does not precede the start.
+    assert window.start is not None and window.end is not None
+    if BARE_DATE.match(to) and window.end <= window.start:
+        raise InvalidRequest("to must not be before from.", param="to")
+    return window
 
 
 def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
@@ -369,6 +375,8 @@ def buckets_follow_utc_days(window: StatsWindow, starts: Sequence[datetime]) -> 
     """Do the window and each of its buckets begin at a UTC midnight? Then every UTC day
     lies in one bucket, and daily rollups can fill the buckets (a zone at UTC+0 all along:
     UTC itself, or London in winter)."""
+    if window.start is None or window.end is None or window.end <= window.start:
+        return False  # an empty window has no day to read (and the hours read nothing)
     bounds = [window.start, window.end, *starts]
     return all(
         bound is not None
@@ -715,3 +723,84 @@ async def time_series(
     ]
     data["totals"] = [{"name": request.metric, "value": total}]
     return {"data": data}
+
+
+# --- GET /stats/reports --------------------------------------------------------------------
+
+# The reports Adline serves, described as whop-sdk 2.6.0's report catalog describes them:
+# the aggregates that are not bucketed over time. Adline's one such report is
+# `GET /ad_reports` (without `granularity`); Whop's own reports (platform trends) are
+# marketplace data an ads server does not have, so they are not listed.
+REPORT_BREAKDOWNS = list(BREAKDOWN_KINDS)
+
+
+def _property(key: str, name: str) -> dict[str, Any]:
+    # `open`: a breakdown lists the objects with stats in the window, not every object.
+    return {
+        "key": key,
+        "name": name,
+        "type": "property",
+        "available_on": REPORT_BREAKDOWNS,
+        "set": "open",
+        "unit": None,
+        "aggregate": None,
+        "weight": None,
+        "default": None,
+        "breakdowns": None,
+        "windows": None,
+    }
+
+
+def _metric(
+    key: str, name: str, unit: str, aggregate: str, weight: str | None = None
+) -> dict[str, Any]:
+    # Every metric comes with every row (`/ad_reports` has no `columns` to choose from),
+    # under every breakdown, for any window.
+    return {
+        "key": key,
+        "name": name,
+        "type": "metric",
+        "available_on": None,
+        "set": None,
+        "unit": unit,
+        "aggregate": aggregate,
+        "weight": weight,
+        "default": True,
+        "breakdowns": None,
+        "windows": None,
+    }
+
+
+REPORTS: list[dict[str, Any]] = [
+    {
+        "key": "ad_reports",
+        "path": "/ad_reports",
+        "description": (
+            "Delivery of your ads over a window: impressions, clicks, reach and spend, for the "
+            "whole account or a scope of campaigns, ad groups or ads, optionally one row per "
+            "campaign, ad group or ad (breakdown)."
+        ),
+        "window_kind": "range",
+        "window_field": "hour_start",
+        "breakdowns": REPORT_BREAKDOWNS,
+        "columns": [
+            _property("id", "ID"),
+            _property("name", "Name"),
+            _metric("impressions", "Impressions", "count", "sum"),
+            _metric("clicks", "Clicks", "count", "sum"),
+            # The largest figure a network reported for one ad and hour: people recur, so
+            # rows' reach does not add up to the total's.
+            _metric("reach", "Reach", "count", "none"),
+            _metric("spend", "Spend", "money", "sum"),
+            # Ratios of sums: the rows' ratios weighted by their denominators give the total.
+            _metric("click_through_rate", "Click-through rate", "rate", "average", "impressions"),
+            _metric("cost_per_click", "Cost per click", "money", "average", "clicks"),
+            _metric("cost_per_mille", "Cost per mille", "money", "average", "impressions"),
+            _metric("frequency", "Frequency", "count", "none"),
+            # Null until adapters report platform ROAS and result labels (docs/reports.md).
+            _metric("return_on_ad_spend", "Return on ad spend", "count", "none"),
+            _metric("result_count", "Results", "count", "sum"),
+            _metric("cost_per_result", "Cost per result", "money", "none"),
+        ],
+    }
+]

@@ -372,6 +372,9 @@ class AttributedEvent:
     # Per attribution source ("last_touch", "first_touch"): the (ad, group, campaign) ids,
     # or None when no click matched.
     touches: Mapping[str, tuple[str, str, str] | None]
+    # Per attribution source, the value a conversion value rule credits instead of
+    # `value_micros` (docs/value-rules.md); a source absent here counts `value_micros`.
+    adjusted_value_micros: Mapping[str, int] = field(default_factory=dict)
 
 
 def event_entries(
@@ -420,7 +423,7 @@ async def add_attributed_events(session: AsyncSession, events: Iterable[Attribut
             if sums is None:
                 sums = grouped[key] = [0, 0]
             sums[0] += 1
-            sums[1] += event.value_micros
+            sums[1] += event.adjusted_value_micros.get(source, event.value_micros)
     if not grouped:
         return
     summary = _Changes()
@@ -458,9 +461,13 @@ def integer_max(expression: Any) -> ColumnElement[int]:
     return cast(func.max(expression), BigInteger)
 
 
-def rebuild_statements(dialect: str, company_id: str | None = None) -> list[Executable]:
+def rebuild_statements(
+    dialect: str, company_id: str | None = None, *, value_rules: bool = True
+) -> list[Executable]:
     """Statements that recompute the rollups (of one company, or all) from the rows they
-    sum: delete, then insert grouped sums. Run them in one transaction, in order."""
+    sum: delete, then insert grouped sums. Run them in one transaction, in order.
+    `value_rules=False` reads events as stored before they carried conversion value rules'
+    values (revision 0016): their own values."""
     hours = HOURS_TABLE
     statements: list[Executable] = []
     scope_hours: list[ColumnElement[bool]] = (
@@ -554,24 +561,34 @@ def rebuild_statements(dialect: str, company_id: str | None = None) -> list[Exec
                         query,
                     )
                 )
-    statements += _attributed_rebuild(dialect, company_id)
+    statements += _attributed_rebuild(dialect, company_id, value_rules=value_rules)
     return statements
 
 
-def _attributed_rebuild(dialect: str, company_id: str | None) -> list[Executable]:
+def credited_value(events: Any, source: str) -> ColumnElement[int]:
+    """The value an event credits under an attribution source: a conversion value rule's
+    (stored when the event was recorded), else its own."""
+    return func.coalesce(events.c[f"{source}_value_micros"], events.c.value_micros)
+
+
+def _attributed_rebuild(
+    dialect: str, company_id: str | None, *, value_rules: bool
+) -> list[Executable]:
     events = EVENTS_TABLE
     scope = [] if company_id is None else [events.c.company_id == company_id]
     day = _day_of(dialect, events.c.event_time)
     statements: list[Executable] = []
     # Each group's entries are its number of events.
     count = cast(func.count(), BigInteger)
-    kinds = event_entry_columns(
-        events.c.event_name,
-        events.c.custom_name,
-        count=count,
-        value=integer_sum(events.c.value_micros),
-    )
     for source in ATTRIBUTION_SOURCES:
+        kinds = event_entry_columns(
+            events.c.event_name,
+            events.c.custom_name,
+            count=count,
+            value=integer_sum(
+                credited_value(events, source) if value_rules else events.c.value_micros
+            ),
+        )
         for level in LEVELS:
             object_column = events.c[f"{source}_{level}_id"]
             for map_name, name_column, amount, condition in kinds:
@@ -615,9 +632,11 @@ def lock_statement(dialect: str) -> list[Executable]:
 
 
 def rebuild_sync(connection: Connection, company_id: str | None = None) -> None:
-    """Rebuild on a synchronous connection (the migration that created the rollups)."""
+    """Rebuild on a synchronous connection (the migration that created the rollups, 0008:
+    before events carried conversion value rules' values, so it reads their own)."""
     dialect = connection.dialect.name
-    for statement in [*lock_statement(dialect), *rebuild_statements(dialect, company_id)]:
+    statements = rebuild_statements(dialect, company_id, value_rules=False)
+    for statement in [*lock_statement(dialect), *statements]:
         connection.execute(statement)
 
 

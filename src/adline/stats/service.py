@@ -450,7 +450,7 @@ def _edge_rows(
                         touch.label("object_id"),
                         events.c.event_name,
                         events.c.custom_name,
-                        events.c.value_micros,
+                        rollups.credited_value(events, model).label("value_micros"),
                     ).where(*_in_edge(events.c.event_time, index)),
                 )
             )

@@ -1,0 +1,1 @@
+"""Files: uploaded images, videos and music that ads' creatives reference (docs/files.md)."""
