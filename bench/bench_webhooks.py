@@ -1,7 +1,8 @@
 """Sustained webhook deliveries/s to a local receiver, against plain httpx in the same run.
 
-The baseline is the receiver's capacity for the same signed bodies POSTed by a plain httpx
-client, with no store.
+The baseline is the receiver's capacity for the same signed bodies POSTed by plain httpx
+clients (one keep-alive client per process, as Adline's sender keeps one per event loop),
+with no store.
 
 Standalone: not part of the test suite, never imported by it. Run from the repo root:
 
@@ -36,16 +37,13 @@ default), 1x16, 2x4, 2x16) it:
      record the attempt and complete the job in one transaction);
   3. baseline: the same number of processes (`--role baseline`) POST the bodies just
      recorded by those deliveries, each signed afresh with its endpoint's secret, to the
-     same receiver URLs at the same concurrency, with no store: once through one keep-alive
-     httpx client per process, once with a new httpx client per POST (as Adline's sender
-     opens one per attempt).
+     same receiver URLs at the same concurrency, through one keep-alive httpx client per
+     process, with no store.
 It checks that every delivery succeeded and that the receiver counted and verified
-exactly as many requests, and prints deliveries/s, the baselines' requests/s, the ratios,
+exactly as many requests, and prints deliveries/s, the baseline's requests/s, their ratio,
 and the CPU time per request of the sending processes (runners or baseline clients).
 
-`--shared-client` adds a what-if drain per configuration (a fresh backlog): the runners
-with Adline's sender patched to POST through one keep-alive httpx client per process
-instead of a new client per attempt. `--profile DIR` writes each runner's cProfile.
+`--profile DIR` writes each runner's cProfile.
 Bigger runs: `--changes 2500` (10,000 deliveries per configuration), `--campaigns 20000`.
 """
 
@@ -170,40 +168,7 @@ async def wait_for_line() -> str:
     return await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
 
 
-def share_one_client() -> None:
-    """What-if (`--shared-client`): replace Adline's sender, which opens an httpx client per
-    attempt, by the same POST through one keep-alive client of the process."""
-    from adline.webhooks import delivery
-    from adline.webhooks.targets import UnsafeTarget, check_target
-
-    client = httpx.AsyncClient(
-        timeout=delivery.TIMEOUT_SECONDS,
-        follow_redirects=False,
-        limits=httpx.Limits(max_connections=None, max_keepalive_connections=64),
-    )
-
-    async def post(
-        url: str, payload: str, headers: dict[str, str], *, allow_private: bool
-    ) -> delivery.Outcome:
-        started = time.perf_counter()
-        try:
-            await check_target(url, allow_private=allow_private)
-            response = await client.post(url, content=payload.encode(), headers=headers)
-        except UnsafeTarget as error:
-            return delivery.Outcome(0, "", {"error": str(error), "raw_body": ""}, 0.0)
-        except httpx.HTTPError as error:
-            elapsed = time.perf_counter() - started
-            return delivery.Outcome(0, "", {"error": repr(error), "raw_body": ""}, elapsed)
-        body = json.loads(response.content)
-        elapsed = time.perf_counter() - started
-        return delivery.Outcome(response.status_code, response.text, body, elapsed)
-
-    delivery.post = post
-
-
-async def runner_main(
-    database_url: str, concurrency: int, profile: Path | None, shared_client: bool
-) -> None:
+async def runner_main(database_url: str, concurrency: int, profile: Path | None) -> None:
     """A JobRunner of the webhook.deliver kind with the app's settings: connect, say ready,
     run from `go` until stdin closes (profiled into `profile` if given)."""
     import cProfile
@@ -226,8 +191,6 @@ async def runner_main(
     )
     async with engine.connect() as connection:
         await connection.execute(text("SELECT 1"))
-    if shared_client:
-        share_one_client()
     print("ready", flush=True)
     await wait_for_line()
     profiler = cProfile.Profile()
@@ -265,9 +228,8 @@ def sign(message: Message) -> dict[str, str]:
     }
 
 
-async def baseline_main(messages: list[Message], concurrency: int, fresh: bool) -> None:
-    """POST `messages`, signed, from `concurrency` tasks: through one keep-alive client, or
-    (`fresh`) a new client per POST."""
+async def baseline_main(messages: list[Message], concurrency: int) -> None:
+    """POST `messages`, signed, from `concurrency` tasks through one keep-alive client."""
     queue = iter(messages)
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     failures = 0
@@ -280,20 +242,16 @@ async def baseline_main(messages: list[Message], concurrency: int, fresh: bool) 
         if response.status_code != 200 or response.content != b'{"ok":true}':
             failures += 1
 
-    async def worker(shared: httpx.AsyncClient) -> None:
+    async def worker(client: httpx.AsyncClient) -> None:
         for message in queue:
-            if fresh:
-                async with httpx.AsyncClient(timeout=15.0, follow_redirects=False) as client:
-                    await post(client, message)
-            else:
-                await post(shared, message)
+            await post(client, message)
 
-    async with httpx.AsyncClient(limits=limits, timeout=15.0, trust_env=False) as shared:
-        await shared.get(messages[0].url.rsplit("/hook/", 1)[0] + "/stats")  # connect
+    async with httpx.AsyncClient(limits=limits, timeout=15.0, trust_env=False) as client:
+        await client.get(messages[0].url.rsplit("/hook/", 1)[0] + "/stats")  # connect
         print("ready", flush=True)
         await wait_for_line()
         cpu = time.process_time()
-        await asyncio.gather(*(worker(shared) for _ in range(concurrency)))
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
     print(f"done {len(messages)} {failures} {time.process_time() - cpu:.3f}", flush=True)
 
 
@@ -520,9 +478,7 @@ class Row:
     deliveries: int
     events_per_second: float  # enqueued
     adline: Rate
-    keepalive: Rate  # baseline: one keep-alive client per process
-    fresh: Rate  # baseline: a new client per POST
-    shared: Rate | None = None  # --shared-client: the what-if drain
+    baseline: Rate  # one keep-alive client per process, no store
 
 
 @dataclass
@@ -532,9 +488,7 @@ class Bench:
     workdir: Path
     endpoints: int
     changes: int
-    fresh_sample: int
     profile: Path | None
-    shared_client: bool
     changed: int = 0  # campaign updates so far (titles stay new)
 
     def backlog(self) -> tuple[int, float]:
@@ -544,13 +498,11 @@ class Bench:
         left, _ = asyncio.run(pending(self.store.database_url))
         return left, took
 
-    def drain(self, processes: int, concurrency: int, n: int, *, shared: bool = False) -> Rate:
+    def drain(self, processes: int, concurrency: int, n: int) -> Rate:
         role = ["--role", "runner", "--database-url", self.store.database_url]
         role += ["--concurrency", str(concurrency)]
         if self.profile is not None:
             role += ["--profile", str(self.profile)]
-        if shared:
-            role += ["--shared-client"]
         before = receiver_stats(self.store.base_url)
         runners = [start(role, self.env) for _ in range(processes)]
         try:
@@ -570,12 +522,12 @@ class Bench:
             sys.exit(f"bench: {left} pending, {failed} failed, receiver {before} -> {after}")
         return Rate(n / took, cpu / n)
 
-    def baseline(self, processes: int, concurrency: int, count: int, *, fresh: bool) -> Rate:
-        """Requests/s of plain httpx clients POSTing `count` recorded bodies."""
+    def baseline(self, processes: int, concurrency: int, count: int) -> Rate:
+        """Requests/s of keep-alive httpx clients POSTing `count` recorded bodies."""
         bodies = self.workdir / "bodies.json"
         bodies.write_text(json.dumps(asyncio.run(recorded_bodies(self.store.database_url, count))))
         role = ["--role", "baseline", "--bodies", str(bodies), "--parts", str(processes)]
-        role += ["--concurrency", str(concurrency)] + (["--fresh"] if fresh else [])
+        role += ["--concurrency", str(concurrency)]
         before = receiver_stats(self.store.base_url)["verified"]
         clients = [start([*role, "--part", str(part)], self.env) for part in range(processes)]
         cpu = 0.0
@@ -597,58 +549,31 @@ class Bench:
     def measure(self, processes: int, concurrency: int) -> Row:
         n, enqueue_s = self.backlog()
         adline = self.drain(processes, concurrency, n)
-        keepalive = self.baseline(processes, concurrency, n, fresh=False)
-        fresh = self.baseline(processes, concurrency, min(n, self.fresh_sample), fresh=True)
-        row = Row(
-            processes, concurrency, n, n / self.endpoints / enqueue_s, adline, keepalive, fresh
-        )
-        if self.shared_client:
-            n, _ = self.backlog()
-            row.shared = self.drain(processes, concurrency, n, shared=True)
-        return row
+        baseline = self.baseline(processes, concurrency, n)
+        return Row(processes, concurrency, n, n / self.endpoints / enqueue_s, adline, baseline)
 
 
 def report(rows: list[Row]) -> None:
-    shared = any(row.shared is not None for row in rows)
     print(
         f"\n{'runners x conc':>14} {'deliveries':>10} {'events/s in':>11} {'deliveries/s':>12} "
-        f"{'keep-alive/s':>12} {'new client/s':>12} {'ratio ka':>8} {'ratio nc':>8}"
-        + (f" {'shared/s':>8} {'ratio ka':>8}" if shared else "")
-        + f" {'CPU ms/delivery: adline':>24} {'ka':>5} {'nc':>5}"
-        + (f" {'shared':>6}" if shared else "")
+        f"{'baseline/s':>10} {'ratio':>6} {'CPU ms/delivery':>15} {'baseline':>8}"
     )
     for row in rows:
-        line = (
+        print(
             f"{f'{row.processes} x {row.concurrency}':>14} {row.deliveries:>10,} "
             f"{row.events_per_second:>11.0f} {row.adline.per_second:>12.0f} "
-            f"{row.keepalive.per_second:>12.0f} {row.fresh.per_second:>12.0f} "
-            f"{ratio(row.adline.per_second, row.keepalive.per_second):>8.2f} "
-            f"{ratio(row.adline.per_second, row.fresh.per_second):>8.2f}"
+            f"{row.baseline.per_second:>10.0f} "
+            f"{ratio(row.adline.per_second, row.baseline.per_second):>6.2f} "
+            f"{row.adline.cpu_s * 1e3:>15.1f} {row.baseline.cpu_s * 1e3:>8.1f}"
         )
-        if shared:
-            rate = row.shared.per_second if row.shared else float("nan")
-            line += f" {rate:>8.0f} {ratio(rate, row.keepalive.per_second):>8.2f}"
-        line += (
-            f" {row.adline.cpu_s * 1e3:>24.1f} {row.keepalive.cpu_s * 1e3:>5.1f} "
-            f"{row.fresh.cpu_s * 1e3:>5.1f}"
-        )
-        if shared:
-            line += f" {row.shared.cpu_s * 1e3 if row.shared else float('nan'):>6.1f}"
-        print(line)
     print(
         "\nevents/s in: campaign PATCHes/s through the API in-process (4 clients), each "
         "writing 1 event + 1 delivery and 1 job per endpoint. deliveries/s: the runner "
-        "processes' drain of that backlog. keep-alive/s, new client/s: the same signed "
-        "bodies POSTed by plain httpx, same processes x concurrency, no store (one keep-alive "
-        "client per process; a new client per POST, as Adline's sender does). ratios: "
-        "deliveries/s / baseline. CPU ms/delivery: of the sending processes only (runners or "
-        "baseline clients; not PostgreSQL, not the receiver)."
-        + (
-            " shared/s: what-if, the runners with the sender patched to one keep-alive "
-            "client per process."
-            if shared
-            else ""
-        )
+        "processes' drain of that backlog. baseline/s: the same signed bodies POSTed by "
+        "plain httpx, one keep-alive client per process, same processes x concurrency, no "
+        "store. ratio: deliveries/s / baseline/s. CPU ms/delivery: of the sending processes "
+        "only (runners, or the baseline's clients per request; not PostgreSQL, not the "
+        "receiver)."
     )
 
 
@@ -687,9 +612,7 @@ def parent(args: argparse.Namespace) -> None:
                 workdir,
                 args.endpoints,
                 args.changes,
-                args.fresh_sample,
                 args.profile,
-                args.shared_client,
             )
             try:
                 pins = ", ".join(str(pin) for pin in PINS[: args.endpoints])
@@ -745,18 +668,6 @@ def main() -> None:
         "4 is the runner's default)",
     )
     parser.add_argument(
-        "--fresh-sample",
-        type=int,
-        default=300,
-        help="bodies POSTed by the new-client-per-POST baseline (300; it is slow)",
-    )
-    parser.add_argument(
-        "--shared-client",
-        action="store_true",
-        help="what-if: also drain a backlog per configuration with the sender patched to "
-        "one keep-alive httpx client per runner process",
-    )
-    parser.add_argument(
         "--profile",
         type=Path,
         metavar="DIR",
@@ -772,7 +683,6 @@ def main() -> None:
     parser.add_argument("--bodies", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--part", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--parts", type=int, default=1, help=argparse.SUPPRESS)
-    parser.add_argument("--fresh", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.role == "receiver":
         secrets = json.loads(args.bodies.read_text())
@@ -783,13 +693,11 @@ def main() -> None:
         else:
             uvloop.run(receiver_main(args.port, secrets))
     elif args.role == "runner":
-        asyncio.run(
-            runner_main(args.database_url, args.concurrency, args.profile, args.shared_client)
-        )
+        asyncio.run(runner_main(args.database_url, args.concurrency, args.profile))
     elif args.role == "baseline":
         rows = json.loads(args.bodies.read_text())[args.part :: args.parts]
         messages = [Message(*row) for row in rows]
-        asyncio.run(baseline_main(messages, args.concurrency, args.fresh))
+        asyncio.run(baseline_main(messages, args.concurrency))
     else:
         if args.campaigns < 1 or args.endpoints < 1 or args.changes < 10:
             parser.error("need --campaigns >= 1, --endpoints >= 1 and --changes >= 10")

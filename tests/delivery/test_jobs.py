@@ -76,4 +76,4 @@ async def test_a_runner_without_a_delivery_worker_leaves_the_pass_to_others(
         create_sessionmaker(engine), clock, delivery_worker=None, delivery_interval=INTERVAL
     )
     assert DELIVERY_PASS not in runner.kinds
-    assert [job.kind for job in runner.periodic] == ["jobs.prune"]
+    assert [job.kind for job in runner.periodic] == ["jobs.prune", "webhooks.prune"]

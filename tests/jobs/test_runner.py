@@ -208,6 +208,34 @@ class TestLeases:
         [job] = await jobs_of(sessionmaker, kind)
         assert job.status == SUCCEEDED and job.attempts == 2
 
+    @pytest.mark.parametrize("undone_by", ["rollback", "savepoint"])
+    async def test_a_completion_the_handler_rolled_back_is_left_to_the_runner(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        clock: ManualClock,
+        handlers: Handlers,
+        undone_by: str,
+    ) -> None:
+        # The runner skips its own completion only when the handler's was committed: one
+        # that was rolled back (the transaction, or the savepoint it ran in) does not count.
+        async def complete_then_undo(ctx: JobContext, payload: dict[str, Any]) -> None:
+            async with ctx.sessionmaker() as session:
+                if undone_by == "rollback":
+                    await session.begin()
+                    await ctx.complete(session)
+                    await session.rollback()
+                    return
+                async with session.begin():
+                    savepoint = await session.begin_nested()
+                    await ctx.complete(session)
+                    await savepoint.rollback()
+
+        kind = handlers.register(complete_then_undo)
+        await enqueue(sessionmaker, clock, kind)
+        assert await JobRunner(sessionmaker, clock, kinds={kind}).run_due() == 1
+        [job] = await jobs_of(sessionmaker, kind)
+        assert (job.status, job.attempts, job.lease_owner) == (SUCCEEDED, 1, None)
+
     async def test_the_heartbeat_stops_a_handler_whose_lease_was_taken_over(
         self, sessionmaker: async_sessionmaker[AsyncSession], clock: ManualClock, handlers: Handlers
     ) -> None:

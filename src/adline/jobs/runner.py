@@ -11,10 +11,11 @@ completion in one transaction, so that a run whose lease was taken over rolls ba
             session.add(DeliveryAttempt(...))
             await ctx.complete(session)  # raises LeaseLost: the insert rolls back
 
-Otherwise the runner marks the job succeeded once the handler returns; a handler that
-raises `RetryLater` runs again after its delay, and one that raises anything else runs
-again after an exponential backoff with jitter, until its `max_attempts` is spent (then
-the job is `failed`, its last error kept). Both count as attempts.
+Otherwise the runner marks the job succeeded once the handler returns (in a transaction of
+its own, skipped when the handler's completion was committed); a handler that raises
+`RetryLater` runs again after its delay, and one that raises anything else runs again
+after an exponential backoff with jitter, until its `max_attempts` is spent (then the job
+is `failed`, its last error kept). Both count as attempts.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from adline.core.clock import Clock
 from adline.core.ids import random_base62
@@ -73,6 +76,47 @@ class PeriodicJob:
         # The interval is part of the key: a slot of a 60 s schedule and one of a 300 s
         # schedule that start at the same instant are different slots.
         return f"{self.kind}/{self.every.total_seconds():g}s@{slot_start.isoformat()}"
+
+
+class _Completion:
+    """Whether a run's `ctx.complete(session)` was committed: then the job is succeeded
+    under this run's lease and the runner has nothing left to record. Set only when the
+    completion's outermost transaction commits with no rollback (of it or of a savepoint)
+    after the completion, so a completion that was undone leaves the runner to mark the
+    job, as before."""
+
+    __slots__ = ("committed",)
+
+    def __init__(self) -> None:
+        self.committed = False
+
+    def watch(self, session: Session) -> None:
+        settled = False
+
+        def after_commit(session: Session) -> None:
+            nonlocal settled
+            # Also called when a savepoint is released: only the outermost commit counts.
+            if not settled and not session.in_nested_transaction():
+                settled = True
+                self.committed = True
+
+        def after_rollback(session: Session) -> None:
+            nonlocal settled
+            settled = True  # the completion may have been rolled back with it
+
+        event.listen(session, "after_commit", after_commit)
+        event.listen(session, "after_rollback", after_rollback)
+
+
+@dataclass(frozen=True)
+class _RunContext(JobContext):
+    """The JobContext of one run, noting whether the handler's completion was committed."""
+
+    completion: _Completion = field(default_factory=_Completion, repr=False, compare=False)
+
+    async def complete(self, session: AsyncSession) -> None:
+        await super().complete(session)
+        self.completion.watch(session.sync_session)
 
 
 def default_worker_id() -> str:
@@ -279,7 +323,7 @@ class JobRunner:
         registered = HANDLERS.get(job.kind)
         if registered is None:  # unregistered since the claim (tests)
             return
-        context = JobContext(
+        context = _RunContext(
             job_id=job.id,
             kind=job.kind,
             attempt=job.attempt,
@@ -317,9 +361,10 @@ class JobRunner:
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
+        if context.completion.committed:
+            return  # the handler completed the job in its own transaction (ctx.complete)
         async with self.sessionmaker() as session, session.begin():
-            # No row changes when the handler completed the job in its own transaction
-            # (ctx.complete), or when the lease was lost meanwhile.
+            # No row changes when the lease was lost meanwhile.
             await service.mark_succeeded(session, self.clock, job.id, self.worker_id, job.attempt)
 
     async def _retry(self, job: ClaimedJob, delay: timedelta, reason: str) -> None:
