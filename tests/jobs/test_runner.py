@@ -284,6 +284,12 @@ class TestRunForever:
         try:
             await enqueue(sessionmaker, clock, kind, name="first")
             assert await started.get() == "first"
+            # Its outcome is recorded after the handler returns: wait for it, so that the
+            # stop below finds only the second job running.
+            for _ in range(6000):
+                if [job.status for job in await jobs_of(sessionmaker, kind)] == [SUCCEEDED]:
+                    break
+                await asyncio.sleep(0.005)
             await enqueue(sessionmaker, clock, kind, name="second")
             assert await started.get() == "second"
         finally:
