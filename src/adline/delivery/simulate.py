@@ -327,7 +327,8 @@ def plan_campaigns(
                     "title": f"Ad {ad_index + 1}",
                     "url": "https://shop.example.com/offer",
                     "call_to_action": "shop_now",
-                    "creatives": [{"id": f"file_{index:07d}{ad_index:07d}"}],
+                    # No creative: a creative must be a file the company uploaded, and the
+                    # simulated network's delivery does not depend on the image.
                     "primary_texts": [{"text": "Limited offer"}],
                 }
                 for ad_index in range(rng.randint(1, 2))
