@@ -15,7 +15,8 @@ from adline.app import create_app
 from adline.config import Settings
 from adline.core.clock import ManualClock
 from adline.jobs.runner import JobRunner
-from adline.webhooks.delivery import RETRY_SCHEDULE
+from adline.webhooks import targets
+from adline.webhooks.delivery import RETRY_SCHEDULE, post
 from adline.webhooks.events import EVENT_TYPES
 from adline.webhooks.targets import UnsafeTarget, check_target
 from tests.campaigns.payloads import abo_campaign
@@ -192,6 +193,26 @@ class TestCrud:
             await check_target("http://192.168.1.1/", allow_private=False)
         await check_target("http://192.168.1.1/", allow_private=True)
         await check_target("https://93.184.215.14/", allow_private=False)
+
+    async def test_a_send_connects_only_to_an_address_it_checked(
+        self, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """DNS rebinding: a name that was public when the URL was saved answers 127.0.0.1
+        when the send connects. The check happens in the connect, on the very address."""
+
+        async def rebound(host: str, port: int) -> list[str]:
+            return ["127.0.0.1"]
+
+        monkeypatch.setattr(targets, "_addresses", rebound)
+        url = f"http://rebinding.example:{receiver.port}/hooks"
+        refused = await post(url, "{}", {}, allow_private=False)
+        assert refused.status == 0
+        assert "non-public address" in refused.response_body["error"]
+        assert receiver.requests == 0
+        # Allowed (development), it connects to the address resolved here: the name itself
+        # resolves nowhere.
+        await post(url, "{}", {}, allow_private=True)
+        assert receiver.requests == 1
 
     async def test_another_companys_webhook_is_not_found(
         self,

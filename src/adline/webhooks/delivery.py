@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
+import httpcore
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks import Webhook as StandardWebhook
@@ -46,7 +47,7 @@ from adline.webhooks.models import (
     WebhookDelivery,
     WebhookEvent,
 )
-from adline.webhooks.targets import UnsafeTarget, check_target
+from adline.webhooks.targets import CheckedBackend, UnsafeTarget, check_url
 
 API_VERSION = "v1"
 TIMEOUT_SECONDS = 15.0
@@ -151,22 +152,33 @@ def _response_body(raw: bytes) -> dict[str, Any]:
     }
 
 
-# One HTTP client per event loop, kept between attempts: a client made per attempt loaded
-# the CA bundle each time (about 20 ms of CPU) and opened a new connection, which capped a
-# runner at a few dozen deliveries a second (bench/bench_webhooks.py, docs/benchmarks.md).
-_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
+# One HTTP client per event loop (and setting), kept between attempts: a client made per
+# attempt loaded the CA bundle each time (about 20 ms of CPU) and opened a new connection,
+# which capped a runner at a few dozen deliveries a second (bench/bench_webhooks.py).
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[bool, httpx.AsyncClient]] = (
     weakref.WeakKeyDictionary()
 )
+MAX_CONNECTIONS = 100
+MAX_KEEPALIVE_CONNECTIONS = 20
 
 
-def _http_client() -> httpx.AsyncClient:
-    loop = asyncio.get_running_loop()
-    client = _clients.get(loop)
+def _http_client(*, allow_private: bool) -> httpx.AsyncClient:
+    by_setting = _clients.setdefault(asyncio.get_running_loop(), {})
+    client = by_setting.get(allow_private)
     if client is None or client.is_closed:
-        client = _clients[loop] = httpx.AsyncClient(
+        transport = httpx.AsyncHTTPTransport()
+        # httpx takes no network backend of its own: its pool is rebuilt around one that
+        # checks each address it connects to (adline.webhooks.targets.CheckedBackend).
+        transport._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=MAX_CONNECTIONS,
+            max_keepalive_connections=MAX_KEEPALIVE_CONNECTIONS,
+            network_backend=CheckedBackend(allow_private=allow_private),
+        )
+        client = by_setting[allow_private] = httpx.AsyncClient(
+            transport=transport,
             timeout=TIMEOUT_SECONDS,
             follow_redirects=False,
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
             # Shared by every company's endpoints: a cookie one receiver sets must never
             # reach another, so none is kept.
             cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
@@ -175,12 +187,14 @@ def _http_client() -> httpx.AsyncClient:
 
 
 async def post(url: str, payload: str, headers: dict[str, str], *, allow_private: bool) -> Outcome:
-    """POST once: 15 s at most, redirects not followed (a 3xx is a failure), the target
-    re-checked first since its DNS may have changed since it was saved."""
+    """POST once: 15 s at most, redirects not followed (a 3xx is a failure), the target's
+    addresses checked again as the connection is made (DNS may have changed since it was
+    saved; adline.webhooks.targets.CheckedBackend)."""
     started = time.perf_counter()
     try:
-        await check_target(url, allow_private=allow_private)
-        response = await _http_client().post(url, content=payload.encode(), headers=headers)
+        check_url(url)
+        client = _http_client(allow_private=allow_private)
+        response = await client.post(url, content=payload.encode(), headers=headers)
     except UnsafeTarget as error:
         message = f"Refused to send: the URL {error}."
         return Outcome(0, "", {"error": message, "raw_body": ""}, 0.0)
