@@ -41,12 +41,18 @@ from adline.ad_groups.router import DuplicateAdGroup
 from adline.ad_groups.schemas import AdGroupCreate, AdGroupUpdate, ReachEstimateRequest
 from adline.ads.router import DuplicateAd
 from adline.ads.schemas import AdCreate, AdUpdate
+from adline.audiences.schemas import AudienceCreate, AudiencePeopleAdd, AudienceUpdate
 from adline.auth import scopes
 from adline.auth.schemas import ApiKeyCreate, ApiKeyRotate, ApiKeyUpdate
 from adline.auth.scopes import ALL_SCOPES
 from adline.campaigns.router import DuplicateCampaign
 from adline.campaigns.schemas import CampaignCreate, CampaignUpdate
-from adline.conversions.schemas import ConversionCreate, EventBatch, EventCreate
+from adline.conversions.schemas import (
+    ConversionCreate,
+    EventBatch,
+    EventCreate,
+    ValidatePixelRequest,
+)
 from adline.conversions.service import record_click
 from adline.core.clock import ManualClock
 from adline.core.db import create_sessionmaker
@@ -54,6 +60,7 @@ from adline.core.ids import new_id
 from adline.files.schemas import FileComplete, FileCreate
 from adline.issues.service import IssueReport, report_issue
 from adline.models import SpendCap, metadata
+from adline.pixels.schemas import PixelCreate, PixelUpdate
 from adline.products.schemas import ProductCreate, ProductUpdate
 from adline.spend_caps.campaigns import WrappedCampaignCreate
 from adline.spend_caps.schemas import SpendCapCreate, SpendCapUpdate
@@ -69,10 +76,12 @@ from adline.webhooks.schemas import (
     WebhookTest,
     WebhookUpdate,
 )
+from tests.audiences.helpers import sha256
 from tests.campaigns.payloads import abo_campaign
 from tests.conftest import NEWEST_HEADER, START, Tenant
 from tests.files.helpers import png
 from tests.hierarchy.builders import ad_body, group_body
+from tests.pixels.test_pixels import GOOD_TOKEN, OTHER_GOOD_TOKEN, pixel_id_on_meta
 from tests.spend_caps.payloads import cap_body
 from tests.versions.requests import Dialect
 
@@ -122,8 +131,11 @@ REFERENCES = (
     ("spend_cap_id", "spend_cap"),
     ("product_id", "product"),
     ("file_id", "file"),
+    # A saved audience (`{audience_id}`, `?audience_id`, `source_audience_id`).
+    ("audience_id", "audience"),
     # A conversion value rule (`{rule_id}`, `replace_rule_ids`).
     ("rule_id", "value_rule"),
+    ("pixel_id", "pixel"),
     ("key_id", "api_key"),
     ("account_id", "company"),
     ("company_id", "company"),
@@ -142,6 +154,7 @@ COLLECTIONS = {
     "products": "product",
     "webhooks": "webhook",
     "files": "file",
+    "ad_pixels": "pixel",
 }
 
 # A field whose unseen ids answer otherwise than 404 `resource_not_found`, as documented:
@@ -199,6 +212,7 @@ OPAQUE_FIELDS: dict[str, dict[str, str]] = {
     "WebhookReplayDelivery": {"regenerate_id": "a flag (ask for a new webhook-id), no id"},
     "WebhookReplay": {"regenerate_ids": "a flag (ask for new webhook-ids), no id"},
     "FileComplete": {"multipart_upload_id": "compared with the path's file's own, never looked up"},
+    "PixelCreate": {"external_id": "the pixel's id on the network, not an Adline object"},
 }
 
 
@@ -305,9 +319,20 @@ BODIES: dict[type[BaseModel], Body] = {
     ProductUpdate: lambda b, v: {"title": "Renamed by B"},
     RuleCreate: _value_rule,
     RuleUpdate: lambda b, v: {"events": [{"event_name": "contact"}]},
+    AudienceCreate: lambda b, v: {"account_id": b.ids["company"], "name": "B's audience"},
+    AudienceUpdate: lambda b, v: {"name": "Renamed by B"},
+    AudiencePeopleAdd: lambda b, v: {"people": [{"email": sha256("b@example.com")}]},
     EventCreate: _event,
     ConversionCreate: lambda b, v: {"company_id": b.ids["company"], "event_name": "lead"},
     EventBatch: lambda b, v: {"events": [_event(b, v)]},
+    PixelCreate: lambda b, v: {
+        "account_id": b.ids["company"],
+        "platform": "meta",
+        "external_id": pixel_id_on_meta(),
+        "access_token": OTHER_GOOD_TOKEN,
+    },
+    PixelUpdate: lambda b, v: {"access_token": OTHER_GOOD_TOKEN},
+    ValidatePixelRequest: lambda b, v: {"account_id": b.ids["company"]},
     # A public address (no DNS lookup): the matrix' app refuses private targets.
     WebhookCreate: lambda b, v: {"url": PUBLIC_HOOK, "resource_id": b.ids["company"]},
     WebhookUpdate: lambda b, v: {"events": ["ad.created"]},
@@ -375,6 +400,28 @@ def _value_rule_lists(
     return cases
 
 
+def _audience_cases(
+    body: Callable[[World], dict[str, Any]],
+) -> Callable[[World, World, str], list[tuple[str, str, dict[str, Any], str]]]:
+    """A's audience in B's targeting (a list of ids: the generic cases cannot aim at it)."""
+
+    def cases(a: World, b: World, version: str) -> list[tuple[str, str, dict[str, Any], str]]:
+        if version == DEFAULT_VERSION:  # 2025-01-01 names no saved audiences
+            return []
+        theirs = a.ids["audience"]
+        return [
+            (
+                f"A's audience in audiences.{side}",
+                theirs,
+                {**body(b), "audiences": {side: [theirs]}},
+                f"audiences.{side}[0]",
+            )
+            for side in ("include", "exclude")
+        ]
+
+    return cases
+
+
 def _ad_file_cases(a: World, b: World, version: str) -> list[tuple[str, str, dict[str, Any], str]]:
     """A's file as a creative of B's ad: refused as a file that never existed."""
     if version == DEFAULT_VERSION:  # 2025-01-01 ads have no creatives
@@ -403,6 +450,7 @@ ROUTE_RULES: dict[str, Rule] = {
     "GET /api/v1/ad_reports": Rule(
         query={"from": "2026-02-01", "to": "2026-03-31"}, listing={"company_id": "{company}"}
     ),
+    "GET /api/v1/events": Rule(query={"from": "2026-02-01", "to": "2026-03-31"}),
     "GET /api/v1/spend_caps/{spend_cap_id}/daily_summary": Rule(
         query={"from": "2026-03-01", "to": "2026-03-31"}
     ),
@@ -414,6 +462,13 @@ ROUTE_RULES: dict[str, Rule] = {
     ),
     "PATCH /api/v1/ad_conversion_value_rules/{rule_id}": Rule(
         extra=_value_rule_lists({"events": [{"event_name": "contact"}]})
+    ),
+    "POST /api/v1/ad_groups": Rule(
+        extra=_audience_cases(lambda b: group_body(b.ids["campaign"], title="B's group"))
+    ),
+    "PATCH /api/v1/ad_groups/{ad_group_id}": Rule(extra=_audience_cases(lambda b: {})),
+    "POST /api/v1/ad_groups/estimate_reach": Rule(
+        extra=_audience_cases(lambda b: {"platform": "meta"})
     ),
     # The taxonomy is the network's, not a company's: the matrix aims A's account_id at it.
     "GET /api/v1/ad_groups/targeting_options": Rule(query={"platform": "meta"}),
@@ -806,6 +861,22 @@ async def build_world(
             "targets": [target],
         },
     )
+    pixel = await write(
+        "/ad_pixels",
+        {
+            "account_id": tenant.company_id,
+            "platform": "meta",
+            "external_id": pixel_id_on_meta(),
+            "access_token": GOOD_TOKEN,
+        },
+    )
+    audience = await write(
+        "/audiences", {"account_id": tenant.company_id, "name": f"{marker} audience"}
+    )
+    await write(
+        f"/audiences/{audience['id']}/add_people",
+        {"people": [{"email": sha256(f"{marker}@example.com")}]},
+    )
     grant = {"actions": [scopes.AD_CAMPAIGN_BASIC_READ], "grant": True}
     key = await write(
         "/api_keys", {"name": f"{marker} key", "permissions": {"statements": [grant]}}
@@ -883,9 +954,21 @@ async def build_world(
             "webhook_delivery": delivery.id,
             "value_rule": value_rule["id"],
             "file": image["id"],
+            "audience": audience["id"],
+            "pixel": pixel["id"],
         },
         marker,
-        [tenant.user_id, tenant.key_id, issue.id, click, click_id, event["id"]],
+        # The pixel's network id and its token (never answered, to anyone) are A's too.
+        [
+            tenant.user_id,
+            tenant.key_id,
+            issue.id,
+            click,
+            click_id,
+            event["id"],
+            pixel["external_id"],
+            GOOD_TOKEN,
+        ],
     )
 
 
@@ -1009,7 +1092,8 @@ def _dummy(name: str) -> World:
     ids |= {"company": new_id("biz"), "api_key": new_id("key")}
     ids |= {"webhook": new_id("hook"), "webhook_delivery": new_id("whdel")}
     ids |= {"value_rule": new_id("adcvr")}
-    ids |= {"file": new_id("file")}
+    ids |= {"file": new_id("file"), "audience": new_id("adaud")}
+    ids |= {"pixel": new_id("adpx")}
     return World(Tenant(ids["company"], new_id("user"), "secret", new_id("key")), ids, name)
 
 

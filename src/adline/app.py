@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from adline import __version__
 from adline.ad_groups.router import router as ad_groups_router
 from adline.ads.router import router as ads_router
+from adline.audiences.router import router as audiences_router
 from adline.auth.router import router as api_keys_router
 from adline.campaigns.duplication import finish_pending_duplicates
 from adline.campaigns.router import router as campaigns_router
@@ -27,6 +28,7 @@ from adline.core.edge import (
     SecurityHeadersMiddleware,
     check_path_and_query,
 )
+from adline.core.encryption import TokenCipher
 from adline.core.errors import install_error_handlers
 from adline.core.versioning import VERSION_HEADER, VersionBundle
 from adline.delivery.registry import AdapterRegistry
@@ -41,6 +43,7 @@ from adline.idempotency.service import Replay
 from adline.jobs.handlers import process_runner
 from adline.jobs.runner import running_in_background
 from adline.openapi import docs_router
+from adline.pixels.router import router as pixels_router
 from adline.products.router import router as products_router
 from adline.rate_limits.edge import RateLimitMiddleware
 from adline.rate_limits.limiter import RateLimiter
@@ -157,6 +160,8 @@ def create_app(
         app.state.read_sessionmaker = create_read_sessionmaker(engine)
     app.state.rate_limiter = RateLimiter(settings)
     app.state.file_storage = storage_from_settings(settings)
+    # Seals pixel access tokens at rest; the key file is only read (or made) on first use.
+    app.state.token_cipher = TokenCipher(settings.secret_key, settings.secret_key_file)
     install_error_handlers(app)
     app.add_exception_handler(Replay, replay_response)
     # Innermost: an idempotent POST's answer is stored and committed with its writes.
@@ -186,6 +191,8 @@ def create_app(
     app.include_router(webhooks_router, prefix=API_PREFIX)
     app.include_router(files_router, prefix=API_PREFIX)
     app.include_router(value_rules_router, prefix=API_PREFIX)
+    app.include_router(audiences_router, prefix=API_PREFIX)
+    app.include_router(pixels_router, prefix=API_PREFIX)
     app.include_router(docs_router(API_PREFIX))
     app.include_router(docs_assets_router(API_PREFIX))
     return app

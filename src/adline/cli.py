@@ -24,6 +24,8 @@ from adline.core.errors import AdlineError
 from adline.versions import NEWEST, VERSION_BUNDLE
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from adline.spend_caps.summary import ExportRow
 
 app = typer.Typer(
@@ -39,11 +41,13 @@ keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 versions_app = typer.Typer(help="The supported API versions.", no_args_is_help=True)
 export_app = typer.Typer(help="Export data as Parquet files.", no_args_is_help=True)
 stats_app = typer.Typer(help="The stats store and its rollups.", no_args_is_help=True)
+pixels_app = typer.Typer(help="Companies' ad pixels (the operator's switch).", no_args_is_help=True)
 app.add_typer(companies_app, name="companies")
 app.add_typer(keys_app, name="keys")
 app.add_typer(versions_app, name="versions")
 app.add_typer(export_app, name="export")
 app.add_typer(stats_app, name="stats")
+app.add_typer(pixels_app, name="pixels")
 
 stderr = Console(stderr=True, highlight=False)
 
@@ -537,6 +541,36 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (apik_.
     settings = settings_ready()
     asyncio.run(revoke_key(settings, key_id))
     stderr.print(f"Revoked {key_id}")
+
+
+def _switch_pixel(company: str, pixel_id: str, disabled: bool) -> str:
+    from adline.bootstrap import in_transaction
+    from adline.core.clock import SystemClock
+    from adline.pixels.service import set_disabled
+
+    async def work(session: AsyncSession) -> str:
+        pixel = await set_disabled(session, SystemClock(), company, pixel_id, disabled)
+        return pixel.status
+
+    return asyncio.run(in_transaction(settings_ready(), work))
+
+
+@pixels_app.command("disable")
+def pixels_disable(
+    pixel_id: Annotated[str, typer.Argument(help="The pixel's id (adpx_...).")],
+    company: Annotated[str, typer.Option(help="Its company's id (biz_...).")],
+) -> None:
+    """Turn a pixel off: it is sent nothing, whatever its token, until enabled."""
+    stderr.print(f"{pixel_id} is {_switch_pixel(company, pixel_id, True)}")
+
+
+@pixels_app.command("enable")
+def pixels_enable(
+    pixel_id: Annotated[str, typer.Argument(help="The pixel's id (adpx_...).")],
+    company: Annotated[str, typer.Option(help="Its company's id (biz_...).")],
+) -> None:
+    """Turn a disabled pixel back on: active, or errored when its token was refused."""
+    stderr.print(f"{pixel_id} is {_switch_pixel(company, pixel_id, False)}")
 
 
 @versions_app.command("changelog")

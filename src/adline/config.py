@@ -20,6 +20,7 @@ DEFAULT_FILES_ROOT = "./var/files"
 DEFAULT_FILES_MAX_UPLOAD_BYTES = 4 * 1024**3
 DEFAULT_FILES_UPLOAD_URL_TTL_SECONDS = 60 * 60
 DEFAULT_FILES_MULTIPART_CHUNK_BYTES = 5 * 1024**2
+DEFAULT_SECRET_KEY_FILE = "./var/secret.key"
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,10 @@ class Settings:
     s3_access_key_id: str = ""
     s3_secret_access_key: str = ""
     s3_prefix: str = ""
+    # The key sealing secrets Adline stores to send on (pixel access tokens): a Fernet key.
+    # Empty: the key in `secret_key_file`, generated there on first use (docs/security.md).
+    secret_key: str = ""
+    secret_key_file: str = DEFAULT_SECRET_KEY_FILE
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -123,6 +128,8 @@ class Settings:
             s3_access_key_id=os.environ.get("ADLINE_S3_ACCESS_KEY_ID", ""),
             s3_secret_access_key=os.environ.get("ADLINE_S3_SECRET_ACCESS_KEY", ""),
             s3_prefix=os.environ.get("ADLINE_S3_PREFIX", ""),
+            secret_key=os.environ.get("ADLINE_SECRET_KEY", ""),
+            secret_key_file=os.environ.get("ADLINE_SECRET_KEY_FILE", DEFAULT_SECRET_KEY_FILE),
         )
 
     def ensure_sqlite_directory(self) -> None:

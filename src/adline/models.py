@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from adline.ad_groups.models import AdGroup
 from adline.ads.models import Ad
+from adline.audiences.models import Audience, AudienceMember
 from adline.auth.models import ApiKey
 from adline.campaigns.models import AdCampaign
 from adline.companies.models import Company, User
@@ -14,6 +15,7 @@ from adline.files.models import File
 from adline.idempotency.models import IdempotencyRecord
 from adline.issues.models import PlatformIssue
 from adline.jobs.models import Job
+from adline.pixels.models import AdPixel
 from adline.products.models import Product
 from adline.rate_limits.models import RateLimitBucket
 from adline.spend_caps.models import SpendCap, SpendCapGrant, SpendCapMembership, SpendCapRevision
@@ -32,8 +34,11 @@ __all__ = [
     "AdCampaign",
     "AdClick",
     "AdGroup",
+    "AdPixel",
     "AdStatHour",
     "ApiKey",
+    "Audience",
+    "AudienceMember",
     "Company",
     "ConversionEvent",
     "ConversionValueRule",

@@ -73,8 +73,15 @@ class TestCatalogue:
         assert pause in by_action[scopes.AD_CAMPAIGN_UPDATE]
         assert pause in by_action[scopes.AD_CAMPAIGN_BASIC_READ]
         assert "POST /api/v1/events" in by_action[scopes.EVENT_CREATE]
+        assert by_action[scopes.AD_PIXEL_MANAGE] == [
+            "GET /api/v1/ad_pixels",
+            "POST /api/v1/ad_pixels",
+            "DELETE /api/v1/ad_pixels/{pixel_id}",
+            "GET /api/v1/ad_pixels/{pixel_id}",
+            "PATCH /api/v1/ad_pixels/{pixel_id}",
+        ]
         # A scope no endpoint enforces yet grants nothing yet.
-        assert by_action[scopes.AD_PIXEL_MANAGE] == []
+        assert by_action[scopes.AD_PUBLISHER_READ] == []
         # The catalogue itself needs no scope, so it is under none.
         listed = [operation for operations in by_action.values() for operation in operations]
         assert not [operation for operation in listed if "/permissions" in operation]

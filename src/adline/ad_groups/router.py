@@ -84,11 +84,12 @@ async def create_ad_group(
 async def estimate_reach(
     request: Request,
     principal: CanReadAds,
+    session: SessionDep,
     body: Annotated[
         ReachEstimateRequest, Depends(json_body(ReachEstimateRequest, f"{KIND}.estimate_reach"))
     ],
 ) -> JSONResponse:
-    estimate = await service.estimate_reach(principal, body, request.app.state.adapters)
+    estimate = await service.estimate_reach(session, principal, body, request.app.state.adapters)
     return JSONResponse(estimate)
 
 

@@ -20,6 +20,7 @@ from adline.ad_groups.schemas import (
 )
 from adline.ad_groups.settings import apply_fields, check_ad_group, settings_object
 from adline.ads.models import Ad
+from adline.audiences import service as audiences
 from adline.auth.service import Principal, ensure_own_account
 from adline.campaigns import duplication, tree
 from adline.campaigns import repository as campaigns
@@ -129,6 +130,9 @@ async def create_ad_group(
     try:
         group = new_ad_group(new_id("adgrp"), campaign, body, now)
         await _check_siblings(session, group, campaign)
+        await audiences.check_named_audiences(
+            session, campaign.company_id, group.audiences, for_group=True
+        )
     except AdlineError as error:
         if param_prefix and error.param:
             error.param = param_prefix + error.param
@@ -192,6 +196,10 @@ async def update_ad_group(
     # Without starts_at a group could run from its creation: that is its start.
     check_ad_group(group, campaign, group.created_at)
     await _check_siblings(session, group, campaign)
+    if "audiences" in sent:
+        await audiences.check_named_audiences(
+            session, group.company_id, group.audiences, for_group=True
+        )
     if "status" in sent:
         if body.status is None:
             raise InvalidRequest("Invalid value for status: must not be null.", param="status")
@@ -373,9 +381,13 @@ TARGETING_FIELDS = (
 
 
 async def estimate_reach(
-    principal: Principal, body: ReachEstimateRequest, registry: AdapterRegistry
+    session: AsyncSession,
+    principal: Principal,
+    body: ReachEstimateRequest,
+    registry: AdapterRegistry,
 ) -> dict[str, int | None]:
-    """The network's audience estimate for a draft targeting spec; nothing is saved."""
+    """The network's audience estimate for a draft targeting spec, saved audiences at their
+    current sizes; nothing is saved."""
     ensure_own_account(principal, body.account_id, "account_id")
     # The settings layer turns the request into the stored shape the adapters read.
     draft = AdGroup(
@@ -392,6 +404,9 @@ async def estimate_reach(
         devices=draft.devices,
         detailed_targeting=draft.detailed_targeting,
         audiences=draft.audiences,
+        audience_sizes=await audiences.check_named_audiences(
+            session, principal.company_id, draft.audiences
+        ),
     )
     lower, upper = await registry.adapter(body.platform).estimate_reach(targeting)
     return {"users_lower_bound": lower, "users_upper_bound": upper}

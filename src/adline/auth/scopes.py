@@ -97,7 +97,9 @@ DETAILS: dict[str, ScopeDetail] = {
         "Delete ad campaigns", ADS, "Delete ad campaigns, ad groups and ads."
     ),
     AD_CAMPAIGN_STATS_READ: ScopeDetail(
-        "Read ad reports", ADS, "Read ad reports and stats time series."
+        "Read ad reports",
+        ADS,
+        "Read ad reports, stats time series and recorded events (GET /events, validate_pixel).",
     ),
     AD_CAMPAIGN_CREDIT_CREATE: ScopeDetail(
         "Add ad credit", ADS, "Add credit to the ads balance; no endpoint needs it yet."
@@ -106,7 +108,9 @@ DETAILS: dict[str, ScopeDetail] = {
         "Record ad conversions", ADS, "Whop's conversion scope; events need event:create."
     ),
     AD_PIXEL_MANAGE: ScopeDetail(
-        "Manage ad pixels", ADS, "Manage ad pixels; no endpoint needs it yet."
+        "Manage ad pixels",
+        ADS,
+        "Add, list, read and remove ad pixels and replace their access tokens.",
     ),
     AD_PUBLISHER_READ: ScopeDetail(
         "Read ad publishers", ADS, "Read ad publishers; no endpoint needs it yet."

@@ -1,4 +1,5 @@
-"""Request and response models of `POST /conversions`, `POST /events` and `POST /events/batch`."""
+"""Request and response models of `POST /conversions`, `POST /events`, `POST /events/batch`,
+`GET /events` and `POST /events/validate_pixel`."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from adline.core.schemas import RequestModel, Timestamp
+from adline.core.schemas import PageInfoObject, RequestModel, Timestamp
 
 EventName = Literal[
     "purchase",
@@ -139,3 +140,97 @@ class BatchItem(BaseModel):
 
 class EventBatchResult(BaseModel):
     data: list[BatchItem]
+
+
+# --- reading events back (GET /events, POST /events/validate_pixel) ----------------------
+
+
+class EventContextObject(BaseModel):
+    ad_campaign_id: str | None
+    ad_set_id: str | None
+    ad_id: str | None
+    ad_click_id: str | None
+    ad_click_type: str | None
+    source_type: Literal["ad_click", "lead_form", "external_ad_click", "referrer"] | None
+    utm_campaign: str | None
+    utm_content: str | None
+    utm_medium: str | None
+    utm_source: str | None
+    utm_term: str | None
+
+
+class EventUserObject(BaseModel):
+    city: str | None
+    country: str | None
+    email: str | None
+    first_name: str | None
+    last_name: str | None
+    name: str | None
+    phone: str | None
+
+
+class RelatedAdCampaign(BaseModel):
+    id: str
+    platform: str | None
+    title: str | None
+
+
+class RelatedAdGroup(BaseModel):
+    id: str
+    title: str | None
+
+
+class RelatedAd(BaseModel):
+    id: str
+    title: str | None
+    thumbnail_url: str | None
+
+
+class EventRelated(BaseModel):
+    """Only the keys that resolved are present."""
+
+    ad_campaign: RelatedAdCampaign | None = None
+    ad_group: RelatedAdGroup | None = None
+    ad: RelatedAd | None = None
+
+
+class EventObject(BaseModel):
+    id: str
+    event_id: str
+    event_name: str
+    custom_name: str | None
+    event_time: str
+    person_id: str
+    context: EventContextObject
+    user: EventUserObject
+    currency: str | None
+    value: float | None
+    total_usd_amount: float | None
+    url: str | None
+    path: str | None
+    referrer_url: str | None
+    questions: list[dict[str, Any]] | None
+    related: EventRelated | None
+
+
+class EventList(BaseModel):
+    data: list[EventObject]
+    page_info: PageInfoObject
+
+
+class ValidatePixelRequest(RequestModel):
+    account_id: str | None = None
+    url: str | None = Field(default=None, min_length=1, max_length=2048)
+
+
+class PixelValidation(BaseModel):
+    installed: bool
+    last_seen_days: float | None
+    last_fired_days: dict[str, int]
+    host_events: list[str]
+    page_events: list[str]
+    firing_data_ok: bool
+    native_tracking: bool
+    affiliate_tracking_detected: bool
+    reachable: bool | None
+    url: str | None

@@ -220,6 +220,10 @@ class Targeting:
     demographic_ids: tuple[str, ...] = ()
     audiences_include: tuple[str, ...] = ()
     audiences_exclude: tuple[str, ...] = ()
+    # (audience id, people the network matched) for the saved audiences above: their sizes
+    # as of the description. An audience missing here (a spec journaled before Adline kept
+    # audiences) gets the audience model's fixed size per id.
+    audience_sizes: tuple[tuple[str, int], ...] = ()
     # None: automatic placements.
     placements: tuple[PlacementSelection, ...] | None = None
 
@@ -234,9 +238,10 @@ class Targeting:
         detailed_targeting: Mapping[str, Any] | None = None,
         audiences: Mapping[str, Any] | None = None,
         placements: Sequence[Mapping[str, Any]] | None = None,
+        audience_sizes: Mapping[str, int] | None = None,
     ) -> Targeting:
         """From an ad group's stored settings (their API shapes, `placements` None for
-        automatic)."""
+        automatic), and the matched sizes of the saved audiences they name."""
         regions = regions or {}
         demographics = demographics or {}
         devices = devices or {}
@@ -260,6 +265,7 @@ class Targeting:
             demographic_ids=tuple(str(entry["id"]) for entry in detailed.get("demographics") or ()),
             audiences_include=tuple(audiences.get("include") or ()),
             audiences_exclude=tuple(audiences.get("exclude") or ()),
+            audience_sizes=tuple(sorted((audience_sizes or {}).items())),
             placements=(
                 None
                 if placements is None
@@ -493,6 +499,16 @@ class ReviewOutcome:
     issue: ReviewIssue | None = None
 
 
+@dataclass(frozen=True)
+class PixelCheck:
+    """The network's answer to "may this token send events to this pixel?". `name` is the
+    pixel's name on the network when it has one; `error_message` says why it refused."""
+
+    accepted: bool
+    name: str | None = None
+    error_message: str | None = None
+
+
 # --- Errors ------------------------------------------------------------------------------------
 
 
@@ -593,4 +609,9 @@ class PlatformAdapter(Protocol):
         """Options of the network's targeting taxonomy matching `search`, grouped by type
         in the order of `search.types`, at most `search.limit` of each. The same search
         answers the same options, ids included, every time."""
+        ...
+
+    async def check_pixel_token(self, pixel_external_id: str, access_token: str) -> PixelCheck:
+        """Whether `access_token` may send conversion events to the network's pixel
+        `pixel_external_id` (a read: nothing changes on the network)."""
         ...

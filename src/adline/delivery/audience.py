@@ -158,7 +158,8 @@ MINIMUM_OS_VERSION_SHARE = 0.85
 
 # Detailed targeting: each entry covers 0.5%-8% of users (fixed per id); entries are OR'd.
 DETAILED_SHARE = (0.005, 0.08)
-# A custom audience holds 2k-2M people (fixed per id); the match rate finds 60% of them.
+# A custom audience described without its size holds 2k-2M people (fixed per id); the
+# match rate finds 60% of them, as it finds 60% of the hashed people uploaded to one.
 CUSTOM_AUDIENCE_SIZE = (2_000, 2_000_000)
 CUSTOM_AUDIENCE_MATCH = 0.6
 
@@ -197,15 +198,24 @@ def audience_size(targeting: Targeting, platform: str) -> int:
     people *= _language_share(targeting)
     people *= _device_share(targeting)
     people *= _detailed_share(targeting)
+    # A saved audience narrows to the people the network matched of it; an excluded one
+    # takes its people away.
+    sizes = dict(targeting.audience_sizes)
     if targeting.audiences_include:
         matched = sum(
-            _custom_audience_size(audience) * CUSTOM_AUDIENCE_MATCH
-            for audience in targeting.audiences_include
+            _saved_audience_people(audience, sizes) for audience in targeting.audiences_include
         )
         people = min(people, matched)
     for audience in targeting.audiences_exclude:
-        people = max(0.0, people - _custom_audience_size(audience) * CUSTOM_AUDIENCE_MATCH)
+        people = max(0.0, people - _saved_audience_people(audience, sizes))
     return int(people)
+
+
+def person_matched(identifier_hash: str) -> bool:
+    """Whether the network finds an uploaded person (by the hash of their identifier) among
+    its users: a fixed share of hashes, decided by the hash itself, so the same person
+    matches the same way in every audience and on every run."""
+    return stable_fraction("audience_match", identifier_hash) < CUSTOM_AUDIENCE_MATCH
 
 
 def reach_estimate(targeting: Targeting, platform: str) -> tuple[int | None, int | None]:
@@ -394,6 +404,14 @@ def _detailed_share(targeting: Targeting) -> float:
     for section, entry in entries:
         missed *= 1 - (low + (high - low) * stable_fraction("detailed", section, entry))
     return 1 - missed
+
+
+def _saved_audience_people(audience_id: str, sizes: dict[str, int]) -> float:
+    """The matched people of a saved audience: its size as described, or (for a spec that
+    carries none) the fixed size per id, of which the match rate finds its share."""
+    if audience_id in sizes:
+        return float(sizes[audience_id])
+    return _custom_audience_size(audience_id) * CUSTOM_AUDIENCE_MATCH
 
 
 def _custom_audience_size(audience_id: str) -> float:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -43,6 +44,7 @@ from adline.delivery.adapter import (
     ObjectKind,
     ObjectNotFound,
     ObjectRef,
+    PixelCheck,
     RateLimited,
     ReportedHour,
     ReviewIssue,
@@ -111,6 +113,10 @@ from adline.delivery.reach import (
 )
 
 # --- State -------------------------------------------------------------------------------------
+
+# Meta's access tokens start with EAA; the rest is letters and digits (pixel tokens).
+PIXEL_TOKEN_PREFIX = "EAA"
+PIXEL_TOKEN_BODY = re.compile(r"[0-9A-Za-z]{10,}")
 
 S = TypeVar("S", CampaignSpec, AdGroupSpec, AdSpec)
 T = TypeVar("T")
@@ -760,6 +766,23 @@ class SimulatedNetwork:
 
     async def search_targeting_options(self, search: TargetingSearch) -> list[TargetingOption]:
         return taxonomy.search(search, self._platform)
+
+    async def check_pixel_token(self, pixel_external_id: str, access_token: str) -> PixelCheck:
+        """The simulated rule (docs/pixels.md#the-simulated-network): a token passes when it
+        has the shape of a Meta access token (`EAA` then at least 10 letters or digits),
+        and one whose body starts with `invalid` is refused as revoked. No state: the same
+        token answers the same every time."""
+        body = access_token[len(PIXEL_TOKEN_PREFIX) :]
+        if not access_token.startswith(PIXEL_TOKEN_PREFIX) or not PIXEL_TOKEN_BODY.fullmatch(body):
+            return PixelCheck(
+                False, error_message="Invalid OAuth access token: cannot parse access token."
+            )
+        if body.lower().startswith("invalid"):
+            return PixelCheck(
+                False,
+                error_message="Error validating access token: the session has been invalidated.",
+            )
+        return PixelCheck(True, name=f"Simulated pixel {pixel_external_id}")
 
     # --- Introspection (tests, demos) --------------------------------------------------------
 

@@ -30,10 +30,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -41,6 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adline.ad_groups.models import AdGroup
 from adline.ads.models import Ad
+from adline.audiences.repository import matched_sizes
 from adline.campaigns.models import AdCampaign
 from adline.campaigns.state_machine import LAUNCHED
 from adline.companies.models import Company
@@ -156,6 +157,8 @@ GROUP_COLUMNS = (
     AdGroup.starts_at,
     AdGroup.created_at,
     AdGroup.updated_at,
+    # The saved audiences a group names: their sizes are part of what the network is told.
+    AdGroup.audiences,
 )
 # Ids per IN list: far below both stores' bind-parameter limits.
 CHUNK = 500
@@ -172,7 +175,14 @@ async def _load(session: AsyncSession, model: type[RowT], ids: list[str]) -> lis
     return [found[row_id] for row_id in ids if row_id in found]
 
 
-def _group_spec(group: AdGroup) -> AdGroupSpec:
+def _named_audiences(audiences: dict[str, Any] | None) -> list[str]:
+    audiences = audiences or {}
+    return [*(audiences.get("include") or ()), *(audiences.get("exclude") or ())]
+
+
+def _group_spec(group: AdGroup, audience_sizes: Mapping[str, int]) -> AdGroupSpec:
+    """The group as its network is told it; `audience_sizes` holds (at least) the matched
+    sizes of the saved audiences it names."""
     return AdGroupSpec(
         id=group.id,
         campaign_id=group.ad_campaign_id,
@@ -196,6 +206,11 @@ def _group_spec(group: AdGroup) -> AdGroupSpec:
             detailed_targeting=group.detailed_targeting,
             audiences=group.audiences,
             placements=group.placements,
+            audience_sizes={
+                audience_id: audience_sizes[audience_id]
+                for audience_id in _named_audiences(group.audiences)
+                if audience_id in audience_sizes
+            },
         ),
     )
 
@@ -598,8 +613,18 @@ class DeliveryWorker:
             self._synced[full.id] = changed[full.id]
 
         changed = {}
+        # A saved audience's size is part of its groups' description: a group is described
+        # again when the people matched of an audience it names change (add_people).
+        audience_sizes = await matched_sizes(
+            session, (a for group in groups for a in _named_audiences(group.audiences))
+        )
         for group in groups:
             key = f"{group.id}@{group.updated_at.isoformat()}"
+            named = _named_audiences(group.audiences)
+            if named:
+                key += "+" + ",".join(
+                    f"{audience_id}={audience_sizes.get(audience_id, '')}" for audience_id in named
+                )
             if self._synced.get(group.id) != key:
                 changed[group.id] = key
             campaign = by_id[group.ad_campaign_id]
@@ -617,7 +642,7 @@ class DeliveryWorker:
         for full_group in await _load(session, AdGroup, list(changed)):
             adapter = self.registry.adapter(full_group.platform)
             await adapter.upsert_ad_group(
-                _group_spec(full_group), idempotency_key=changed[full_group.id]
+                _group_spec(full_group, audience_sizes), idempotency_key=changed[full_group.id]
             )
             self._synced[full_group.id] = changed[full_group.id]
 

@@ -1,0 +1,1 @@
+"""Saved audiences: customer lists of hashed identifiers that ad groups include or exclude."""
