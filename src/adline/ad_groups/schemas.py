@@ -26,6 +26,7 @@ from pydantic_core import CoreSchema
 from adline.ad_groups.iso_codes import COUNTRIES, LANGUAGES, US_STATES
 from adline.campaigns.schemas import BidType, BudgetType, PlatformIssue
 from adline.core.schemas import Dollars, RequestModel, Timestamp, Title, not_blank
+from adline.delivery.adapter import DetailedTargetingOptionType, LocationType
 from adline.metrics.schemas import MetricFields
 
 # --- Enums -------------------------------------------------------------------------------
@@ -550,23 +551,6 @@ class ReachEstimateRequest(RequestModel):
 class ReachEstimate(BaseModel):
     users_lower_bound: int | None
     users_upper_bound: int | None
-
-
-DetailedTargetingOptionType = Literal[
-    "interests",
-    "behaviors",
-    "life_events",
-    "industries",
-    "income",
-    "family_statuses",
-    "work_employers",
-    "work_positions",
-    "education_schools",
-    "education_majors",
-]
-LocationType = Literal[
-    "country", "region", "city", "zip", "neighborhood", "subcity", "medium_geo_area"
-]
 
 
 class DetailedTargetingOptionObject(BaseModel):

@@ -38,8 +38,9 @@ ReviewStatus = Literal["approved", "rejected"]
 IssueCategory = Literal[
     "policy_rejection", "creative_media", "audience_targeting", "ad_volume_limit"
 ]
-# Kinds of targeting option a network's taxonomy holds (spec C.21), in the SDK's order.
-TargetingOptionType = Literal[
+# Kinds of targeting option a network's taxonomy holds (spec C.21), in the SDK's order: the
+# detailed ones, then languages and locations.
+DetailedTargetingOptionType = Literal[
     "interests",
     "behaviors",
     "life_events",
@@ -50,9 +51,8 @@ TargetingOptionType = Literal[
     "work_positions",
     "education_schools",
     "education_majors",
-    "languages",
-    "locations",
 ]
+TargetingOptionType = Literal[DetailedTargetingOptionType, "languages", "locations"]
 LocationType = Literal[
     "country", "region", "city", "zip", "neighborhood", "subcity", "medium_geo_area"
 ]

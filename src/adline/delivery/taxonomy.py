@@ -20,10 +20,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import get_args
 
 from adline.delivery import audience
 from adline.delivery.adapter import (
     DetailedTargetingOption,
+    DetailedTargetingOptionType,
     LanguageOption,
     LocationOption,
     LocationType,
@@ -42,18 +44,7 @@ BROWSABLE: frozenset[TargetingOptionType] = frozenset(
 )
 # Under these special ad categories Meta allows interests only, from an approved list.
 RESTRICTED_CATEGORIES = frozenset({"housing", "employment", "financial_products"})
-DETAILED_KINDS: tuple[TargetingOptionType, ...] = (
-    "interests",
-    "behaviors",
-    "life_events",
-    "industries",
-    "income",
-    "family_statuses",
-    "work_employers",
-    "work_positions",
-    "education_schools",
-    "education_majors",
-)
+DETAILED_KINDS: tuple[TargetingOptionType, ...] = get_args(DetailedTargetingOptionType)
 
 # Interests; the ones marked True are on the approved list for restricted categories.
 INTERESTS: tuple[tuple[str, bool], ...] = (
