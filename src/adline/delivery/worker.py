@@ -28,6 +28,7 @@ anyway). A new worker process starts with an empty memory and repeats each write
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import logging
 from collections.abc import Mapping, Sequence
@@ -45,6 +46,7 @@ from adline.audiences.repository import matched_sizes
 from adline.campaigns.models import AdCampaign
 from adline.campaigns.state_machine import LAUNCHED
 from adline.companies.models import Company
+from adline.config import Settings
 from adline.core.clock import Clock, ManualClock, SystemClock
 from adline.core.db import create_engine, create_sessionmaker
 from adline.delivery.adapter import (
@@ -768,8 +770,15 @@ async def run_process(
                 pass_interval=interval,
                 durable=True,
             )
+            # Handlers read the process's settings once, as a server's do (not the
+            # environment on every job).
+            settings = dataclasses.replace(Settings.from_env(), database_url=database_url)
             runner = process_runner(
-                sessionmaker, clock, delivery_worker=worker, delivery_interval=interval
+                sessionmaker,
+                clock,
+                delivery_worker=worker,
+                delivery_interval=interval,
+                services={"settings": settings},
             )
             await runner.run_forever()
             return

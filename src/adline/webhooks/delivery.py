@@ -278,8 +278,8 @@ async def after_attempt(
 
 
 def allow_private_targets(services: Mapping[str, Any]) -> bool:
-    """The runner's settings when it was given them, else the environment's (the worker
-    process reads the same ADLINE_WEBHOOKS_ALLOW_PRIVATE as the server)."""
+    """The runner's settings (`adline serve` and `adline worker` give theirs), else the
+    environment's, for a runner built without them (tests, bench/)."""
     settings = services.get("settings") or Settings.from_env()
     return bool(settings.webhooks_allow_private)
 
