@@ -19,12 +19,14 @@ from adline.auth.router import router as api_keys_router
 from adline.campaigns.duplication import finish_pending_duplicates
 from adline.campaigns.router import router as campaigns_router
 from adline.config import Settings
+from adline.conversions.public import CORS_ALLOWED_HEADERS, PUBLIC_EVENTS_PATH
 from adline.conversions.router import router as conversions_router
 from adline.core.clock import Clock, SystemClock
 from adline.core.db import create_engine, create_read_sessionmaker, create_sessionmaker
 from adline.core.edge import (
     BodyLimitMiddleware,
     HttpMethodsMiddleware,
+    PublicCorsMiddleware,
     SecurityHeadersMiddleware,
     check_path_and_query,
 )
@@ -178,6 +180,13 @@ def create_app(
         larger_caps=[("PUT", UPLOAD_PATH, settings.files_max_upload_bytes)],
     )
     app.add_middleware(RateLimitMiddleware, app_of=app)
+    # Outside the rate limits, so a browser can read their 429s too.
+    app.add_middleware(
+        PublicCorsMiddleware,
+        paths=frozenset({API_PREFIX + PUBLIC_EVENTS_PATH}),
+        methods="POST",
+        allowed_headers=CORS_ALLOWED_HEADERS,
+    )
     app.add_middleware(SecurityHeadersMiddleware)
     app.include_router(health_router)
     app.include_router(campaigns_router, prefix=API_PREFIX)

@@ -12,6 +12,10 @@ DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 # without a valid key. A rate of 0 turns that limit off.
 DEFAULT_RATE_LIMIT_PER_SECOND = 100.0
 DEFAULT_RATE_LIMIT_BURST = 200
+# Each pixel's bucket on the public `POST /events` path: a busy site's visitors all send
+# through one pixel, so its bucket is larger than a key's.
+DEFAULT_PIXEL_RATE_LIMIT_PER_SECOND = 200.0
+DEFAULT_PIXEL_RATE_LIMIT_BURST = 1000
 # How long a rotated API key's old secret keeps working (docs/api-keys.md#rotate): a day
 # to roll the new one out everywhere.
 DEFAULT_KEY_ROTATION_GRACE_SECONDS = 24 * 60 * 60
@@ -45,6 +49,10 @@ class Settings:
     # The same per client address, for calls without a key or whose key failed.
     address_rate_limit_per_second: float = DEFAULT_RATE_LIMIT_PER_SECOND
     address_rate_limit_burst: int = DEFAULT_RATE_LIMIT_BURST
+    # The same per pixel, for the browser's unauthenticated `POST /events?pixel_id=`
+    # (docs/conversions.md#from-the-browser).
+    pixel_rate_limit_per_second: float = DEFAULT_PIXEL_RATE_LIMIT_PER_SECOND
+    pixel_rate_limit_burst: int = DEFAULT_PIXEL_RATE_LIMIT_BURST
     # Development only: let webhooks target loopback and private addresses (a receiver on
     # this machine or network). Off, such URLs are refused (docs/webhooks.md).
     webhooks_allow_private: bool = False
@@ -98,6 +106,14 @@ class Settings:
             ),
             address_rate_limit_burst=int(
                 os.environ.get("ADLINE_ADDRESS_RATE_LIMIT_BURST", str(DEFAULT_RATE_LIMIT_BURST))
+            ),
+            pixel_rate_limit_per_second=float(
+                os.environ.get(
+                    "ADLINE_PIXEL_RATE_LIMIT_PER_SECOND", str(DEFAULT_PIXEL_RATE_LIMIT_PER_SECOND)
+                )
+            ),
+            pixel_rate_limit_burst=int(
+                os.environ.get("ADLINE_PIXEL_RATE_LIMIT_BURST", str(DEFAULT_PIXEL_RATE_LIMIT_BURST))
             ),
             webhooks_allow_private=os.environ.get("ADLINE_WEBHOOKS_ALLOW_PRIVATE", "")
             in ("1", "true", "yes"),

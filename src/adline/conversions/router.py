@@ -12,6 +12,12 @@ from adline.auth import scopes
 from adline.auth.dependencies import Authenticated, ClockDep, SessionDep
 from adline.auth.service import Principal
 from adline.conversions import reads, service
+from adline.conversions.public import (
+    PUBLIC_EVENTS_PATH,
+    KeyOrPixel,
+    as_browser_event,
+    sent_by_pixel,
+)
 from adline.conversions.schemas import (
     ConversionCreate,
     EventBatch,
@@ -47,13 +53,27 @@ async def create_conversion(
     return JSONResponse({"id": event_id})
 
 
-@router.post("/events", response_model=EventRecorded, summary="Record a conversion event")
+@router.post(
+    PUBLIC_EVENTS_PATH,
+    response_model=EventRecorded,
+    summary="Record a conversion event (with a key, or from a browser through a pixel)",
+)
 async def create_event(
-    principal: CanCreate,
+    request: Request,
+    principal: Annotated[Principal, Depends(KeyOrPixel((scopes.EVENT_CREATE,)))],
     session: SessionDep,
     clock: ClockDep,
     body: Annotated[EventCreate, Depends(json_body(EventCreate, "event.create"))],
+    pixel_id: Annotated[
+        str | None,
+        Query(
+            description="Without an API key: the ad pixel whose company records the event "
+            "(the browser pixel's way in). With a key: one of its company's pixels."
+        ),
+    ] = None,
 ) -> JSONResponse:
+    if sent_by_pixel(request):
+        body = as_browser_event(request, body)
     event_id = await service.record_event(
         session, clock, principal, body.account_id, body, company_param="account_id"
     )

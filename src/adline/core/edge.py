@@ -14,6 +14,8 @@ One place for all routes, so a new route is covered without code of its own:
   as an id of nothing is; a malformed id in the query is 400 naming it.
 - `HttpMethodsMiddleware`: HEAD answers as GET without the body, OPTIONS answers 204 with
   `Allow`, and a 405's `Allow` lists every method of the path.
+- `PublicCorsMiddleware`: CORS preflights and `Access-Control-Allow-Origin` on the paths a
+  web page may call without a key (the browser pixel's `POST /events`), and no others.
 - `SecurityHeadersMiddleware`: the headers of `adline.core.headers` on every response.
 """
 
@@ -50,6 +52,9 @@ _FORBIDDEN_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
 
 # Query parameters that carry ids: `id`, `..._id`, `..._ids` (a trailing `[]` allowed).
 _ID_QUERY_PARAM = re.compile(r"(?:.*_)?ids?(?:\[\])?")
+# Query parameters that carry a network's id, not Adline's (`GET /external_accounts/{id}/posts
+# ?post_id=`, a Meta `pageID_postID`): checked for characters only.
+_NETWORK_ID_QUERY_PARAMS = frozenset({"post_id"})
 # What a path id is called in errors (as every route's 404 calls it), and the noun of its
 # message.
 _PATH_ID_PARAM = "id"
@@ -199,7 +204,8 @@ async def check_path_and_query(request: Request) -> None:
         position = positions[name] = positions.get(name, -1) + 1
         param = f"{name.removesuffix('[]')}[{position}]" if is_list else name
         refuse_forbidden_characters(value, param)
-        if _ID_QUERY_PARAM.fullmatch(name) and not is_well_formed_id(value):
+        network_id = name in _NETWORK_ID_QUERY_PARAMS
+        if _ID_QUERY_PARAM.fullmatch(name) and not network_id and not is_well_formed_id(value):
             raise InvalidRequest(
                 f"Invalid value for {param}: {_shown(value)!r} is not an id"
                 " (a lowercase prefix, an underscore and letters and digits).",
@@ -335,6 +341,52 @@ class HttpMethodsMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_adjusted)
+
+
+# ---------------------------------------------------------------------------- CORS
+
+
+class PublicCorsMiddleware:
+    """Cross-origin access to the few paths a web page may call without a key (the
+    browser pixel's `POST /events`): a preflight `OPTIONS` answers 204 with the
+    `Access-Control-Allow-*` headers, and every answer on those paths says any origin may
+    read it. No credentials are allowed and `Authorization` is not an allowed header, so a
+    page elsewhere cannot send a key it does not hold, nor one its browser holds."""
+
+    def __init__(
+        self, app: ASGIApp, paths: frozenset[str], methods: str, allowed_headers: str
+    ) -> None:
+        self.app = app
+        self.paths = paths
+        self.methods = methods
+        self.allowed_headers = allowed_headers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] not in self.paths:
+            await self.app(scope, receive, send)
+            return
+        request_headers = Headers(scope=scope)
+        if (
+            scope["method"] == "OPTIONS"
+            and "origin" in request_headers
+            and "access-control-request-method" in request_headers
+        ):
+            headers = [
+                (b"access-control-allow-origin", b"*"),
+                (b"access-control-allow-methods", self.methods.encode()),
+                (b"access-control-allow-headers", self.allowed_headers.encode()),
+                (b"access-control-max-age", b"86400"),
+            ]
+            await send({"type": "http.response.start", "status": 204, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+
+        async def send_with_origin(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)["access-control-allow-origin"] = "*"
+            await send(message)
+
+        await self.app(scope, receive, send_with_origin)
 
 
 # ---------------------------------------------------------------------------- headers

@@ -21,7 +21,7 @@ from adline.companies.models import Company
 from adline.core.clock import Clock
 from adline.core.db import lock_row
 from adline.core.encryption import TokenCipher
-from adline.core.errors import AdlineError, Conflict, NotFound
+from adline.core.errors import AdlineError, Conflict, Forbidden, NotFound
 from adline.core.ids import is_well_formed_id, new_id
 from adline.core.pagination import Direction, Page, PageRequest, paginate
 from adline.core.timestamps import format_timestamp
@@ -63,6 +63,30 @@ async def get_pixel(
         pixel = (await session.scalars(statement)).first()
     if pixel is None:
         raise NotFound(f"No ad pixel with id {pixel_id}.", param="id")
+    return pixel
+
+
+class PixelDisabled(Forbidden):
+    code = "pixel_disabled"
+
+
+async def sending_pixel(
+    session: AsyncSession, pixel_id: str, company_id: str | None = None
+) -> AdPixel:
+    """The pixel named on `POST /events?pixel_id=`. Without a key (`company_id` None) it is
+    looked up by id alone: the pixel's id is as public as the page that embeds it. With a
+    key, it must be the key's company's. Unknown: 404; disabled by the operator: 403
+    `pixel_disabled`. An `errored` pixel still records events: only forwarding them to the
+    network waits for a new token."""
+    pixel = None
+    if pixel_id.startswith(f"{ID_PREFIX}_") and is_well_formed_id(pixel_id):
+        pixel = await session.get(AdPixel, pixel_id)
+    if pixel is None or (company_id is not None and pixel.company_id != company_id):
+        raise NotFound(f"No ad pixel with id {pixel_id}.", param="pixel_id")
+    if pixel.status == "disabled":
+        raise PixelDisabled(
+            f"Ad pixel {pixel_id} is disabled: it records no events.", param="pixel_id"
+        )
     return pixel
 
 

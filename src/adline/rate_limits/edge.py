@@ -29,6 +29,7 @@ from adline.rate_limits.limiter import (
     RateLimiter,
     address_bucket,
     key_bucket,
+    pixel_bucket,
 )
 
 # `request.state` key: this request's decision (or OFF when its limit is off).
@@ -71,6 +72,16 @@ async def charge_key(request: Request, key_id: str) -> None:
     await _charge(
         _state(request), request.app, key_bucket(key_id), limiter.key_limit, "for this API key"
     )
+
+
+async def charge_pixel(request: Request, pixel_id: str) -> None:
+    """The public `POST /events?pixel_id=`, once the pixel is known: its bucket is charged
+    too. The address's bucket was charged before the app ran; the pixel's decision
+    replaces it in the answer's headers (the limit a site's traffic meets first)."""
+    limiter: RateLimiter = request.app.state.rate_limiter
+    state = _state(request)
+    state.pop(RATE_LIMIT_STATE, None)
+    await _charge(state, request.app, pixel_bucket(pixel_id), limiter.pixel_limit, "for this pixel")
 
 
 async def charge_address(request: Request) -> None:

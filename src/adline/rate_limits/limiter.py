@@ -190,6 +190,10 @@ def key_bucket(key_id: str) -> str:
     return f"key:{key_id}"
 
 
+def pixel_bucket(pixel_id: str) -> str:
+    return f"pixel:{pixel_id}"
+
+
 class RateLimiter:
     """The app's limits (from `Settings`) and buckets (chosen by the store, on first use)."""
 
@@ -198,12 +202,17 @@ class RateLimiter:
         self.address_limit = Limit(
             settings.address_rate_limit_per_second, settings.address_rate_limit_burst
         )
+        self.pixel_limit = Limit(
+            settings.pixel_rate_limit_per_second, settings.pixel_rate_limit_burst
+        )
         self._buckets: Buckets | None = None
 
     def buckets(self, engine: AsyncEngine) -> Buckets:
         if self._buckets is None:
             if engine.dialect.name == "postgresql":
-                self._buckets = PostgresBuckets(engine, (self.key_limit, self.address_limit))
+                self._buckets = PostgresBuckets(
+                    engine, (self.key_limit, self.address_limit, self.pixel_limit)
+                )
             else:
                 self._buckets = MemoryBuckets()
         return self._buckets
