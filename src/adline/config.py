@@ -25,6 +25,10 @@ DEFAULT_FILES_MAX_UPLOAD_BYTES = 4 * 1024**3
 DEFAULT_FILES_UPLOAD_URL_TTL_SECONDS = 60 * 60
 DEFAULT_FILES_MULTIPART_CHUNK_BYTES = 5 * 1024**2
 DEFAULT_SECRET_KEY_FILE = "./var/secret.key"
+DEFAULT_META_GRAPH_URL = "https://graph.facebook.com"
+DEFAULT_META_API_VERSION = "v26.0"
+TIKTOK_API_VERSION = "v1.3"
+DEFAULT_TIKTOK_API_URL = f"https://business-api.tiktok.com/open_api/{TIKTOK_API_VERSION}"
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,12 @@ class Settings:
     # Empty: the key in `secret_key_file`, generated there on first use (docs/security.md).
     secret_key: str = ""
     secret_key_file: str = DEFAULT_SECRET_KEY_FILE
+    # The real networks' APIs (docs/networks.md): where they are, and Meta's Graph version.
+    # Tests point them at in-process fakes; TikTok's sandbox is
+    # https://sandbox-ads.tiktok.com/open_api/v1.3.
+    meta_graph_url: str = DEFAULT_META_GRAPH_URL
+    meta_api_version: str = DEFAULT_META_API_VERSION
+    tiktok_api_url: str = DEFAULT_TIKTOK_API_URL
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -144,6 +154,9 @@ class Settings:
             s3_access_key_id=os.environ.get("ADLINE_S3_ACCESS_KEY_ID", ""),
             s3_secret_access_key=os.environ.get("ADLINE_S3_SECRET_ACCESS_KEY", ""),
             s3_prefix=os.environ.get("ADLINE_S3_PREFIX", ""),
+            meta_graph_url=os.environ.get("ADLINE_META_GRAPH_URL", DEFAULT_META_GRAPH_URL),
+            meta_api_version=os.environ.get("ADLINE_META_API_VERSION", DEFAULT_META_API_VERSION),
+            tiktok_api_url=os.environ.get("ADLINE_TIKTOK_API_URL", DEFAULT_TIKTOK_API_URL),
             secret_key=os.environ.get("ADLINE_SECRET_KEY", ""),
             secret_key_file=os.environ.get("ADLINE_SECRET_KEY_FILE", DEFAULT_SECRET_KEY_FILE),
         )

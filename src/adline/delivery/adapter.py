@@ -540,6 +540,12 @@ class InvalidSpec(AdapterError):
         self.param = param
 
 
+class ConnectionBroken(AdapterError):
+    """The network no longer accepts the connection's token (expired, revoked, or the
+    account's permissions withdrawn: Meta 190, TikTok 40102/40105). Nothing succeeds until
+    the company reconnects, so syncing that connection stops and its campaigns get an issue."""
+
+
 class ObjectNotFound(AdapterError):
     """The object (or the parent a write names) does not exist on the network."""
 

@@ -1,0 +1,57 @@
+"""What every real-network adapter is built from: the connection's credentials and the
+directory that pairs Adline's ids with the network's.
+
+The simulated network knows objects by Adline's ids; Meta and TikTok assign their own ids
+on create. An adapter therefore records each id it learns in an `ObjectDirectory` (the
+store's table in production, a dict in tests) and reads it back to update, delete, and to
+turn reported network ids into Adline's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from adline.delivery.adapter import ObjectKind
+
+
+@dataclass(frozen=True)
+class NetworkCredentials:
+    """One company's connection to one network account.
+
+    `account_id` is Meta's ad account id (`act_<digits>`) or TikTok's advertiser id;
+    `page_id` the Meta page (or TikTok identity) ads run under, when the company named one.
+    """
+
+    platform: str
+    account_id: str
+    access_token: str
+    page_id: str | None = None
+
+
+class ObjectDirectory(Protocol):
+    """Adline id <-> network id, per object kind, for one connection."""
+
+    async def network_id(self, kind: ObjectKind, local_id: str) -> str | None: ...
+
+    async def local_id(self, kind: ObjectKind, network_id: str) -> str | None: ...
+
+    async def remember(self, kind: ObjectKind, local_id: str, network_id: str) -> None: ...
+
+
+class MemoryDirectory:
+    """An `ObjectDirectory` in a dict: tests, and the first moments of a connection."""
+
+    def __init__(self) -> None:
+        self._network: dict[tuple[str, str], str] = {}
+        self._local: dict[tuple[str, str], str] = {}
+
+    async def network_id(self, kind: ObjectKind, local_id: str) -> str | None:
+        return self._network.get((kind, local_id))
+
+    async def local_id(self, kind: ObjectKind, network_id: str) -> str | None:
+        return self._local.get((kind, network_id))
+
+    async def remember(self, kind: ObjectKind, local_id: str, network_id: str) -> None:
+        self._network[(kind, local_id)] = network_id
+        self._local[(kind, network_id)] = local_id
