@@ -7,7 +7,8 @@ from typing import Any
 
 import httpx
 
-from tests.files.helpers import mp3, mp4, upload_file
+from tests.audiences.helpers import sha256
+from tests.files.helpers import customer_csv, mp3, mp4, upload_file
 from tests.helpers import assert_error
 from tests.hierarchy.builders import ad_body, build_tree, ok
 from tests.hierarchy.test_settings_over_http import ad_group_of_kind
@@ -87,3 +88,36 @@ async def test_music_is_an_mp3_and_creatives_are_images_or_videos(
     ad = await ok(await client.post("/ads", json={**body, "music": {"id": song["id"]}}))
     assert ad["music"]["id"] == song["id"]
     assert [c["media_type"] for c in ad["creatives"]] == ["image"]
+
+
+async def test_a_customer_list_is_no_creative_and_no_music(client: httpx.AsyncClient) -> None:
+    """A ready CSV of the ad's own company (audiences' customer lists live among the files)
+    is neither an image or video for a creative nor MP3 for music: nothing is stored."""
+    tree = await build_tree(client)
+    group = await ad_group_of_kind(client, "tiktok_website")
+    csv = await upload_file(client, "buyers.csv", customer_csv(["Email"], [[sha256("a@b.co")]]))
+    assert (csv["upload_status"], csv["content_type"]) == ("ready", "text/csv")
+    before = await ads_of(client)
+
+    body = ad_body(tree.group["id"], creative_id=None)
+    body["creatives"] = [{"id": csv["id"], "format": "square"}]
+    error = assert_error(
+        await client.post("/ads", json=body), 400, "parameter_invalid", "creatives[0].id"
+    )
+    assert f"file {csv['id']} is text, not an image or video" in error["message"]
+    patch = await client.patch(
+        f"/ads/{tree.ad['id']}", json={"creatives": [{"id": csv["id"], "format": "square"}]}
+    )
+    assert_error(patch, 400, "parameter_invalid", "creatives[0].id")
+
+    card = await upload_file(client)
+    music = {
+        **ad_body(group["id"], creative_id=None),
+        "creatives": [{"id": card["id"]}],
+        "music": {"id": csv["id"]},
+    }
+    error = assert_error(
+        await client.post("/ads", json=music), 400, "parameter_invalid", "music.id"
+    )
+    assert "not audio" in error["message"]
+    assert await ads_of(client) == before

@@ -98,10 +98,22 @@ class TestCreate:
                 "engagement",
             ),
             (
-                {"name": "C", "column_mapping": {"email": "Email"}},
+                {"name": "C", "column_mapping": {"first_name": "First"}},
                 400,
                 "parameter_invalid",
                 "column_mapping",
+            ),
+            (
+                {"name": "C", "column_mapping": {"email": " "}},
+                400,
+                "parameter_invalid",
+                "column_mapping.email",
+            ),
+            (
+                {"name": "C", "column_mapping": {"email": "Email", "zip": "Zip"}},
+                400,
+                "parameter_invalid",
+                "column_mapping.zip",
             ),
             ({"name": "C", "auto_refresh": True}, 400, "parameter_invalid", "auto_refresh"),
             ({"name": "C", "shape": "round"}, 400, "parameter_invalid", "shape"),
@@ -351,7 +363,7 @@ class TestAddPeople:
     ) -> None:
         made = await make_audience(client, tenant.company_id)
         path = f"/audiences/{made['id']}/add_people"
-        assert_error(await client.post(path, json={}), 400, "parameter_missing", "people")
+        assert_error(await client.post(path, json={}), 400, "parameter_missing", "file_id")
         assert_error(
             await client.post(path, json={"people": []}), 400, "parameter_invalid", "people"
         )

@@ -1,6 +1,7 @@
 """whop-sdk 2.6.0's own `client.audiences` drives all five operations, typed models in and
-out, against the tests' app (in process). add_people's hashed `people` are Adline's: the
-client sends them as an additional body parameter (docs/audiences.md#people)."""
+out, against the tests' app (in process): customer CSVs by `file_id` as the client sends
+them, and Adline's own hashed `people`, which the client sends as an additional body
+parameter (docs/audiences.md#people)."""
 
 from __future__ import annotations
 
@@ -9,17 +10,22 @@ from typing import Any
 import httpx
 import pytest
 from whop_sdk import AsyncWhop, BadRequestError
+from whop_sdk.audiences import CreateAudiencesRequestColumnMapping
 from whop_sdk.core.api_error import ApiError
 from whop_sdk.types import Audience
 
 from tests.audiences.helpers import people
 from tests.conftest import Tenant
-from tests.files.helpers import upload_file
+from tests.files.helpers import customer_csv, upload_file
 from tests.hierarchy.builders import ok
 
 
 def with_people(sent: list[dict[str, str]]) -> Any:
     return {"additional_body_parameters": {"people": sent}}
+
+
+def csv_of(sent: list[dict[str, str]]) -> bytes:
+    return customer_csv(["hashed email"], [[person["email"]] for person in sent])
 
 
 async def test_the_client_drives_every_operation(
@@ -75,6 +81,19 @@ async def test_the_client_drives_every_operation(
         )
     assert unhashed.value.status_code == 400
     assert unhashed.value.body["error"]["param"] == "people[0].email"
+
+    # A customer CSV through the client: made with a column mapping, grown by file_id.
+    listed = await audiences.create(
+        account_id=tenant.company_id,
+        name="CSV buyers",
+        file_id=(await upload_file(client, "a.csv", csv_of(people(20))))["id"],
+        column_mapping=CreateAudiencesRequestColumnMapping(email="hashed email"),
+    )
+    assert isinstance(listed, Audience) and listed.total_rows == 20
+    more = await upload_file(client, "b.csv", csv_of(people(10, start=15)))
+    added = await audiences.add_people(listed.id, file_id=more["id"])
+    assert added.total_rows == 25
+    await audiences.delete(listed.id)
 
     deleted = await audiences.delete(created.id)
     assert deleted.success is True

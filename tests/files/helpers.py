@@ -126,3 +126,16 @@ def upload_file_sync(api_url: str, key: str, filename: str = "creative.png") -> 
     assert answer.status_code == 200, answer.text
     file_id: str = answer.json()["id"]
     return file_id
+
+
+def customer_csv(header: list[str], rows: list[list[str]], *, newline: str = "\r\n") -> bytes:
+    """A customer list as a spreadsheet saves it: UTF-8, comma-separated, CRLF lines, a field
+    quoted when it holds a comma, a quote or a line break."""
+
+    def field(value: str) -> str:
+        if any(char in value for char in ',"\r\n'):
+            return '"' + value.replace('"', '""') + '"'
+        return value
+
+    lines = [",".join(field(value) for value in row) for row in [header, *rows]]
+    return (newline.join(lines) + newline).encode()

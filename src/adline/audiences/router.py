@@ -29,6 +29,7 @@ from adline.auth.dependencies import (
 )
 from adline.core.http import json_body, render, render_list
 from adline.core.pagination import PageRequest, page_params
+from adline.files.router import file_storage
 
 router = APIRouter(prefix="/audiences", tags=["audiences"])
 
@@ -67,7 +68,7 @@ async def create_audience(
     clock: ClockDep,
     body: Annotated[AudienceCreate, Depends(json_body(AudienceCreate, f"{KIND}.create"))],
 ) -> JSONResponse:
-    audience = await service.create_audience(session, clock, principal, body)
+    audience = await service.create_audience(session, clock, principal, body, file_storage(request))
     return render(request, KIND, service.audience_object(audience))
 
 
@@ -99,7 +100,7 @@ async def delete_audience(
 @router.post(
     "/{audience_id}/add_people",
     response_model=AudienceObject,
-    summary="Add hashed people to an audience",
+    summary="Add hashed people to an audience (a customer CSV, or people)",
 )
 async def add_people(
     request: Request,
@@ -109,5 +110,7 @@ async def add_people(
     clock: ClockDep,
     body: Annotated[AudiencePeopleAdd, Depends(json_body(AudiencePeopleAdd, f"{KIND}.add_people"))],
 ) -> JSONResponse:
-    audience = await service.add_people(session, clock, principal, audience_id, body)
+    audience = await service.add_people(
+        session, clock, principal, audience_id, body, file_storage(request)
+    )
     return render(request, KIND, service.audience_object(audience))

@@ -1,5 +1,6 @@
 """Audience request bodies and the response shape (whop-sdk 2.6.0's `Audience`; the same
-in every API version). `people` on add_people is Adline's own: see docs/audiences.md."""
+in every API version). `people` and `column_mapping` on add_people are Adline's own: see
+docs/audiences.md."""
 
 from __future__ import annotations
 
@@ -55,8 +56,11 @@ class PersonIn(RequestModel):
 
 
 class AudiencePeopleAdd(RequestModel):
-    # The SDK's CSV upload; Adline's files hold media only, so it is refused (checked).
+    # The SDK's customer CSV (a ready `text/csv` file), read with the audience's saved
+    # column mapping, or with `column_mapping` (Adline's own) for this call.
     file_id: str | None = None
+    column_mapping: ColumnMappingIn | None = None
+    # Adline's own: the hashed identifiers themselves.
     people: list[PersonIn] | None = None
 
 

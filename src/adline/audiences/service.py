@@ -2,8 +2,10 @@
 and reach estimates make of the audiences they name. Services only flush; the request owns
 the transaction. Callable from tests without HTTP. See docs/audiences.md.
 
-An audience is a customer list: people arrive through `add_people` as SHA-256 hashes of
-their email or phone (never the raw values), deduplicated per audience. The simulated
+An audience is a customer list: people arrive as SHA-256 hashes of their email or phone
+(never the raw values), deduplicated per audience, either in a customer CSV (a file uploaded
+through POST /files, read through the files store with a column mapping) or in `people`.
+Both go through the one check of an identifier (`_person_key`). The simulated
 network matches a fixed share of them (`adline.delivery.audience.person_matched`); the
 matched count is the audience's size, which estimate_reach and delivery read.
 """
@@ -19,7 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from adline.audiences import repository
 from adline.audiences.models import Audience
-from adline.audiences.schemas import AudienceCreate, AudiencePeopleAdd, AudienceUpdate, PersonIn
+from adline.audiences.schemas import (
+    AudienceCreate,
+    AudiencePeopleAdd,
+    AudienceUpdate,
+    ColumnMappingIn,
+    PersonIn,
+)
 from adline.auth.service import Principal, ensure_own_account
 from adline.core.clock import Clock
 from adline.core.errors import Conflict, InvalidRequest, NotFound, ParameterMissing
@@ -27,11 +35,15 @@ from adline.core.ids import is_well_formed_id, new_id
 from adline.core.pagination import Direction, Page, PageRequest, paginate
 from adline.core.timestamps import format_timestamp
 from adline.delivery.audience import person_matched
-from adline.files import repository as files_repository
+from adline.files import service as files_service
+from adline.files.media import MediaRefused
+from adline.files.models import File
+from adline.files.storage import FileStorage
 
 ID_PREFIX = "adaud"
 MAX_NAME_LENGTH = 255
-# People per add_people call: one request stays a bounded transaction.
+# People per call (items of `people`, or data rows of a CSV): one request stays a bounded
+# transaction, and a CSV is read no further than this.
 MAX_PEOPLE_PER_REQUEST = 10_000
 # Ad groups named in a 409's message.
 NAMED_GROUPS = 5
@@ -154,22 +166,23 @@ def _not_built(param: str, what: str) -> InvalidRequest:
     )
 
 
-async def _refuse_file(session: AsyncSession, company_id: str, file_id: str) -> InvalidRequest:
-    """The answer to a CSV file: 404 when the company has no such file; otherwise a 400,
-    since Adline's files hold media only (docs/files.md), never a customer CSV."""
-    file = (
-        await files_repository.find_file(session, company_id, file_id)
-        if is_well_formed_id(file_id)
-        else None
-    )
-    if file is None:
-        raise NotFound(f"No file with id {file_id}.", param="file_id")
-    return InvalidRequest(
-        f"Invalid value for file_id: {file_id} is a {file.content_type} file, not a customer "
-        "CSV (Adline's files hold media only); send the people's hashed identifiers in "
-        "people instead.",
-        param="file_id",
-    )
+def _column_mapping(mapping: ColumnMappingIn) -> dict[str, str]:
+    """{identity field: CSV header} of the fields mapped; at least email or phone."""
+    mapped = mapping.model_dump(exclude_none=True)
+    for field, header in mapped.items():
+        if not header.strip():
+            raise InvalidRequest(
+                f"Invalid value for column_mapping.{field}: name a column of the CSV's header "
+                "row (or leave the field out).",
+                param=f"column_mapping.{field}",
+            )
+    if not any(kind in mapped for kind in IDENTIFIERS):
+        raise InvalidRequest(
+            "Invalid value for column_mapping: map at least one of email or phone (the columns "
+            "of hashed identifiers).",
+            param="column_mapping",
+        )
+    return {field: header.strip() for field, header in mapped.items()}
 
 
 def _name(value: str | None) -> str | None:
@@ -185,15 +198,22 @@ def _name(value: str | None) -> str | None:
 
 
 async def create_audience(
-    session: AsyncSession, clock: Clock, principal: Principal, body: AudienceCreate
+    session: AsyncSession,
+    clock: Clock,
+    principal: Principal,
+    body: AudienceCreate,
+    storage: FileStorage,
 ) -> Audience:
+    """A custom customer list; with `file_id` and `column_mapping`, holding the CSV's
+    people from the start (all or nothing)."""
     company_id = ensure_own_account(principal, body.account_id, "account_id")
     # The objects a body names are looked up first: another company's are a 404 whatever
     # else the body says, as an id that never existed.
     if body.source_audience_id is not None:
         await get_audience(session, company_id, body.source_audience_id, param="source_audience_id")
+    file = None
     if body.file_id is not None:
-        raise await _refuse_file(session, company_id, body.file_id)
+        file = await files_service.customer_list_file(session, company_id, body.file_id)
     if body.audience_type == "lookalike":
         raise _not_built("audience_type", "lookalike audiences")
     for param in ("source_audience_id", "count", "percentage"):
@@ -211,12 +231,7 @@ async def create_audience(
             "filters" if body.filters is not None else "source_type",
             "audiences from Whop People filters",
         )
-    if body.column_mapping is not None:
-        raise InvalidRequest(
-            "Invalid value for column_mapping: it maps the columns of a CSV file, which Adline "
-            "does not read; send hashed people to add_people instead.",
-            param="column_mapping",
-        )
+    mapping = None if body.column_mapping is None else _column_mapping(body.column_mapping)
     if body.auto_refresh:
         raise InvalidRequest(
             "Invalid value for auto_refresh: only audiences from People filters refresh; an "
@@ -226,6 +241,12 @@ async def create_audience(
     name = _name(body.name)
     if name is None:
         raise ParameterMissing("Missing required parameter: name.", param="name")
+    keys: list[str] = []
+    if file is not None:
+        if mapping is None:
+            raise _mapping_missing("a customer CSV is read with it")
+        # Read and checked before anything is stored: a refused file leaves no audience.
+        keys = await _keys_from_file(storage, file, mapping, mapping_sent=True)
     now = clock.now()
     audience = Audience(
         id=new_id(ID_PREFIX),
@@ -235,7 +256,8 @@ async def create_audience(
         source_type="csv_upload",
         status="ready",
         auto_refresh=False,
-        column_mapping=None,
+        # Saved for add_people's later files (whop-sdk 2.6.0 sends only a file_id there).
+        column_mapping=mapping,
         filters=None,
         total_rows=0,
         processed_rows=0,
@@ -248,6 +270,8 @@ async def create_audience(
     )
     session.add(audience)
     await session.flush()
+    if keys:
+        await _add_keys(session, clock, audience, keys)
     return audience
 
 
@@ -295,8 +319,9 @@ async def delete_audience(
     await session.flush()
 
 
-def _hashed(value: str, param: str, kind: str) -> str:
-    """A lowercase hex SHA-256, or a 400 naming the item (and what it looks like)."""
+def _hashed(value: str, kind: str, param: str, subject: str = "it") -> str:
+    """A lowercase hex SHA-256, or a 400 naming the item (`param`, and `subject` in the
+    message: a CSV's row and column) and what it looks like."""
     if SHA256_HEX.fullmatch(value):
         return value
     if kind == "email" and RAW_EMAIL.fullmatch(value.strip()):
@@ -308,15 +333,31 @@ def _hashed(value: str, param: str, kind: str) -> str:
     else:
         looks = "no SHA-256 hash"
     raise InvalidRequest(
-        f"Invalid value for {param}: it looks like {looks}; send the lowercase hex SHA-256 of "
-        f"the normalized {kind} (64 characters), never the {kind} itself.",
+        f"Invalid value for {param}: {subject} looks like {looks}; send the lowercase hex "
+        f"SHA-256 of the normalized {kind} (64 characters), never the {kind} itself.",
         param=param,
     )
 
 
+def _person_key(
+    values: Mapping[str, str | None], named: Mapping[str, tuple[str, str]]
+) -> str | None:
+    """The rule for one person, whichever way they arrive (`people` or a CSV row): each
+    identifier must be a hash (`_hashed`; `named[kind]` is the param and subject its error
+    names), and the person is known by the email's hash, else the phone's
+    (docs/audiences.md#people). None for a person with neither."""
+    hashes = {
+        kind: _hashed(value, kind, *named[kind])
+        for kind in IDENTIFIERS
+        if (value := values.get(kind)) is not None
+    }
+    if not hashes:
+        return None
+    return hashes.get("email") or hashes["phone"]
+
+
 def _identifiers(people: Sequence[PersonIn]) -> list[str]:
-    """One hash per person, in order, each checked: the email's, or the phone's for a
-    person sent without an email (the person's key, docs/audiences.md#people)."""
+    """One key per person of `people`, in order, each checked (`_person_key`)."""
     if not people:
         raise InvalidRequest("Invalid value for people: send at least one person.", param="people")
     if len(people) > MAX_PEOPLE_PER_REQUEST:
@@ -326,36 +367,89 @@ def _identifiers(people: Sequence[PersonIn]) -> list[str]:
         )
     keys = []
     for index, person in enumerate(people):
-        hashes = {
-            kind: _hashed(value, f"people[{index}].{kind}", kind)
-            for kind in IDENTIFIERS
-            if (value := getattr(person, kind)) is not None
-        }
-        if not hashes:
+        key = _person_key(
+            {kind: getattr(person, kind) for kind in IDENTIFIERS},
+            {kind: (f"people[{index}].{kind}", "it") for kind in IDENTIFIERS},
+        )
+        if key is None:
             raise ParameterMissing(
                 f"Missing required parameter: people[{index}] needs an email or a phone hash.",
                 param=f"people[{index}]",
             )
-        keys.append(hashes.get("email") or hashes["phone"])
+        keys.append(key)
     return keys
 
 
-async def add_people(
-    session: AsyncSession,
-    clock: Clock,
-    principal: Principal,
-    audience_id: str,
-    body: AudiencePeopleAdd,
+def _mapping_missing(why: str) -> ParameterMissing:
+    return ParameterMissing(
+        f"Missing required parameter: column_mapping ({why}): the CSV headers of the columns "
+        'of hashed identifiers, e.g. {"email": "Email"}.',
+        param="column_mapping",
+    )
+
+
+async def _keys_from_file(
+    storage: FileStorage, file: File, mapping: Mapping[str, str], *, mapping_sent: bool
+) -> list[str]:
+    """One key per data row of a customer CSV, in order, each checked as `people` are
+    (`_person_key`), naming the row and the column; at most `MAX_PEOPLE_PER_REQUEST` rows.
+    Columns of the mapping's other fields (names, country, ltv) must exist but are not
+    read. A column missing from the file is named as the request's `column_mapping.<field>`
+    when the request sent the mapping (`mapping_sent`), else as its `file_id`."""
+    reading = files_service.customer_list_rows(storage, file)
+    keys: list[str] = []
+    try:
+        header = await anext(reading)
+        columns: dict[str, int] = {}
+        for field, name in mapping.items():
+            if name not in header.cells:
+                named = ", ".join(f'"{cell}"' for cell in header.cells if cell)
+                param = f"column_mapping.{field}" if mapping_sent else "file_id"
+                raise InvalidRequest(
+                    f'Invalid value for {param}: file {file.id} has no column "{name}" (the '
+                    f"column mapping's {field}); its header row names {named}.",
+                    param=param,
+                )
+            columns[field] = header.cells.index(name)
+        kinds = [kind for kind in IDENTIFIERS if kind in columns]
+        async for row in reading:
+            if len(keys) == MAX_PEOPLE_PER_REQUEST:
+                raise InvalidRequest(
+                    f"Invalid value for file_id: file {file.id} has more than "
+                    f"{MAX_PEOPLE_PER_REQUEST} rows of people (row {row.number} is one too "
+                    "many); split it into files of at most that many and add each.",
+                    param="file_id",
+                )
+            where = {kind: f'row {row.number}, column "{mapping[kind]}"' for kind in kinds}
+            key = _person_key(
+                {kind: row.cells[columns[kind]] or None for kind in kinds},
+                {kind: ("file_id", where[kind]) for kind in kinds},
+            )
+            if key is None:
+                empty = " and ".join(f'"{mapping[kind]}"' for kind in kinds)
+                raise InvalidRequest(
+                    f"Invalid value for file_id: row {row.number} has no one: its {empty} "
+                    f"{'cells are' if len(kinds) > 1 else 'cell is'} empty.",
+                    param="file_id",
+                )
+            keys.append(key)
+    except MediaRefused as refused:  # checked when it landed: only a changed store gets here
+        raise InvalidRequest(
+            f"Invalid value for file_id: file {file.id} is no valid customer list: "
+            f"{refused.message}",
+            param="file_id",
+        ) from None
+    finally:
+        await reading.aclose()
+    return keys
+
+
+async def _add_keys(
+    session: AsyncSession, clock: Clock, audience: Audience, keys: Sequence[str]
 ) -> Audience:
-    """Add hashed people; those the audience holds already stay as they are."""
-    audience = await get_audience(session, principal.company_id, audience_id, for_update=True)
-    if body.file_id is not None:
-        raise await _refuse_file(session, audience.company_id, body.file_id)
-    if body.people is None:
-        raise ParameterMissing(
-            "Missing required parameter: people (the hashed identifiers to add).", param="people"
-        )
-    keys = list(dict.fromkeys(_identifiers(body.people)))
+    """Add the people `keys` name (each once); those the audience holds already stay as
+    they are, and an audience given no one new is left untouched."""
+    keys = list(dict.fromkeys(keys))
     known = await repository.known_members(session, audience.id, keys)
     fresh = [key for key in keys if key not in known]
     if not fresh:
@@ -380,6 +474,50 @@ async def add_people(
     audience.updated_at = now
     await session.flush()
     return audience
+
+
+async def add_people(
+    session: AsyncSession,
+    clock: Clock,
+    principal: Principal,
+    audience_id: str,
+    body: AudiencePeopleAdd,
+    storage: FileStorage,
+) -> Audience:
+    """Add hashed people, from a customer CSV (`file_id`) or `people`, all or nothing;
+    those the audience holds already stay as they are."""
+    audience = await get_audience(session, principal.company_id, audience_id, for_update=True)
+    if body.file_id is not None:
+        file = await files_service.customer_list_file(session, audience.company_id, body.file_id)
+        if body.people is not None:
+            raise InvalidRequest(
+                "Invalid value for people: send either file_id (a customer CSV) or people "
+                "(hashed identifiers), not both.",
+                param="people",
+            )
+        if body.column_mapping is not None:
+            mapping = _column_mapping(body.column_mapping)
+        elif audience.column_mapping:
+            mapping = dict(audience.column_mapping)
+        else:
+            raise _mapping_missing(f"audience {audience.id} was created without one")
+        keys = await _keys_from_file(
+            storage, file, mapping, mapping_sent=body.column_mapping is not None
+        )
+        return await _add_keys(session, clock, audience, keys)
+    if body.column_mapping is not None:
+        raise InvalidRequest(
+            "Invalid value for column_mapping: it maps the columns of a customer CSV; send it "
+            "with file_id.",
+            param="column_mapping",
+        )
+    if body.people is None:
+        raise ParameterMissing(
+            "Missing required parameter: file_id (a customer CSV uploaded through POST /files) "
+            "or people (the hashed identifiers to add).",
+            param="file_id",
+        )
+    return await _add_keys(session, clock, audience, _identifiers(body.people))
 
 
 # --- what ad groups and estimates name ------------------------------------------------------

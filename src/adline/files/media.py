@@ -19,10 +19,11 @@ from typing import Literal
 # Reads up to `length` bytes at `offset` of the stored file (fewer at its end).
 RangeReader = Callable[[int, int], Awaitable[bytes]]
 
-MediaType = Literal["image", "video", "audio"]
+MediaType = Literal["image", "video", "audio", "text"]
 
 # The content type a file's name promises, by extension: only what ads can show (images,
-# videos) or play (a TikTok carousel's music, MP3).
+# videos) or play (a TikTok carousel's music, MP3), and the customer lists audiences take
+# (CSV, checked by adline.files.customer_lists).
 CONTENT_TYPES_BY_EXTENSION = {
     "png": "image/png",
     "jpg": "image/jpeg",
@@ -33,6 +34,7 @@ CONTENT_TYPES_BY_EXTENSION = {
     "m4v": "video/mp4",
     "mov": "video/quicktime",
     "mp3": "audio/mpeg",
+    "csv": "text/csv",
 }
 MEDIA_TYPES: dict[str, MediaType] = {
     "image/png": "image",
@@ -42,13 +44,23 @@ MEDIA_TYPES: dict[str, MediaType] = {
     "video/mp4": "video",
     "video/quicktime": "video",
     "audio/mpeg": "audio",
+    "text/csv": "text",
 }
-# The largest file of each kind: Meta's ad image (30 MB) and video (4 GB) limits, and the
-# spec's 10 MB for a TikTok carousel's music.
+# The largest file of each kind: Meta's ad image (30 MB) and video (4 GB) limits, the
+# spec's 10 MB for a TikTok carousel's music, and 100 MB for a customer list (a CSV of
+# hashed identifiers; an audience takes a bounded number of its rows per call).
 MAX_BYTES: dict[str, int] = {
     "image": 30 * 1024**2,
     "video": 4 * 1024**3,
     "audio": 10 * 1024**2,
+    "text": 100 * 1024**2,
+}
+# Each kind in a sentence ("an image may be at most ...").
+KIND_NOUNS: dict[str, str] = {
+    "image": "an image",
+    "video": "a video",
+    "audio": "an audio file",
+    "text": "a customer list (CSV)",
 }
 # Each side of an image or a video, in pixels: smaller than any placement shows, or larger
 # than any network takes, is refused.
@@ -267,8 +279,7 @@ async def inspect_media(read: RangeReader, size: int, declared: str) -> MediaFac
     limit = MAX_BYTES[media_type]
     if size > limit:
         raise MediaRefused(
-            f"The file is {size} bytes; a{'n' if media_type == 'image' else ''} {media_type} "
-            f"may be at most {limit} bytes."
+            f"The file is {size} bytes; {KIND_NOUNS[media_type]} may be at most {limit} bytes."
         )
     if media_type == "audio":
         return MediaFacts(actual, media_type)

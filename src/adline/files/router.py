@@ -35,7 +35,8 @@ KIND = "file"
 UPLOAD_PATH = re.compile(r"/api/v1/files/[^/]+/(?:upload|parts/[0-9]+)")
 
 
-def _storage(request: Request) -> FileStorage:
+def file_storage(request: Request) -> FileStorage:
+    """The app's files store (audiences read customer lists from it too)."""
     storage: FileStorage = request.app.state.file_storage
     return storage
 
@@ -117,7 +118,7 @@ async def complete_file(
     body: Annotated[FileComplete, Depends(json_body(FileComplete, f"{KIND}.complete"))],
 ) -> JSONResponse:
     file = await service.complete_file(
-        session, clock, principal, _storage(request), file_id, body, _settings(request)
+        session, clock, principal, file_storage(request), file_id, body, _settings(request)
     )
     return render(request, KIND, _present(request, clock, file))
 
@@ -130,7 +131,7 @@ async def upload_file(
     # transaction stays open while a large upload arrives.
     async with request.app.state.read_sessionmaker() as reading:
         file = await service.authorize_upload(reading, clock, file_id, token)
-    storage = _storage(request)
+    storage = file_storage(request)
     received = await service.receive_upload(storage, file, request.stream(), _settings(request))
     file = await service.finish_upload(session, clock, storage, file_id, token, received)
     return JSONResponse(_present(request, clock, file))
@@ -147,7 +148,7 @@ async def upload_file_part(
 ) -> JSONResponse:
     async with request.app.state.read_sessionmaker() as reading:
         file = await service.authorize_upload(reading, clock, file_id, token, part_number)
-    part = await service.receive_part(_storage(request), file, part_number, request.stream())
+    part = await service.receive_part(file_storage(request), file, part_number, request.stream())
     await service.finish_part(session, clock, file_id, token, part)
     # As S3 does: the part's ETag, which `complete` takes back.
     return JSONResponse(
@@ -169,7 +170,7 @@ async def download_file(
     file = await service.file_for_download(session, clock, file_id, expires, signature)
     cache = "public, max-age=86400" if file.visibility == "public" else "private, no-store"
     return StreamingResponse(
-        _storage(request).stream(file.storage_key),
+        file_storage(request).stream(file.storage_key),
         media_type=file.content_type,
         headers={"Content-Length": str(file.size), "Cache-Control": cache},
     )

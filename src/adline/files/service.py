@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import math
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -32,12 +32,13 @@ from adline.core.errors import (
     ParameterMissing,
     PayloadTooLarge,
 )
-from adline.core.ids import new_id, random_base62
+from adline.core.ids import is_well_formed_id, new_id, random_base62
 from adline.core.pagination import MAX_PAGE_SIZE, Direction, Page, PageRequest, paginate
 from adline.core.timestamps import format_timestamp
-from adline.files import repository
+from adline.files import customer_lists, repository
 from adline.files.media import (
     CONTENT_TYPES_BY_EXTENSION,
+    KIND_NOUNS,
     MAX_BYTES,
     MEDIA_TYPES,
     MediaFacts,
@@ -137,16 +138,16 @@ async def create_file(
     if content_type is None:
         extensions = ", ".join(f".{extension}" for extension in CONTENT_TYPES_BY_EXTENSION)
         raise InvalidRequest(
-            f"Invalid value for filename: Adline stores images, videos and music for ads; the "
-            f"name must end in one of {extensions}.",
+            f"Invalid value for filename: Adline stores images, videos and music for ads, and "
+            f"customer lists (CSV) for audiences; the name must end in one of {extensions}.",
             param="filename",
         )
     media_type = MEDIA_TYPES[content_type]
     limit = min(MAX_BYTES[media_type], settings.files_max_upload_bytes)
     if body.byte_size is not None and body.byte_size > MAX_BYTES[media_type]:
         raise InvalidRequest(
-            f"Invalid value for byte_size: a{'n' if media_type == 'image' else ''} "
-            f"{media_type} may be at most {MAX_BYTES[media_type]} bytes.",
+            f"Invalid value for byte_size: {KIND_NOUNS[media_type]} may be at most "
+            f"{MAX_BYTES[media_type]} bytes.",
             param="byte_size",
         )
     chunk: int | None = None
@@ -261,6 +262,8 @@ async def _inspect(storage: FileStorage, file: File, key: str, size: int) -> Med
                 f"The upload is {size} bytes, but the file was created with byte_size "
                 f"{file.byte_size}."
             )
+        if file.content_type == customer_lists.CSV_CONTENT_TYPE:
+            return await customer_lists.inspect_customer_list(storage.stream(key), size)
         return await inspect_media(read, size, file.content_type)
     except MediaRefused as refused:
         await storage.delete([key])
@@ -569,6 +572,43 @@ def file_object(
         body["multipart_chunk_size"] = file.multipart_chunk_size
         body["multipart_upload_urls"] = multipart_upload_urls
     return body
+
+
+# ---------------------------------------------------------------------------- audiences
+
+
+async def customer_list_file(
+    session: AsyncSession, company_id: str, file_id: str, *, param: str = "file_id"
+) -> File:
+    """The company's ready customer list (CSV) `file_id`, for an audience: 404 when the
+    company has no such file (another company's reads the same), 400 when its upload has not
+    completed or it is not a CSV."""
+    file = (
+        await repository.find_file(session, company_id, file_id)
+        if is_well_formed_id(file_id)
+        else None
+    )
+    if file is None:
+        raise NotFound(f"No file with id {file_id}.", param=param)
+    if file.content_type != customer_lists.CSV_CONTENT_TYPE:
+        raise _unusable(
+            param,
+            f"file {file_id} is {file.content_type}, not a customer list (a CSV file, "
+            "uploaded through POST /files with a name ending in .csv).",
+        )
+    if file.upload_status != "ready":
+        raise _unusable(
+            param, f"file {file_id} is {file.upload_status}: its upload has not completed."
+        )
+    return file
+
+
+def customer_list_rows(
+    storage: FileStorage, file: File
+) -> AsyncGenerator[customer_lists.Row, None]:
+    """A ready customer list's header, then its data rows, streamed from the store (checked
+    as they were when its bytes landed: `customer_lists.rows`)."""
+    return customer_lists.rows(storage.stream(file.storage_key))
 
 
 # ---------------------------------------------------------------------------- ads
