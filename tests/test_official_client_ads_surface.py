@@ -28,6 +28,7 @@ from whop_sdk.api_keys.types import (
     CreateApiKeysRequestPermissionsStatementsItem,
     UpdateApiKeysRequestPermissionsStatementsItem,
 )
+from whop_sdk.audiences import CreateAudiencesRequestColumnMapping
 from whop_sdk.core.api_error import ApiError
 from whop_sdk.files.types import CompleteFilesRequestMultipartPartsItem
 from whop_sdk.types import Audience, PixelValidation, TargetingOption_Locations
@@ -37,7 +38,7 @@ from adline.auth.service import create_api_key
 from adline.companies.service import create_company
 from adline.core.clock import SystemClock
 from tests.audiences.helpers import people
-from tests.files.helpers import mp4, png
+from tests.files.helpers import customer_csv, mp4, png
 from tests.pixels.test_pixels import GOOD_TOKEN, REVOKED_TOKEN, pixel_id_on_meta
 from tests.test_official_client import (  # noqa: F401 (api_url is a fixture)
     api_url,
@@ -202,6 +203,42 @@ def test_audiences_and_targeting_search(api_url: str, database_url: str) -> None
     renamed = audiences.update(created.id, name="Loyal buyers")
     assert (renamed.name, renamed.matched_rows) == ("Loyal buyers", grown.matched_rows)
     assert list(audiences.list(account_id=account_id)) == [renamed]
+
+    # Customer CSVs, as the client sends them: files.create + a PUT of the bytes, then an
+    # audience made from one with a column mapping (saved), and add_people with another
+    # file_id alone (the client's add_people takes no mapping: the saved one reads it).
+    def upload_csv(filename: str, rows: list[list[str]]) -> str:
+        content = customer_csv(["Email", "Phone"], rows)
+        made = whop.files.create(filename=filename, byte_size=len(content))
+        assert made.upload_url is not None
+        put = httpx.put(made.upload_url, content=content, headers=made.upload_headers)
+        assert put.status_code == 200, put.text
+        ready = whop.files.retrieve(made.id)
+        assert (ready.upload_status, ready.content_type) == ("ready", "text/csv")
+        return made.id
+
+    first = [[person["email"], ""] for person in people(40, domain="csv.example")]
+    listed = audiences.create(
+        account_id=account_id,
+        name="CSV buyers",
+        source_type="csv_upload",
+        file_id=upload_csv("buyers.csv", first),
+        column_mapping=CreateAudiencesRequestColumnMapping(email="Email", phone="Phone"),
+    )
+    assert isinstance(listed, Audience)
+    assert (listed.source_type, listed.total_rows) == ("csv_upload", 40)
+    more = [[person["email"], ""] for person in people(25, start=30, domain="csv.example")]
+    added = audiences.add_people(listed.id, file_id=upload_csv("more.csv", more))
+    assert added.total_rows == added.processed_rows == 55
+    assert added.matched_rows >= listed.matched_rows
+    raw = upload_csv("raw.csv", [["jane@example.com", ""]])
+    with pytest.raises(ApiError) as unhashed:
+        audiences.add_people(listed.id, file_id=raw)
+    assert unhashed.value.status_code == 400
+    assert unhashed.value.body["error"]["param"] == "file_id"
+    assert 'row 2, column "Email"' in unhashed.value.body["error"]["message"]
+    assert audiences.list(account_id=account_id, audience_id=listed.id).items == [added]
+    assert audiences.delete(listed.id).success is True
 
     deleted = audiences.delete(created.id)
     assert deleted.success is True
@@ -370,3 +407,44 @@ def test_api_keys(api_url: str, database_url: str) -> None:  # noqa: F811
         title="New secret", objective="sales", platform="meta"
     )
     assert [c.id for c in whop.ad_campaigns.list()] == [made.id]
+
+
+def test_external_accounts(api_url: str, database_url: str) -> None:  # noqa: F811
+    """Every external_accounts method of the client, on the simulated network."""
+    account_id, whop = new_tenant(database_url, api_url)
+    answer = whop.external_accounts.connect(
+        platform="meta_business",
+        redirect_url="https://app.example.com/done",
+        account_id=account_id,
+        scopes=["advertise"],
+    )
+    assert "external_account_connected=meta_business" in answer.authorize_url
+    linked = {a.platform: a for a in whop.external_accounts.list(account_id=account_id)}
+    page, instagram = linked["facebook"], linked["instagram"]
+    assert instagram.parent_external_account is not None
+    assert instagram.parent_external_account.id == page.id
+    made = whop.external_accounts.create(platform="tiktok", account_id=account_id)
+    assert made.id.startswith("sacc_") and made.platform == "tiktok"
+    assert whop.external_accounts.refresh(page.id, account_id=account_id).id == page.id
+    posts = list(whop.external_accounts.posts.list(page.id, account_id=account_id, first=4))
+    assert len(posts) == 6  # the pager follows end_cursor to the second page
+    [one] = list(
+        whop.external_accounts.posts.list(page.id, account_id=account_id, post_id=posts[1].id)
+    )
+    assert one == posts[1]
+    forms = whop.external_accounts.lead_forms.list(page.id, account_id=account_id)
+    assert [form.form_type for form in forms.data] == ["more_volume", "higher_intent"]
+    partner = whop.external_accounts.partners.create(
+        instagram.id, username="@creator.one", account_id=account_id
+    )
+    assert partner.partnership_status == "pending"
+    listed = list(whop.external_accounts.partners.list(instagram.id, account_id=account_id))
+    assert [p.id for p in listed] == [partner.id]
+    removed = whop.external_accounts.partners.delete(
+        instagram.id, partner.id, account_id=account_id
+    )
+    assert (removed.id, removed.deleted) == (partner.id, True)
+    deleted = whop.external_accounts.delete(made.id, account_id=account_id)
+    assert (deleted.id, deleted.deleted) == (made.id, True)
+    with pytest.raises(NotFoundError):
+        whop.external_accounts.delete(made.id, account_id=account_id)

@@ -47,6 +47,14 @@ from adline.auth.schemas import ApiKeyCreate, ApiKeyRotate, ApiKeyUpdate
 from adline.auth.scopes import ALL_SCOPES
 from adline.campaigns.router import DuplicateCampaign
 from adline.campaigns.schemas import CampaignCreate, CampaignUpdate
+from adline.connections.schemas import (
+    ExternalAccountConnect,
+    ExternalAccountCreate,
+    ExternalAccountRefresh,
+    NetworkConnectionCreate,
+    NetworkConnectionUpdate,
+    PartnerCreate,
+)
 from adline.conversions.schemas import (
     ConversionCreate,
     EventBatch,
@@ -79,6 +87,7 @@ from adline.webhooks.schemas import (
 from tests.audiences.helpers import sha256
 from tests.campaigns.payloads import abo_campaign
 from tests.conftest import NEWEST_HEADER, START, Tenant
+from tests.connections.helpers import META_TOKEN, OTHER_META_TOKEN, meta_ad_account
 from tests.files.helpers import png
 from tests.hierarchy.builders import ad_body, group_body
 from tests.pixels.test_pixels import GOOD_TOKEN, OTHER_GOOD_TOKEN, pixel_id_on_meta
@@ -136,6 +145,9 @@ REFERENCES = (
     # A conversion value rule (`{rule_id}`, `replace_rule_ids`).
     ("rule_id", "value_rule"),
     ("pixel_id", "pixel"),
+    ("connection_id", "network_connection"),
+    ("external_account_id", "external_account"),
+    ("partner_id", "partner"),
     ("key_id", "api_key"),
     ("account_id", "company"),
     ("company_id", "company"),
@@ -155,6 +167,7 @@ COLLECTIONS = {
     "webhooks": "webhook",
     "files": "file",
     "ad_pixels": "pixel",
+    "network_connections": "network_connection",
 }
 
 # A field whose unseen ids answer otherwise than 404 `resource_not_found`, as documented:
@@ -188,7 +201,8 @@ _AD_OPAQUE = {
     "creatives.id": "a file: probed by the ad routes' extra cases (_ad_file_cases)",
     "existing_post_id": "a post on the platform, not an Adline object",
     "lead_form_id": "a lead form on the platform, not an Adline object",
-    "external_accounts.id": "a page or profile on the platform",
+    "external_accounts.id": "an external account: probed by the ad routes' extra cases "
+    "(_ad_account_cases)",
     "music.id": "a file, looked up as creatives' are (adline.files.service.check_ad_files)",
 }
 _TARGETING_OPAQUE = {  # the platform's targeting catalogue
@@ -213,6 +227,11 @@ OPAQUE_FIELDS: dict[str, dict[str, str]] = {
     "WebhookReplay": {"regenerate_ids": "a flag (ask for new webhook-ids), no id"},
     "FileComplete": {"multipart_upload_id": "compared with the path's file's own, never looked up"},
     "PixelCreate": {"external_id": "the pixel's id on the network, not an Adline object"},
+    "NetworkConnectionCreate": {
+        "external_id": "the ad account's id on the network (act_...), not an Adline object",
+        "page_id": "the page's id on the network, not an Adline object",
+    },
+    "NetworkConnectionUpdate": {"page_id": "the page's id on the network, not an Adline object"},
 }
 
 
@@ -333,6 +352,22 @@ BODIES: dict[type[BaseModel], Body] = {
     },
     PixelUpdate: lambda b, v: {"access_token": OTHER_GOOD_TOKEN},
     ValidatePixelRequest: lambda b, v: {"account_id": b.ids["company"]},
+    NetworkConnectionCreate: lambda b, v: {
+        "account_id": b.ids["company"],
+        "platform": "tiktok",
+        "external_id": meta_ad_account().removeprefix("act_"),
+        "access_token": "tiktokToken0000000000Bee",
+    },
+    NetworkConnectionUpdate: lambda b, v: {"access_token": OTHER_META_TOKEN},
+    ExternalAccountCreate: lambda b, v: {"account_id": b.ids["company"], "platform": "tiktok"},
+    ExternalAccountConnect: lambda b, v: {
+        "account_id": b.ids["company"],
+        "platform": "tiktok",
+        "redirect_url": "https://b.example.com/done",
+        "scopes": ["advertise"],
+    },
+    ExternalAccountRefresh: lambda b, v: {"account_id": b.ids["company"]},
+    PartnerCreate: lambda b, v: {"account_id": b.ids["company"], "username": "b.creator"},
     # A public address (no DNS lookup): the matrix' app refuses private targets.
     WebhookCreate: lambda b, v: {"url": PUBLIC_HOOK, "resource_id": b.ids["company"]},
     WebhookUpdate: lambda b, v: {"events": ["ad.created"]},
@@ -430,14 +465,38 @@ def _ad_file_cases(a: World, b: World, version: str) -> list[tuple[str, str, dic
     return [("A's file as a creative", a.ids["file"], {"creatives": creatives}, "creatives[0].id")]
 
 
+def _ad_account_cases(
+    a: World, b: World, version: str
+) -> list[tuple[str, str, dict[str, Any], str]]:
+    """A's Facebook page as an external account of B's ad: refused as one never made."""
+    if version == DEFAULT_VERSION:  # 2025-01-01 ads name no external accounts
+        return []
+    theirs = [{"id": a.ids["external_account_page"]}]
+    return [
+        (
+            "A's page in external_accounts",
+            a.ids["external_account_page"],
+            {"external_accounts": theirs},
+            "external_accounts[0].id",
+        )
+    ]
+
+
+def _ad_patch_cases(a: World, b: World, version: str) -> list[tuple[str, str, dict[str, Any], str]]:
+    return [*_ad_file_cases(a, b, version), *_ad_account_cases(a, b, version)]
+
+
 def _ad_create_cases(
     a: World, b: World, version: str
 ) -> list[tuple[str, str, dict[str, Any], str]]:
-    files = [
+    extras = [
         (label, a_id, {**ad_body(b.ids["group"]), **body}, param)
-        for label, a_id, body, param in _ad_file_cases(a, b, version)
+        for label, a_id, body, param in [
+            *_ad_file_cases(a, b, version),
+            *_ad_account_cases(a, b, version),
+        ]
     ]
-    return [*_inline_group(a, b, version), *files]
+    return [*_inline_group(a, b, version), *extras]
 
 
 ROUTE_RULES: dict[str, Rule] = {
@@ -456,7 +515,7 @@ ROUTE_RULES: dict[str, Rule] = {
     ),
     "POST /api/v1/events/batch": Rule(items=("events", EventCreate)),
     "POST /api/v1/ads": Rule(extra=_ad_create_cases),
-    "PATCH /api/v1/ads/{ad_id}": Rule(extra=_ad_file_cases),
+    "PATCH /api/v1/ads/{ad_id}": Rule(extra=_ad_patch_cases),
     "POST /api/v1/ad_conversion_value_rules": Rule(
         extra=lambda a, b, v: _value_rule_lists(_value_rule(b, v))(a, b, v)
     ),
@@ -472,6 +531,10 @@ ROUTE_RULES: dict[str, Rule] = {
     ),
     # The taxonomy is the network's, not a company's: the matrix aims A's account_id at it.
     "GET /api/v1/ad_groups/targeting_options": Rule(query={"platform": "meta"}),
+    # A post's id on the network: it filters the account's posts, names no Adline object.
+    "GET /api/v1/external_accounts/{external_account_id}/posts": Rule(
+        query={"post_id": "1234567890123456"}
+    ),
 }
 
 
@@ -873,6 +936,31 @@ async def build_world(
     audience = await write(
         "/audiences", {"account_id": tenant.company_id, "name": f"{marker} audience"}
     )
+    ad_account = meta_ad_account()
+    connection = await write(
+        "/network_connections",
+        {
+            "account_id": tenant.company_id,
+            "platform": "meta",
+            "external_id": ad_account,
+            "access_token": META_TOKEN,
+        },
+    )
+    await write(
+        "/external_accounts/connect",
+        {
+            "account_id": tenant.company_id,
+            "platform": "meta_business",
+            "redirect_url": "https://a.example.com/done",
+            "scopes": ["advertise"],
+        },
+    )
+    linked = (await _ok(await http.get(API + "/external_accounts", headers=headers)))["data"]
+    page = next(account for account in linked if account["platform"] == "facebook")
+    instagram = next(account for account in linked if account["platform"] == "instagram")
+    partner = await write(
+        f"/external_accounts/{instagram['id']}/partners", {"username": f"{marker}.creator"}
+    )
     await write(
         f"/audiences/{audience['id']}/add_people",
         {"people": [{"email": sha256(f"{marker}@example.com")}]},
@@ -956,6 +1044,10 @@ async def build_world(
             "file": image["id"],
             "audience": audience["id"],
             "pixel": pixel["id"],
+            "network_connection": connection["id"],
+            "external_account": instagram["id"],
+            "external_account_page": page["id"],
+            "partner": partner["id"],
         },
         marker,
         # The pixel's network id and its token (never answered, to anyone) are A's too.
@@ -968,6 +1060,10 @@ async def build_world(
             event["id"],
             pixel["external_id"],
             GOOD_TOKEN,
+            ad_account,
+            META_TOKEN,
+            page["external_id"],
+            instagram["external_id"],
         ],
     )
 
@@ -1094,6 +1190,8 @@ def _dummy(name: str) -> World:
     ids |= {"value_rule": new_id("adcvr")}
     ids |= {"file": new_id("file"), "audience": new_id("adaud")}
     ids |= {"pixel": new_id("adpx")}
+    ids |= {"network_connection": new_id("netc"), "partner": new_id("sacc")}
+    ids |= {"external_account": new_id("sacc"), "external_account_page": new_id("sacc")}
     return World(Tenant(ids["company"], new_id("user"), "secret", new_id("key")), ids, name)
 
 

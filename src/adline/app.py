@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
+import httpx
 from fastapi import Depends, FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,6 +20,9 @@ from adline.auth.router import router as api_keys_router
 from adline.campaigns.duplication import finish_pending_duplicates
 from adline.campaigns.router import router as campaigns_router
 from adline.config import Settings
+from adline.connections.adapters import ConnectionAdapters
+from adline.connections.checker import SimulatedConnectionChecker
+from adline.connections.router import connections_router, external_router
 from adline.conversions.public import CORS_ALLOWED_HEADERS, PUBLIC_EVENTS_PATH
 from adline.conversions.router import router as conversions_router
 from adline.core.clock import Clock, SystemClock
@@ -94,8 +98,10 @@ def create_app(
     clock: Clock | None = None,
     version_bundle: VersionBundle = VERSION_BUNDLE,
     engine: AsyncEngine | None = None,
+    network_transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
 ) -> FastAPI:
-    """The app. Pass `engine` to share one (tests); otherwise the lifespan owns its own."""
+    """The app. Pass `engine` to share one (tests); otherwise the lifespan owns its own.
+    `network_transports` (tests) routes the real networks' clients to in-process fakes."""
     settings = settings or Settings.from_env()
 
     @asynccontextmanager
@@ -122,6 +128,13 @@ def create_app(
                         app.state.adapters,
                         pass_interval=interval,
                         durable=True,
+                        connections=ConnectionAdapters(
+                            app.state.sessionmaker,
+                            app.state.clock,
+                            app.state.token_cipher,
+                            settings,
+                            network_transports,
+                        ),
                     )
                 runner = process_runner(
                     app.state.sessionmaker,
@@ -164,6 +177,8 @@ def create_app(
     app.state.file_storage = storage_from_settings(settings)
     # Seals pixel access tokens at rest; the key file is only read (or made) on first use.
     app.state.token_cipher = TokenCipher(settings.secret_key, settings.secret_key_file)
+    # Checks network connections' tokens (docs/connections.md#the-token-check).
+    app.state.connection_checker = SimulatedConnectionChecker()
     install_error_handlers(app)
     app.add_exception_handler(Replay, replay_response)
     # Innermost: an idempotent POST's answer is stored and committed with its writes.
@@ -202,6 +217,8 @@ def create_app(
     app.include_router(value_rules_router, prefix=API_PREFIX)
     app.include_router(audiences_router, prefix=API_PREFIX)
     app.include_router(pixels_router, prefix=API_PREFIX)
+    app.include_router(connections_router, prefix=API_PREFIX)
+    app.include_router(external_router, prefix=API_PREFIX)
     app.include_router(docs_router(API_PREFIX))
     app.include_router(docs_assets_router(API_PREFIX))
     return app

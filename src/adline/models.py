@@ -8,6 +8,7 @@ from adline.audiences.models import Audience, AudienceMember
 from adline.auth.models import ApiKey
 from adline.campaigns.models import AdCampaign
 from adline.companies.models import Company, User
+from adline.connections.models import ExternalAccount, NetworkConnection, NetworkObject
 from adline.conversions.models import AdClick, ConversionEvent
 from adline.core.db import Base
 from adline.delivery.models import SimulatedNetworkState, SimulatedNetworkWrite
@@ -44,9 +45,12 @@ __all__ = [
     "ConversionValueRule",
     "ConversionValueRuleSelection",
     "ConversionValueRuleTarget",
+    "ExternalAccount",
     "File",
     "IdempotencyRecord",
     "Job",
+    "NetworkConnection",
+    "NetworkObject",
     "PlatformIssue",
     "Product",
     "RateLimitBucket",

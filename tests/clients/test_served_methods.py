@@ -32,6 +32,7 @@ ADS_RESOURCES = (
     "files",
     "api_keys",
     "webhooks",
+    "external_accounts",
 )
 # Calls of those resources that are about Whop's payments platform, not ads: Adline holds
 # no such data (docs/reports.md names the report it leaves out).

@@ -23,6 +23,7 @@ from adline.campaigns import repository as campaigns
 from adline.campaigns.delivery_status import ad_delivery_status
 from adline.campaigns.models import AdCampaign
 from adline.campaigns.state_machine import AD, Action
+from adline.connections.external_accounts import check_ad_accounts
 from adline.core.clock import Clock
 from adline.core.db import column_values
 from adline.core.errors import Conflict, InvalidRequest
@@ -115,6 +116,7 @@ async def create_ad(
     now = clock.now()
     ad = new_ad(new_id("ad"), campaign, group, body, now)
     await check_ad_files(session, ad)
+    await check_ad_accounts(session, ad, group.platform)
     session.add(ad)
     await session.flush()
     await webhook_events.announce_created(
@@ -167,6 +169,8 @@ async def update_ad(
     check_ad(ad, group, campaign)
     if sent & {"creatives", "music"}:
         await check_ad_files(session, ad)
+    if "external_accounts" in sent:
+        await check_ad_accounts(session, ad, group.platform)
     now = clock.now()
     if ad.status == "rejected" and column_values(ad) != before:
         # An edited ad goes back to review, which is immediate by default.

@@ -33,6 +33,11 @@ PRODUCT_WRITE = "product:write"
 # Adline's own: managing webhook endpoints (Whop's dashboard does it there).
 WEBHOOK_READ = "webhook:read"
 WEBHOOK_WRITE = "webhook:write"
+# whop-sdk 2.6.0's names for the pages and profiles ads run under (`/external_accounts`);
+# Adline's `/network_connections` use them too (docs/connections.md).
+SOCIAL_ACCOUNT_READ = "social_account:read"
+SOCIAL_ACCOUNT_CREATE = "social_account:create"
+SOCIAL_ACCOUNT_DELETE = "social_account:delete"
 
 ALL_SCOPES: tuple[str, ...] = (
     AD_CAMPAIGN_BASIC_READ,
@@ -57,6 +62,9 @@ ALL_SCOPES: tuple[str, ...] = (
     PRODUCT_WRITE,
     WEBHOOK_READ,
     WEBHOOK_WRITE,
+    SOCIAL_ACCOUNT_READ,
+    SOCIAL_ACCOUNT_CREATE,
+    SOCIAL_ACCOUNT_DELETE,
 )
 
 
@@ -76,6 +84,7 @@ EVENTS = "Events"
 SPEND_CAPS = "Spend caps"
 PRODUCTS = "Products"
 WEBHOOKS = "Webhooks"
+CONNECTIONS = "Connections"
 
 DETAILS: dict[str, ScopeDetail] = {
     AD_CAMPAIGN_BASIC_READ: ScopeDetail(
@@ -144,6 +153,23 @@ DETAILS: dict[str, ScopeDetail] = {
     ),
     WEBHOOK_WRITE: ScopeDetail(
         "Manage webhooks", WEBHOOKS, "Create, update, delete, test and replay webhook endpoints."
+    ),
+    SOCIAL_ACCOUNT_READ: ScopeDetail(
+        "Read external accounts",
+        CONNECTIONS,
+        "Read the pages and profiles ads run under, their posts, lead forms and partners, "
+        "and the account's network connections (never their tokens).",
+    ),
+    SOCIAL_ACCOUNT_CREATE: ScopeDetail(
+        "Connect external accounts",
+        CONNECTIONS,
+        "Connect, create and refresh external accounts, invite partners, and add network "
+        "connections or replace their tokens.",
+    ),
+    SOCIAL_ACCOUNT_DELETE: ScopeDetail(
+        "Disconnect external accounts",
+        CONNECTIONS,
+        "Disconnect external accounts, remove partners and network connections.",
     ),
 }
 

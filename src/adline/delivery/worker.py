@@ -47,8 +47,17 @@ from adline.campaigns.models import AdCampaign
 from adline.campaigns.state_machine import LAUNCHED
 from adline.companies.models import Company
 from adline.config import Settings
+from adline.connections.adapters import (
+    CONNECTION_KEY_PREFIX,
+    ConnectionAdapters,
+    GuardedAdapter,
+    connection_key,
+)
+from adline.connections.models import NetworkConnection
+from adline.connections.service import PLATFORM_NAMES, mark_broken
 from adline.core.clock import Clock, ManualClock, SystemClock
 from adline.core.db import create_engine, create_sessionmaker
+from adline.core.encryption import TokenCipher
 from adline.delivery.adapter import (
     AdapterError,
     AdGroupSpec,
@@ -66,6 +75,7 @@ from adline.delivery.adapter import (
     SpendAllowance,
     SpendingLimit,
     Targeting,
+    WriteResult,
 )
 from adline.delivery.journal import DurableNetworks
 from adline.delivery.pacing import HOUR
@@ -251,14 +261,25 @@ class DeliveryWorker:
         pass_interval: timedelta = timedelta(minutes=1),
         *,
         durable: bool = False,
+        connections: ConnectionAdapters | None = None,
     ) -> None:
         """With `durable`, the registry's simulated networks live in the store (journaled
         writes, adline.delivery.journal): a worker that dies, however abruptly, loses
         nothing they delivered, billed or had yet to report. Without, they live in this
-        process only (tests, `adline simulate`)."""
+        process only (tests, `adline simulate`).
+
+        With `connections`, a company with an active network connection on a platform is
+        served there by that network's real adapter, one with a broken connection is not
+        synced at all, and the others stay on the simulated network
+        (docs/connections.md#delivery). Without, every company is simulated."""
         self.sessionmaker = sessionmaker
         self.clock = clock
         self.registry = registry
+        self.connections = connections
+        # This pass's routes: (company, platform) -> the network key serving it, None for a
+        # broken connection; and each connection key's guarded adapter.
+        self._routes: dict[tuple[str, str], str | None] = {}
+        self._connected: dict[str, GuardedAdapter] = {}
         self.durable = DurableNetworks(registry) if durable else None
         # A cap's grants must last until the next pass can top them up.
         self.cap_horizon = CAP_HORIZON_BASE + pass_interval
@@ -287,6 +308,7 @@ class DeliveryWorker:
             raise
 
     async def _pass(self, now: datetime) -> PassReport:
+        await self._load_routes()
         caps = await self._allocate_caps(now)
         async with self.sessionmaker() as session, session.begin():
             await self._attach(session)
@@ -303,8 +325,8 @@ class DeliveryWorker:
             await self._attach(session)
             # Nothing to do unless another worker's write made a replica start again.
             await self._advance(now)
-            for platform in self.registry.platforms:
-                adapter = self.registry.adapter(platform)
+            for key in (*self.registry.platforms, *self._connected):
+                adapter = self._adapter(key)
                 rows = self._not_ingested(await adapter.pull_stats(now - LOOK_BACK, now))
                 outcomes = await adapter.pull_review_outcomes(now - LOOK_BACK)
                 # One ingest per pass and network, for every ad it reported.
@@ -315,7 +337,56 @@ class DeliveryWorker:
                 await self.durable.mark_pulled(session, now)
         self._remember_ingested(pulled)
         self._forget_ingested_before(now - LOOK_BACK)
+        await self._mark_broken_connections()
         return PassReport(*counts, rows_ingested=ingested, rejections=rejections)
+
+    async def _load_routes(self) -> None:
+        """Which network serves each company's platform this pass (see `__init__`)."""
+        self._routes = {}
+        self._connected = {}
+        if self.connections is None:
+            return
+        async with self.sessionmaker() as session:
+            for connection in await session.scalars(select(NetworkConnection)):
+                route = (connection.company_id, connection.platform)
+                if connection.status != "active":
+                    self._routes[route] = None
+                    continue
+                key = connection_key(connection.id)
+                self._routes[route] = key
+                label = f"{PLATFORM_NAMES[connection.platform]} account {connection.ad_account_id}"
+                self._connected[key] = GuardedAdapter(self.connections.adapter(connection), label)
+
+    def _network_key(self, company_id: str, platform: str) -> str | None:
+        """The key of the network serving the company on `platform`: its connection's, the
+        simulated network's (the platform's name), or None while its connection is broken."""
+        return self._routes.get((company_id, platform), platform)
+
+    def _adapter(self, key: str) -> PlatformAdapter:
+        connected = self._connected.get(key)
+        if connected is not None:
+            return connected
+        return self.registry.adapter(key)
+
+    def _network_label(self, key: str) -> str:
+        connected = self._connected.get(key)
+        return connected.label if connected is not None else f"{key} network"
+
+    async def _mark_broken_connections(self) -> None:
+        """A connection whose network refused its token this pass is marked broken (its
+        campaigns get an issue; syncing it stops until the token is replaced)."""
+        broken = {
+            key.removeprefix(CONNECTION_KEY_PREFIX): adapter.broken
+            for key, adapter in self._connected.items()
+            if adapter.broken is not None
+        }
+        if not broken:
+            return
+        async with self.sessionmaker() as session, session.begin():
+            for connection_id, message in broken.items():
+                connection = await session.get(NetworkConnection, connection_id)
+                if connection is not None and connection.status == "active":
+                    await mark_broken(session, self.clock, connection, message)
 
     async def _attach(self, session: AsyncSession) -> None:
         if self.durable is None:
@@ -403,9 +474,9 @@ class DeliveryWorker:
                     granted.campaign_id, granted.limit_micros, granted.counted_from
                 )
         by_platform: dict[str, list[SpendingLimit]] = {}
-        for campaign_id, platform in platforms.items():
+        for campaign_id, key in platforms.items():
             item = limits.get(campaign_id, SpendingLimit(campaign_id, None))
-            by_platform.setdefault(platform, []).append(item)
+            by_platform.setdefault(key, []).append(item)
         failures: dict[str, str] = {}
         async with self.sessionmaker() as session, session.begin():
             await self._attach(session)
@@ -440,7 +511,7 @@ class DeliveryWorker:
             # this pass too; a retry of the same call repeats it.
             key = f"limits@{now.isoformat()}:" + hashlib.sha256(fingerprint.encode()).hexdigest()
             try:
-                results = await self.registry.adapter(platform).set_spending_limits(
+                results = await self._adapter(platform).set_spending_limits(
                     items, idempotency_key=key
                 )
             except AdapterError as error:
@@ -454,8 +525,8 @@ class DeliveryWorker:
                 if cap_id is not None and result.state == "failed" and cap_id not in failures:
                     message = result.error.message if result.error else "refused"
                     failures[cap_id] = (
-                        f"The {platform} network refused the spending limit of campaign "
-                        f"{item.campaign_id}: {message}."
+                        f"The {self._network_label(platform)} refused the spending limit of "
+                        f"campaign {item.campaign_id}: {message}."
                     )
 
     async def _explain_cap_holds(self, session: AsyncSession, caps: dict[str, Allocation]) -> None:
@@ -532,6 +603,14 @@ class DeliveryWorker:
                 .order_by(AdCampaign.id)
             )
         ).all()
+        # A campaign whose company's connection is broken is not synced: its network
+        # cannot be told anything until the token is replaced.
+        keys = {
+            campaign.id: key
+            for campaign in campaigns
+            if (key := self._network_key(campaign.company_id, campaign.platform)) is not None
+        }
+        campaigns = [campaign for campaign in campaigns if campaign.id in keys]
         if not campaigns:
             return (0, 0, 0), {}
         zones = {
@@ -549,6 +628,7 @@ class DeliveryWorker:
                 .order_by(AdGroup.id)
             )
         ).all()
+        groups = [group for group in groups if group.ad_campaign_id in keys]
         ads = (
             await session.execute(
                 select(Ad.id, Ad.ad_group_id, Ad.updated_at)
@@ -576,7 +656,7 @@ class DeliveryWorker:
                 changed[campaign.id] = key
             if budget is not None:
                 start = campaign.starts_at or campaign.created_at
-                allowances.setdefault(campaign.platform, []).append(
+                allowances.setdefault(keys[campaign.id], []).append(
                     SpendAllowance(
                         ObjectRef("ad_campaign", campaign.id),
                         budget.amount_micros,
@@ -584,7 +664,7 @@ class DeliveryWorker:
                     )
                 )
         for full in await _load(session, AdCampaign, list(changed)):
-            adapter = self.registry.adapter(full.platform)
+            adapter = self._adapter(keys[full.id])
             cap = caps.get(full.spend_cap_id) if full.spend_cap_id else None
             # The network stops a capped campaign by itself when the cap's schedule ends
             # (its spending limit holds it otherwise; see _send_limits).
@@ -596,7 +676,7 @@ class DeliveryWorker:
                 if full.budget_optimization == "ad_campaign"
                 else None
             )
-            await adapter.upsert_campaign(
+            result = await adapter.upsert_campaign(
                 CampaignSpec(
                     id=full.id,
                     account_id=full.company_id,
@@ -612,7 +692,7 @@ class DeliveryWorker:
                 ),
                 idempotency_key=changed[full.id],
             )
-            self._synced[full.id] = changed[full.id]
+            self._accepted(full.id, changed[full.id], result)
 
         changed = {}
         # A saved audience's size is part of its groups' description: a group is described
@@ -634,7 +714,7 @@ class DeliveryWorker:
             if budget is not None and campaign.budget_optimization == "ad_group":
                 start = group.starts_at or group.created_at
                 zone = zones.get(group.company_id, "UTC")
-                allowances.setdefault(group.platform, []).append(
+                allowances.setdefault(keys[group.ad_campaign_id], []).append(
                     SpendAllowance(
                         ObjectRef("ad_group", group.id),
                         budget.amount_micros,
@@ -642,11 +722,11 @@ class DeliveryWorker:
                     )
                 )
         for full_group in await _load(session, AdGroup, list(changed)):
-            adapter = self.registry.adapter(full_group.platform)
-            await adapter.upsert_ad_group(
+            adapter = self._adapter(keys[full_group.ad_campaign_id])
+            result = await adapter.upsert_ad_group(
                 _group_spec(full_group, audience_sizes), idempotency_key=changed[full_group.id]
             )
-            self._synced[full_group.id] = changed[full_group.id]
+            self._accepted(full_group.id, changed[full_group.id], result)
 
         group_ids = {group.id for group in groups}
         changed = {}
@@ -655,8 +735,8 @@ class DeliveryWorker:
             if ad.ad_group_id in group_ids and self._synced.get(ad.id) != key:
                 changed[ad.id] = key
         for full_ad in await _load(session, Ad, list(changed)):
-            adapter = self.registry.adapter(full_ad.platform)
-            await adapter.upsert_ad(
+            adapter = self._adapter(keys[full_ad.ad_campaign_id])
+            result = await adapter.upsert_ad(
                 AdSpec(
                     id=full_ad.id,
                     ad_group_id=full_ad.ad_group_id,
@@ -666,7 +746,7 @@ class DeliveryWorker:
                 ),
                 idempotency_key=changed[full_ad.id],
             )
-            self._synced[full_ad.id] = changed[full_ad.id]
+            self._accepted(full_ad.id, changed[full_ad.id], result)
 
         for platform, items in allowances.items():
             fingerprint = ",".join(
@@ -680,16 +760,21 @@ class DeliveryWorker:
             key = (
                 f"allowances@{now.isoformat()}:" + hashlib.sha256(fingerprint.encode()).hexdigest()
             )
-            await self.registry.adapter(platform).set_spend_allowances(items, idempotency_key=key)
-            self._allowances_sent[platform] = fingerprint
+            results = await self._adapter(platform).set_spend_allowances(items, idempotency_key=key)
+            if all(result.state != "failed" for result in results):
+                self._allowances_sent[platform] = fingerprint
         # Objects no longer launched (deleted, ended) are forgotten, so the memory is the
         # size of what is live, not of all that ever was. One launched again is described
         # again: under the same key, which the network takes as a retry.
         live = {row.id for rows in (campaigns, groups, ads) for row in rows}
         for gone in self._synced.keys() - live:
             del self._synced[gone]
-        platforms = {campaign.id: campaign.platform for campaign in campaigns}
-        return (len(campaigns), len(groups), len(ads)), platforms
+        return (len(campaigns), len(groups), len(ads)), keys
+
+    def _accepted(self, object_id: str, key: str, result: WriteResult) -> None:
+        """Remember the write its network accepted; a failed one is tried again next pass."""
+        if result.state != "failed":
+            self._synced[object_id] = key
 
     async def _record_reviews(self, session: AsyncSession, outcomes: Sequence[object]) -> int:
         rejected = 0
@@ -763,16 +848,22 @@ async def run_process(
             from adline.jobs.handlers import process_runner
 
             clock: Clock = SystemClock()
+            # Handlers read the process's settings once, as a server's do (not the
+            # environment on every job).
+            settings = dataclasses.replace(Settings.from_env(), database_url=database_url)
             worker = DeliveryWorker(
                 sessionmaker,
                 clock,
                 AdapterRegistry(clock, seed=seed),
                 pass_interval=interval,
                 durable=True,
+                connections=ConnectionAdapters(
+                    sessionmaker,
+                    clock,
+                    TokenCipher(settings.secret_key, settings.secret_key_file),
+                    settings,
+                ),
             )
-            # Handlers read the process's settings once, as a server's do (not the
-            # environment on every job).
-            settings = dataclasses.replace(Settings.from_env(), database_url=database_url)
             runner = process_runner(
                 sessionmaker,
                 clock,

@@ -1,0 +1,277 @@
+"""The real adapters behind companies' network connections, as the delivery worker uses them.
+
+A company with an active connection on a platform is served there by that network's real
+adapter (Meta or TikTok), built from the connection's credentials; every other company is
+served by the simulated network, the default. Adapters are kept per connection and token:
+they hold what a network told them (rate-limit pauses, what they last wrote), so they live
+as long as the token does. docs/connections.md#delivery.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import datetime
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from adline.config import Settings
+from adline.connections.directory import DatabaseDirectory
+from adline.connections.models import NetworkConnection
+from adline.connections.service import credentials
+from adline.core.clock import Clock
+from adline.core.encryption import TokenCipher
+from adline.delivery.adapter import (
+    AdapterError,
+    AdGroupSpec,
+    AdSpec,
+    CampaignSpec,
+    ConnectionBroken,
+    ItemError,
+    ObjectKind,
+    ObjectRef,
+    PixelCheck,
+    PlatformAdapter,
+    ReportedHour,
+    ReviewOutcome,
+    SpendAllowance,
+    SpendingLimit,
+    Targeting,
+    TargetingOption,
+    TargetingSearch,
+    WriteResult,
+)
+from adline.networks.base import NetworkCredentials, ObjectDirectory
+from adline.networks.meta.adapter import create_meta_adapter
+from adline.networks.tiktok.adapter import create_tiktok_adapter
+
+logger = logging.getLogger("adline.delivery")
+
+# The network key of a connection's adapter in the worker's maps (a platform name is the
+# simulated network's).
+CONNECTION_KEY_PREFIX = "connection:"
+
+
+def connection_key(connection_id: str) -> str:
+    return f"{CONNECTION_KEY_PREFIX}{connection_id}"
+
+
+class CommittingDirectory:
+    """`DatabaseDirectory` in a short transaction of its own per call: a network id is
+    committed the moment the network answers it, whatever becomes of the pass that asked
+    (the crash-safe create of docs/connections.md#delivery)."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        connection: NetworkConnection,
+        clock: Clock,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._connection_id = connection.id
+        self._company_id = connection.company_id
+        self._clock = clock
+
+    def _directory(self, session: AsyncSession, now: datetime) -> DatabaseDirectory:
+        return DatabaseDirectory(session, self._connection_id, self._company_id, now)
+
+    async def network_id(self, kind: ObjectKind, local_id: str) -> str | None:
+        async with self._sessionmaker() as session:
+            return await self._directory(session, self._clock.now()).network_id(kind, local_id)
+
+    async def local_id(self, kind: ObjectKind, network_id: str) -> str | None:
+        async with self._sessionmaker() as session:
+            return await self._directory(session, self._clock.now()).local_id(kind, network_id)
+
+    async def remember(self, kind: ObjectKind, local_id: str, network_id: str) -> None:
+        async with self._sessionmaker() as session, session.begin():
+            await self._directory(session, self._clock.now()).remember(kind, local_id, network_id)
+
+
+AdapterBuilder = Callable[[NetworkCredentials, ObjectDirectory], PlatformAdapter]
+
+
+class ConnectionAdapters:
+    """Builds and keeps the real adapter of each connection (per connection and token).
+
+    `transports` maps a platform to the httpx transport its clients use: none in
+    production (the network's real API, at the settings' URLs); an in-process fake's in
+    tests (`adline.networks.fakes`)."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        cipher: TokenCipher,
+        settings: Settings,
+        transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._clock = clock
+        self._cipher = cipher
+        self._settings = settings
+        self._transports = dict(transports or {})
+        self._adapters: dict[str, tuple[str, PlatformAdapter]] = {}
+
+    def adapter(self, connection: NetworkConnection) -> PlatformAdapter:
+        # A new token (a fixed connection) gets a fresh adapter: the old one's memory is of
+        # a token the network refused.
+        token = hashlib.sha256(connection.access_token_sealed.encode()).hexdigest()
+        kept = self._adapters.get(connection.id)
+        if kept is not None and kept[0] == token:
+            return kept[1]
+        directory = CommittingDirectory(self._sessionmaker, connection, self._clock)
+        built = self._build(credentials(connection, self._cipher), directory)
+        self._adapters[connection.id] = (token, built)
+        return built
+
+    def _build(self, wanted: NetworkCredentials, directory: ObjectDirectory) -> PlatformAdapter:
+        transport = self._transports.get(wanted.platform)
+        if wanted.platform == "meta":
+            return create_meta_adapter(
+                wanted,
+                directory,
+                clock=self._clock,
+                base_url=self._settings.meta_graph_url,
+                api_version=self._settings.meta_api_version,
+                transport=transport,
+            )
+        if wanted.platform == "tiktok":
+            return create_tiktok_adapter(
+                wanted,
+                directory,
+                clock=self._clock,
+                base_url=self._settings.tiktok_api_url,
+                transport=transport,
+            )
+        raise ValueError(f"No real adapter for platform {wanted.platform!r}")
+
+
+class GuardedAdapter:
+    """One connection's adapter as one pass of the worker calls it: a failure of this
+    network stays this connection's. `ConnectionBroken` is remembered (`broken`) and every
+    later call of the pass does nothing; another failure fails its write (a failed result,
+    retried next pass) or reads nothing. The simulated network is never wrapped: it does
+    not fail this way."""
+
+    def __init__(self, adapter: PlatformAdapter, label: str) -> None:
+        self.adapter = adapter
+        self.label = label
+        self.broken: str | None = None
+
+    @property
+    def platform(self) -> str:
+        return self.adapter.platform
+
+    def _failed(self, kind: ObjectKind, object_id: str, error: AdapterError) -> WriteResult:
+        return WriteResult(
+            kind,
+            object_id,
+            None,
+            "failed",
+            error=ItemError(type(error).__name__, str(error), retryable=error.retryable),
+        )
+
+    def _note(self, error: AdapterError) -> None:
+        if isinstance(error, ConnectionBroken):
+            self.broken = str(error)
+        logger.warning("%s: %s", self.label, error)
+
+    async def _write(
+        self, kind: ObjectKind, object_id: str, call: Callable[[], Awaitable[WriteResult]]
+    ) -> WriteResult:
+        if self.broken is not None:
+            return self._failed(kind, object_id, ConnectionBroken(self.broken))
+        try:
+            return await call()
+        except AdapterError as error:
+            self._note(error)
+            return self._failed(kind, object_id, error)
+
+    async def upsert_campaign(self, spec: CampaignSpec, *, idempotency_key: str) -> WriteResult:
+        return await self._write(
+            "ad_campaign",
+            spec.id,
+            lambda: self.adapter.upsert_campaign(spec, idempotency_key=idempotency_key),
+        )
+
+    async def upsert_ad_group(self, spec: AdGroupSpec, *, idempotency_key: str) -> WriteResult:
+        return await self._write(
+            "ad_group",
+            spec.id,
+            lambda: self.adapter.upsert_ad_group(spec, idempotency_key=idempotency_key),
+        )
+
+    async def upsert_ad(self, spec: AdSpec, *, idempotency_key: str) -> WriteResult:
+        return await self._write(
+            "ad", spec.id, lambda: self.adapter.upsert_ad(spec, idempotency_key=idempotency_key)
+        )
+
+    async def delete_object(self, ref: ObjectRef, *, idempotency_key: str) -> WriteResult:
+        return await self._write(
+            ref.kind,
+            ref.id,
+            lambda: self.adapter.delete_object(ref, idempotency_key=idempotency_key),
+        )
+
+    # Reads the API makes of the network (not the worker): passed through as they are.
+    async def estimate_reach(self, targeting: Targeting) -> tuple[int | None, int | None]:
+        return await self.adapter.estimate_reach(targeting)
+
+    async def search_targeting_options(self, search: TargetingSearch) -> list[TargetingOption]:
+        return await self.adapter.search_targeting_options(search)
+
+    async def check_pixel_token(self, pixel_external_id: str, access_token: str) -> PixelCheck:
+        return await self.adapter.check_pixel_token(pixel_external_id, access_token)
+
+    async def _batch(
+        self,
+        kinds_ids: Sequence[tuple[ObjectKind, str]],
+        call: Callable[[], Awaitable[list[WriteResult]]],
+    ) -> list[WriteResult]:
+        error: AdapterError
+        if self.broken is not None:
+            error = ConnectionBroken(self.broken)
+        else:
+            try:
+                return await call()
+            except AdapterError as raised:
+                self._note(raised)
+                error = raised
+        return [self._failed(kind, object_id, error) for kind, object_id in kinds_ids]
+
+    async def set_spend_allowances(
+        self, allowances: Sequence[SpendAllowance], *, idempotency_key: str
+    ) -> list[WriteResult]:
+        return await self._batch(
+            [(item.owner.kind, item.owner.id) for item in allowances],
+            lambda: self.adapter.set_spend_allowances(allowances, idempotency_key=idempotency_key),
+        )
+
+    async def set_spending_limits(
+        self, limits: Sequence[SpendingLimit], *, idempotency_key: str
+    ) -> list[WriteResult]:
+        return await self._batch(
+            [("ad_campaign", item.campaign_id) for item in limits],
+            lambda: self.adapter.set_spending_limits(limits, idempotency_key=idempotency_key),
+        )
+
+    async def pull_stats(self, since: datetime, until: datetime) -> list[ReportedHour]:
+        if self.broken is not None:
+            return []
+        try:
+            return await self.adapter.pull_stats(since, until)
+        except AdapterError as error:
+            self._note(error)
+            return []
+
+    async def pull_review_outcomes(self, since: datetime | None = None) -> list[ReviewOutcome]:
+        if self.broken is not None:
+            return []
+        try:
+            return await self.adapter.pull_review_outcomes(since)
+        except AdapterError as error:
+            self._note(error)
+            return []
