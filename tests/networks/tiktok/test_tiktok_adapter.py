@@ -296,15 +296,19 @@ class TestSpendingLimits:
             )
         assert [result.state for result in results] == ["pending"]
 
-    async def test_a_positive_limit_is_refused_per_item_without_a_call(self) -> None:
+    async def test_an_unknown_campaign_fails_per_item_without_a_call(self) -> None:
+        # Positive limits are enforced by the adapter: test_fake_tiktok.py tests them.
         with Replay() as replay:
             wired = await wire(replay, KNOWN_CAMPAIGN)
             results = await wired.adapter.set_spending_limits(
-                [SpendingLimit(CAMPAIGN_ID, 5_000_000), SpendingLimit("adcamp_UNKNOWN0000000", 0)],
+                [
+                    SpendingLimit("adcamp_UNKNOWN0000000", 5_000_000),
+                    SpendingLimit("adcamp_UNKNOWN0000000", 0),
+                ],
                 idempotency_key="k1",
             )
         assert [(r.state, r.error and r.error.code) for r in results] == [
-            ("failed", "unsupported"),
+            ("failed", "object_not_found"),
             ("failed", "object_not_found"),
         ]
 

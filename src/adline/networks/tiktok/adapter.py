@@ -13,15 +13,23 @@ How a write survives a crash (docs/networks-tiktok.md has the whole story):
 
 What TikTok fixes at creation (`objective_type`, `budget_mode`) is checked before an
 update is sent: from what this adapter last wrote, else from one read of the object.
+
+TikTok has no hard campaign spend cap, so the adapter enforces a positive `SpendingLimit`
+itself: every `set_spending_limits` and every `pull_stats` pass compares the campaign's
+reported spend since `counted_from` with the limit and holds the campaign DISABLEd once
+what is left is within what it can spend before the next check may stop it
+(`spend_margin`; docs/networks-tiktok.md, "Spending limits", states the bound).
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hashlib
+import math
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
@@ -56,6 +64,7 @@ from adline.networks.tiktok import mapping
 from adline.networks.tiktok.client import (
     DEFAULT_BASE_URL,
     DuplicatedRequest,
+    Sleep,
     TikTokAnswer,
     TikTokClient,
 )
@@ -71,6 +80,38 @@ PROPAGATION = timedelta(minutes=1)
 ATTRIBUTION_LOOKBACK = timedelta(days=7)
 REPORT_PAGE_SIZE = 1000
 LOOKUP_PAGE_SIZE = 100
+# Daily report rows are read at most this many days per request (Airbyte's step).
+DAILY_REPORT_DAYS = 30
+HOUR = timedelta(hours=1)
+
+# Spending-limit enforcement (docs/networks-tiktok.md, "Spending limits"). TikTok publishes
+# an hour's report some time after the hour ends [verify: no documented figure]; the
+# adapter assumes at most this.
+DEFAULT_REPORT_LAG = timedelta(hours=3)
+# The longest time between two checks (pull_stats passes); the worker's pass is 1 minute.
+DEFAULT_CHECK_INTERVAL = timedelta(minutes=5)
+# TikTok documents no bound on how unevenly it paces a daily budget: assume an owner
+# spends at most this many times its even hourly share (budget / 24) in any hour [verify].
+PACING_PEAK = 4.0
+
+
+@dataclass(frozen=True)
+class LimitWatch:
+    """A positive spending limit the adapter enforces on one campaign."""
+
+    network_id: str
+    limit_micros: int
+    counted_from: datetime
+
+
+@dataclass(frozen=True)
+class LimitCheck:
+    """One campaign's state at a limit check, in micro-units: the spend TikTok has reported
+    since `counted_from`, the margin, and whether the campaign is held."""
+
+    reported_micros: int
+    margin_micros: int
+    held: bool
 
 
 @dataclass(frozen=True)
@@ -101,6 +142,8 @@ class TikTokAdapter:
         clock: Clock,
         client: TikTokClient,
         time_zone: str = "UTC",
+        report_lag: timedelta = DEFAULT_REPORT_LAG,
+        check_interval: timedelta = DEFAULT_CHECK_INTERVAL,
     ) -> None:
         self.advertiser_id = credentials.account_id
         # The TikTok identity ads run under (NetworkCredentials.page_id).
@@ -118,6 +161,13 @@ class TikTokAdapter:
         self._holds: dict[tuple[ObjectKind, str], set[str]] = {}
         # idempotency key -> (operation, payload repr), result: networks take no keys.
         self._answers: dict[str, tuple[tuple[str, str], object]] = {}
+        # Per Adline campaign: the positive spending limit enforced here (process memory,
+        # like the holds: the next limit pass after a restart sets it again).
+        self._watches: dict[str, LimitWatch] = {}
+        self.report_lag = report_lag
+        self.check_interval = check_interval
+        # The last check of each watched campaign (tests, diagnostics).
+        self.limit_checks: dict[str, LimitCheck] = {}
 
     @property
     def platform(self) -> str:
@@ -161,13 +211,7 @@ class TikTokAdapter:
     ) -> list[WriteResult]:
         items = tuple(limits)
         return await self._once(
-            "set_spending_limits",
-            idempotency_key,
-            items,
-            lambda: self._holds_for(
-                [(ObjectRef("ad_campaign", item.campaign_id), item.limit_micros) for item in items],
-                "limit",
-            ),
+            "set_spending_limits", idempotency_key, items, lambda: self._spending_limits(items)
         )
 
     async def _once(
@@ -338,16 +382,157 @@ class TikTokAdapter:
         if failed:
             raise AdapterError(f"TikTok did not delete {ref.kind} {network_id}: {failed}")
         self._known.pop((level.kind, network_id), None)
+        if level is CAMPAIGN:
+            self._watches.pop(ref.id, None)
         return self._pending(ref.kind, ref.id, network_id)
+
+    async def _spending_limits(self, items: tuple[SpendingLimit, ...]) -> list[WriteResult]:
+        """Zero and None are holds (`_holds_for`); a positive limit is watched here and
+        checked at once, then on every `pull_stats` pass."""
+        results: list[WriteResult | None] = [None] * len(items)
+        holds: list[tuple[int, ObjectRef, int | None]] = []
+        watched: list[tuple[int, str, str]] = []
+        for index, item in enumerate(items):
+            ref = ObjectRef("ad_campaign", item.campaign_id)
+            if item.limit_micros is None or item.limit_micros <= 0:
+                self._watches.pop(item.campaign_id, None)
+                holds.append((index, ref, item.limit_micros))
+                continue
+            network_id = await self._network_id(CAMPAIGN, item.campaign_id, None)
+            if network_id is None:
+                error = _hold_error(ref, item.limit_micros, None)
+                results[index] = WriteResult(ref.kind, ref.id, None, "failed", None, error)
+                continue
+            counted_from = item.counted_from or self.clock.now()
+            self._watches[item.campaign_id] = LimitWatch(
+                network_id, item.limit_micros, counted_from
+            )
+            watched.append((index, item.campaign_id, network_id))
+        held = await self._holds_for([(ref, amount) for _, ref, amount in holds], "limit")
+        for (index, _, _), result in zip(holds, held, strict=True):
+            results[index] = result
+        if watched:
+            checked = await self._enforce_limits([local_id for _, local_id, _ in watched])
+            for index, local_id, _ in watched:
+                results[index] = checked[local_id]
+        return [result for result in results if result is not None]
+
+    def spend_margin(self, hourly_ceiling_micros: float) -> int:
+        """What a campaign spending at most `hourly_ceiling_micros` an hour can spend that
+        the adapter has not seen, or that it cannot stop, at a check: the hour being
+        reported (TikTok reports whole hours), the report lag, the time to the next check,
+        and the DISABLE's propagation."""
+        window = HOUR + self.report_lag + self.check_interval + PROPAGATION
+        return math.ceil(hourly_ceiling_micros * (window / HOUR))
+
+    async def _enforce_limits(self, local_ids: list[str]) -> dict[str, WriteResult]:
+        """Check each watched campaign: hold it DISABLEd once `reported + margin` reaches
+        its limit; lift the hold (back to what the last upsert asked) once it is below."""
+        watches = {local_id: self._watches[local_id] for local_id in local_ids}
+        network_ids = sorted({watch.network_id for watch in watches.values()})
+        ceilings = await self._hourly_ceilings(network_ids)
+        reported = await self._reported_spend(watches)
+        results: dict[str, WriteResult] = {}
+        for local_id, watch in watches.items():
+            margin = self.spend_margin(ceilings.get(watch.network_id, 0.0))
+            spent = reported.get(local_id, 0)
+            hold = spent + margin >= watch.limit_micros
+            self.limit_checks[local_id] = LimitCheck(spent, margin, hold)
+            held = "limit" in self._holds.get(("ad_campaign", local_id), set())
+            ref = ObjectRef("ad_campaign", local_id, watch.network_id)
+            if hold == held:
+                results[local_id] = WriteResult(
+                    "ad_campaign", local_id, watch.network_id, "applied", self.clock.now()
+                )
+                continue
+            [results[local_id]] = await self._holds_for([(ref, 0 if hold else None)], "limit")
+        return results
+
+    async def _hourly_ceilings(self, network_ids: list[str]) -> dict[str, float]:
+        """The most each campaign can spend in an hour, in micro-units, from its budgets as
+        TikTok holds them: a daily budget `PACING_PEAK` times its even hourly share, a
+        lifetime budget whole (nothing documented paces it), summed over the ad groups
+        when the campaign owns no budget."""
+        if not network_ids:
+            return {}
+        campaigns = await self._list(CAMPAIGN, {"filtering": {"campaign_ids": network_ids}})
+        groups = await self._list(AD_GROUP, {"filtering": {"campaign_ids": network_ids}})
+        ceilings: dict[str, float] = {network_id: 0.0 for network_id in network_ids}
+        owned = set()
+        for row in campaigns:
+            network_id = str(row.get("campaign_id"))
+            if row.get("budget_mode") in mapping.BUDGET_MODES.values():
+                ceilings[network_id] = _owner_ceiling(row)
+                owned.add(network_id)
+        for row in groups:
+            network_id = str(row.get("campaign_id"))
+            status = str(row.get("secondary_status") or row.get("operation_status") or "")
+            if network_id in ceilings and network_id not in owned and "DELETE" not in status:
+                ceilings[network_id] += _owner_ceiling(row)
+        return ceilings
+
+    async def _reported_spend(self, watches: Mapping[str, LimitWatch]) -> dict[str, int]:
+        """Each watched campaign's spend TikTok reports since its `counted_from`: the hours
+        of `counted_from`'s local day from the hour that contains it (that hour counts
+        whole, erring on the side of the limit), then whole local days up to today."""
+        today = self.clock.now().astimezone(self.time_zone).date()
+        hourly: dict[tuple[str, datetime], int] = {}
+        first_days = [_local_day(w.counted_from, self.time_zone) for w in watches.values()]
+        for day in sorted(set(first_days)):
+            for row in await self._campaign_report(day, day, "stat_time_hour"):
+                hour_key = (_row_campaign(row), _row_instant(row, self.time_zone))
+                hourly[hour_key] = hourly.get(hour_key, 0) + _spend(row)
+        daily: dict[tuple[str, date], int] = {}
+        start = min(first_days) + timedelta(days=1)
+        while start <= today:
+            end = min(today, start + timedelta(days=DAILY_REPORT_DAYS - 1))
+            for row in await self._campaign_report(start, end, "stat_time_day"):
+                day_key = (_row_campaign(row), _row_day(row))
+                daily[day_key] = daily.get(day_key, 0) + _spend(row)
+            start = end + timedelta(days=1)
+        spent: dict[str, int] = {}
+        for local_id, watch in watches.items():
+            first_day = _local_day(watch.counted_from, self.time_zone)
+            from_hour = _floor_hour(watch.counted_from)
+            total = sum(
+                amount
+                for (network_id, hour), amount in hourly.items()
+                if network_id == watch.network_id
+                and hour >= from_hour
+                and _local_day(hour, self.time_zone) == first_day
+            )
+            total += sum(
+                amount
+                for (network_id, day), amount in daily.items()
+                if network_id == watch.network_id and day > first_day
+            )
+            spent[local_id] = total
+        return spent
+
+    async def _campaign_report(self, start: date, end: date, time_dimension: str) -> list[Any]:
+        query = {
+            "advertiser_id": self.advertiser_id,
+            "service_type": "AUCTION",
+            "report_type": "BASIC",
+            "data_level": "AUCTION_CAMPAIGN",
+            "dimensions": ["campaign_id", time_dimension],
+            "metrics": ["spend"],
+            "start_date": start.isoformat(),
+            "end_date": end.isoformat(),
+        }
+        return await self._call(
+            self.client.list_all("report/integrated/get/", query, page_size=REPORT_PAGE_SIZE)
+        )
 
     async def _holds_for(
         self, items: list[tuple[ObjectRef, int | None]], reason: str
     ) -> list[WriteResult]:
         """Allowances and limits TikTok can hold exactly: zero (the owner is paused, and
         stays paused through upserts until the zero is lifted) and none (the pause, if
-        any, is lifted). A positive amount is refused per item: TikTok has no allowance,
-        and its lifetime budget paces, counts from creation and needs a budget mode fixed
-        at creation (docs/networks-tiktok.md)."""
+        any, is lifted). A positive allowance is refused per item: TikTok has no
+        allowance, and its lifetime budget paces, counts from creation and needs a budget
+        mode fixed at creation (docs/networks-tiktok.md). Positive limits are enforced by
+        `_enforce_limits`, which holds and lifts through here."""
         results: list[WriteResult | None] = [None] * len(items)
         changes: dict[tuple[Level, str], list[tuple[int, ObjectRef, str]]] = {}
         for index, (owner, amount) in enumerate(items):
@@ -488,6 +673,9 @@ class TikTokAdapter:
                     if delivered and since <= hour.hour_start < until:
                         rows.append(hour)
         rows.sort(key=lambda hour: (hour.hour_start, hour.ad_id))
+        if self._watches:
+            # Every pass that reads spend also checks the positive spending limits.
+            await self._enforce_limits(list(self._watches))
         return rows
 
     async def pull_review_outcomes(self, since: datetime | None = None) -> list[ReviewOutcome]:
@@ -532,9 +720,22 @@ def create_tiktok_adapter(
     base_url: str = DEFAULT_BASE_URL,
     transport: httpx.AsyncBaseTransport | None = None,
     time_zone: str = "UTC",
+    sleep: Sleep = asyncio.sleep,
+    report_lag: timedelta = DEFAULT_REPORT_LAG,
+    check_interval: timedelta = DEFAULT_CHECK_INTERVAL,
 ) -> TikTokAdapter:
-    client = TikTokClient(base_url, credentials.access_token, transport=transport, clock=clock)
-    return TikTokAdapter(credentials, directory, clock=clock, client=client, time_zone=time_zone)
+    client = TikTokClient(
+        base_url, credentials.access_token, transport=transport, sleep=sleep, clock=clock
+    )
+    return TikTokAdapter(
+        credentials,
+        directory,
+        clock=clock,
+        client=client,
+        time_zone=time_zone,
+        report_lag=report_lag,
+        check_interval=check_interval,
+    )
 
 
 def request_id(idempotency_key: str) -> str:
@@ -565,9 +766,45 @@ def _hold_error(owner: ObjectRef, amount: int | None, network_id: str | None) ->
     if amount:
         return ItemError(
             "unsupported",
-            "TikTok cannot hold a positive spend limit exactly; only zero (a pause) is held",
+            "TikTok has no spend allowance; only zero (a pause) is held",
         )
     return None
+
+
+def _owner_ceiling(row: Mapping[str, Any]) -> float:
+    """The most one budget owner (a `/campaign/get/` or `/adgroup/get/` row) spends in an
+    hour, in micro-units."""
+    budget = mapping.micros(row.get("budget"))
+    if row.get("budget_mode") == mapping.BUDGET_MODES["daily"]:
+        return budget * PACING_PEAK / 24
+    if row.get("budget_mode") == mapping.BUDGET_MODES["lifetime"]:
+        return float(budget)
+    return 0.0
+
+
+def _local_day(instant: datetime, zone: ZoneInfo) -> date:
+    return instant.astimezone(zone).date()
+
+
+def _floor_hour(instant: datetime) -> datetime:
+    return instant.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def _row_campaign(row: Mapping[str, Any]) -> str:
+    return str(row["dimensions"]["campaign_id"])
+
+
+def _spend(row: Mapping[str, Any]) -> int:
+    return mapping.micros((row.get("metrics") or {}).get("spend"))
+
+
+def _row_instant(row: Mapping[str, Any], zone: ZoneInfo) -> datetime:
+    return mapping.report_hour_start(str(row["dimensions"]["stat_time_hour"]), zone)
+
+
+def _row_day(row: Mapping[str, Any]) -> date:
+    """`stat_time_day` ("2026-12-05 00:00:00") as a date."""
+    return date.fromisoformat(str(row["dimensions"]["stat_time_day"])[:10])
 
 
 def _local_days(since: datetime, until: datetime, zone: ZoneInfo) -> list[date]:

@@ -1,0 +1,819 @@
+"""A stateful in-process fake of the TikTok Business API v1.3, for offline tests.
+
+`FakeTikTok` is an ASGI app: `TikTokClient` reaches it through `httpx.ASGITransport(app=fake)`
+with no sockets. It serves exactly what the TikTok adapter uses, in TikTok's envelope
+(HTTP 200, `code`, `message`, `request_id`, `data`):
+
+- `/campaign|adgroup|ad/create/`, `/…/update/`, `/…/status/update/` (lists of ids, per-id
+  results, `20001` partial success with `allow_partial_success`), `/…/get/` (filtering,
+  `page`/`page_size`, `page_info`), `/report/integrated/get/` (ad or campaign level, hourly
+  or daily), `/pixel/list/`;
+- create `request_id` de-duplication (`40050`), `operation_status` `ENABLE` by default,
+  `objective_type`/`budget_mode` refused on update, deleted objects hidden from reads.
+
+Delivery is not canned: every object the fake holds is mirrored into a `SimulatedNetwork`
+(seeded, on the injected clock) under the fake's own numeric ids, budgets back in
+micro-units; reports are the simulator's `pull_stats`, in TikTok's row format (spend in
+major units to the cent, hours in the advertiser's time zone). `advance()` lets the network
+deliver up to the clock's now.
+
+Switches, for the failure modes of a real network: `slow_consistency(reads)` (a new
+object is missing from reads for its first N reads), `rate_limit(calls, window)` (40100),
+`expire_token()` (40105 on every call), `lose_next_create_answer()` (the create happens,
+its answer is lost), and `correction_rate` (re-read past days come back revised).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from adline.core.clock import Clock
+from adline.delivery.adapter import (
+    WEEKDAYS,
+    AdapterError,
+    AdGroupSpec,
+    AdSpec,
+    Bidding,
+    Budget,
+    CampaignSpec,
+    CreativeSummary,
+    DeliverySchedule,
+    FrequencyCap,
+    GeoSelection,
+    InvalidSpec,
+    ObjectKind,
+    ObjectNotFound,
+    ObjectRef,
+    ReportedHour,
+    ScheduleWindow,
+    Targeting,
+)
+from adline.delivery.simulator import SimulatedNetwork
+from adline.networks.tiktok import mapping
+
+RateWindow = Literal["QPS", "QPM", "QPD"]
+
+API_VERSION = "v1.3"
+
+OK, PARTIAL_SUCCESS = 0, 20001
+INVALID, PERMISSION, NOT_FOUND, DUPLICATED = 40002, 40001, 40007, 40050
+RATE_LIMITED, EMPTY_TOKEN, INVALID_TOKEN = 40100, 40104, 40105
+# The Basic tier's limits (networks.md §3.4), named in the 40100 message.
+RATE_LIMIT_MESSAGES: dict[RateWindow, str] = {
+    "QPS": "Too many requests: the app exceeded its QPS limit (10 requests per second).",
+    "QPM": "Too many requests: the app exceeded its QPM limit (600 requests per minute).",
+    "QPD": "Too many requests: the app exceeded its QPD limit (864000 requests per day).",
+}
+MAX_PAGE_SIZE = 1000
+REPORT_METRICS = frozenset({"spend", "impressions", "clicks", "reach"})
+# How many days one report request may span, by time dimension (Airbyte's steps).
+REPORT_DAYS = {"stat_time_hour": 1, "stat_time_day": 30}
+CENT = Decimal("0.01")
+
+# Reverse tables: what the adapter sends, back to Adline's vocabulary for the simulator.
+OBJECTIVE_OF = {value: key for key, value in mapping.OBJECTIVES.items()}
+GOAL_OF = {goal: key for key, (goal, _billing) in mapping.OPTIMIZATION_GOALS.items()}
+GENDER_OF = {value: key for key, value in mapping.GENDERS.items()}
+COUNTRY_OF = {value: key for key, value in mapping.COUNTRY_LOCATION_IDS.items()}
+FORMAT_OF = {
+    "SINGLE_IMAGE": "image",
+    "SINGLE_VIDEO": "video",
+    "CAROUSEL_ADS": "carousel",
+}
+AGE_BOUNDS = {name: (start, end) for start, end, name in mapping.AGE_GROUPS}
+
+
+class TikTokError(Exception):
+    """An error envelope: `code` and `message`, answered with HTTP 200 as TikTok does."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class FakeLevel:
+    """One object level: its endpoint path, id fields, and what the simulator calls it."""
+
+    kind: ObjectKind
+    path: str
+    id_field: str
+    ids_field: str
+    name_field: str
+    status_prefix: str
+    first_id: int
+
+
+CAMPAIGN = FakeLevel(
+    "ad_campaign", "campaign", "campaign_id", "campaign_ids", "campaign_name", "CAMPAIGN", 18
+)
+AD_GROUP = FakeLevel(
+    "ad_group", "adgroup", "adgroup_id", "adgroup_ids", "adgroup_name", "ADGROUP", 19
+)
+AD = FakeLevel("ad", "ad", "ad_id", "ad_ids", "ad_name", "AD", 17)
+
+
+@dataclass
+class FakeObject:
+    """One object as TikTok holds it: its fields (TikTok's names) and its reads so far."""
+
+    level: FakeLevel
+    fields: dict[str, Any]
+    hidden_reads: int = 0
+
+    @property
+    def id(self) -> str:
+        return str(self.fields[self.level.id_field])
+
+    @property
+    def deleted(self) -> bool:
+        return bool(self.fields["operation_status"] == mapping.DELETE)
+
+    def row(self) -> dict[str, Any]:
+        status = self.fields["operation_status"]
+        secondary = {
+            mapping.ENABLE: "DELIVERY_OK" if self.level is not CAMPAIGN else "ENABLE",
+            mapping.DISABLE: "DISABLE",
+            mapping.DELETE: "DELETE",
+        }[status]
+        return {**self.fields, "secondary_status": f"{self.level.status_prefix}_STATUS_{secondary}"}
+
+
+@dataclass(frozen=True)
+class FakeCall:
+    """One request the fake received: `path` after `/open_api/v1.3/`; `params` the query
+    (lists and objects still JSON text) or the JSON body."""
+
+    method: str
+    path: str
+    params: dict[str, Any]
+
+
+@dataclass
+class _Switches:
+    consistency_reads: int = 0
+    rate_limited_calls: int = 0
+    rate_window: RateWindow = "QPS"
+    token_expired: bool = False
+    lose_create_answers: int = 0
+
+
+@dataclass(eq=False, repr=False)
+class FakeTikTok:
+    """One TikTok advertiser account behind an ASGI app (see the module docstring).
+
+    `seed`, `clock`, `reporting_lag` and `correction_rate` are the simulator's;
+    `time_zone` is the advertiser's (report hours and days follow it)."""
+
+    clock: Clock
+    advertiser_id: str = "7000000000000000001"
+    access_token: str = "fake-access-token"
+    seed: int = 7
+    time_zone: str = "UTC"
+    reporting_lag: timedelta = timedelta(minutes=15)
+    correction_rate: float = 0.0
+    # Extra tokens the fake accepts (a pixel's own token), and the pixels they see.
+    pixel_tokens: tuple[str, ...] = ()
+    pixels: tuple[dict[str, str], ...] = ()
+    network: SimulatedNetwork = field(init=False)
+    objects: dict[str, FakeObject] = field(init=False, default_factory=dict)
+    # Every call, answered or refused, in order.
+    calls: list[FakeCall] = field(init=False, default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.network = SimulatedNetwork(
+            self.seed,
+            self.clock,
+            self.reporting_lag,
+            self.correction_rate,
+            platform="tiktok",
+        )
+        self._zone = ZoneInfo(self.time_zone)
+        self._switches = _Switches()
+        self._request_ids: dict[tuple[str, str], str] = {}
+        self._ids = {level.path: itertools.count(1) for level in (CAMPAIGN, AD_GROUP, AD)}
+        self._answers = itertools.count(1)
+        self._writes = itertools.count(1)
+        routes = [
+            *(
+                Route(f"/open_api/{API_VERSION}/{level.path}/{action}/", handler, methods=[method])
+                for level in (CAMPAIGN, AD_GROUP, AD)
+                for action, method, handler in (
+                    ("create", "POST", self._create_handler(level)),
+                    ("update", "POST", self._update_handler(level)),
+                    ("status/update", "POST", self._status_handler(level)),
+                    ("get", "GET", self._get_handler(level)),
+                )
+            ),
+            Route(
+                f"/open_api/{API_VERSION}/report/integrated/get/",
+                self._serve(self._report),
+                methods=["GET"],
+            ),
+            Route(
+                f"/open_api/{API_VERSION}/pixel/list/", self._serve(self._pixels), methods=["GET"]
+            ),
+        ]
+        self._app = Starlette(routes=routes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._app(scope, receive, send)
+
+    # --- Switches and introspection ----------------------------------------------------------
+
+    def advance(self) -> None:
+        """Let the simulated network deliver every whole hour up to the clock's now."""
+        self.network.advance_to(self.clock.now())
+
+    def slow_consistency(self, reads: int) -> None:
+        """Objects created from now on are missing from `/…/get/` for their first `reads`
+        reads that would have listed them (0 turns it off)."""
+        self._switches.consistency_reads = reads
+
+    def rate_limit(self, calls: int, window: RateWindow = "QPS") -> None:
+        """Answer the next `calls` calls with 40100, the message naming `window`."""
+        self._switches.rate_limited_calls = calls
+        self._switches.rate_window = window
+
+    def expire_token(self) -> None:
+        """The access token is no longer valid: every call answers 40105."""
+        self._switches.token_expired = True
+
+    def lose_next_create_answer(self) -> None:
+        """The next create is made, but its answer is lost (HTTP 504 without a body), as
+        when a connection drops after TikTok committed."""
+        self._switches.lose_create_answers += 1
+
+    def live(self, level: FakeLevel) -> list[FakeObject]:
+        """The level's objects that are not deleted, oldest first."""
+        return [obj for obj in self.objects.values() if obj.level is level and not obj.deleted]
+
+    def billed_micros(self, campaign_id: str, since: datetime | None = None) -> int:
+        """What the simulated network billed the campaign (before any later refund), in
+        micro-units; with `since`, from the hour that contains it (that hour whole)."""
+        start = (
+            None
+            if since is None
+            else since.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        )
+        return sum(
+            amount
+            for hour, amount in self.network.billed_by_hour(campaign_id).items()
+            if start is None or hour >= start
+        )
+
+    # --- HTTP plumbing ------------------------------------------------------------------------
+
+    def _serve(
+        self, action: Callable[[dict[str, Any]], Mapping[str, Any] | tuple[int, str, Any]]
+    ) -> Callable[[Request], Any]:
+        async def endpoint(request: Request) -> Response:
+            path = request.url.path.split(f"/{API_VERSION}/", 1)[1]
+            try:
+                params = await _params(request)
+            except TikTokError as error:
+                self.calls.append(FakeCall(request.method, path, {}))
+                return self._envelope(error.code, error.message, {})
+            self.calls.append(FakeCall(request.method, path, params))
+            try:
+                self._check_access(request)
+                if str(params.get("advertiser_id")) != self.advertiser_id:
+                    raise TikTokError(PERMISSION, "No permission to operate advertiser_id.")
+                result = action(params)
+            except TikTokError as error:
+                return self._envelope(error.code, error.message, {})
+            except _LostAnswer:
+                return PlainTextResponse("Gateway Timeout", status_code=504)
+            if isinstance(result, tuple):
+                code, message, data = result
+                return self._envelope(code, message, data)
+            return self._envelope(OK, "OK", dict(result))
+
+        return endpoint
+
+    def _check_access(self, request: Request) -> None:
+        token = request.headers.get("Access-Token")
+        if not token:
+            raise TikTokError(EMPTY_TOKEN, "Access token is empty.")
+        switches = self._switches
+        if switches.token_expired or token not in (self.access_token, *self.pixel_tokens):
+            raise TikTokError(INVALID_TOKEN, "Access token is invalid or has expired.")
+        if switches.rate_limited_calls > 0:
+            switches.rate_limited_calls -= 1
+            raise TikTokError(RATE_LIMITED, RATE_LIMIT_MESSAGES[switches.rate_window])
+
+    def _envelope(self, code: int, message: str, data: Mapping[str, Any]) -> JSONResponse:
+        stamp = self.clock.now().strftime("%Y%m%d%H%M%S")
+        request_id = f"{stamp}{next(self._answers):016d}"
+        return JSONResponse(
+            {"code": code, "message": message, "request_id": request_id, "data": data}
+        )
+
+    def _create_handler(self, level: FakeLevel) -> Callable[[Request], Any]:
+        return self._serve(lambda params: self._create(level, params))
+
+    def _update_handler(self, level: FakeLevel) -> Callable[[Request], Any]:
+        return self._serve(lambda params: self._update(level, params))
+
+    def _status_handler(self, level: FakeLevel) -> Callable[[Request], Any]:
+        return self._serve(lambda params: self._set_status(level, params))
+
+    def _get_handler(self, level: FakeLevel) -> Callable[[Request], Any]:
+        return self._serve(lambda params: self._get(level, params))
+
+    # --- Writes -----------------------------------------------------------------------------
+
+    def _create(self, level: FakeLevel, params: dict[str, Any]) -> Mapping[str, Any]:
+        request_id = params.get("request_id")
+        if request_id is not None and (level.path, str(request_id)) in self._request_ids:
+            raise TikTokError(DUPLICATED, "Duplicated request.")
+        if level is AD:
+            created = self._create_ads(params)
+            data: dict[str, Any] = {"ad_ids": [obj.id for obj in created]}
+        else:
+            created = [self._create_one(level, params)]
+            data = {level.id_field: created[0].id}
+        try:
+            for obj in created:
+                self._sync(obj)
+        except TikTokError:
+            # The simulator refused it: TikTok would not have created it either.
+            for obj in created:
+                del self.objects[obj.id]
+            raise
+        if request_id is not None:
+            self._request_ids[(level.path, str(request_id))] = created[0].id
+        if self._switches.lose_create_answers > 0:
+            self._switches.lose_create_answers -= 1
+            raise _LostAnswer
+        return data
+
+    def _create_one(self, level: FakeLevel, params: dict[str, Any]) -> FakeObject:
+        fields = {key: value for key, value in params.items() if key != "request_id"}
+        _require(fields, level.name_field)
+        if level is CAMPAIGN:
+            _require(fields, "objective_type")
+            if fields["objective_type"] not in OBJECTIVE_OF:
+                raise TikTokError(INVALID, "objective_type is not a valid objective.")
+            fields.setdefault("budget_mode", mapping.NO_CAMPAIGN_BUDGET)
+            _check_budget(fields, owner=fields["budget_mode"] != mapping.NO_CAMPAIGN_BUDGET)
+        else:
+            campaign = self._live_parent(CAMPAIGN, fields.get("campaign_id"))
+            cbo = campaign.fields["budget_mode"] != mapping.NO_CAMPAIGN_BUDGET
+            if cbo and ("budget" in fields or "budget_mode" in fields):
+                raise TikTokError(
+                    INVALID, "budget: the campaign owns the budget (budget_optimize_on)."
+                )
+            for name in ("optimization_goal", "billing_event", "schedule_start_time"):
+                _require(fields, name)
+            if not cbo:
+                _require(fields, "budget_mode")
+                _check_budget(fields, owner=True)
+        return self._store(level, fields)
+
+    def _create_ads(self, params: dict[str, Any]) -> list[FakeObject]:
+        group = self._live_parent(AD_GROUP, params.get("adgroup_id"))
+        creatives = params.get("creatives")
+        if not isinstance(creatives, list) or not creatives:
+            raise TikTokError(INVALID, "creatives: at least one creative is required.")
+        created: list[FakeObject] = []
+        for creative in creatives:
+            fields = {
+                "adgroup_id": group.id,
+                "campaign_id": group.fields["campaign_id"],
+                "operation_status": params.get("operation_status", mapping.ENABLE),
+                **creative,
+            }
+            _require(fields, "ad_name")
+            if fields.get("ad_format") not in FORMAT_OF:
+                raise TikTokError(INVALID, "ad_format is not a valid format.")
+            created.append(self._store(AD, fields))
+        return created
+
+    def _store(self, level: FakeLevel, fields: dict[str, Any]) -> FakeObject:
+        network_id = str(level.first_id * 10**17 + next(self._ids[level.path]))
+        now = _text(self.clock.now())
+        fields.setdefault("operation_status", mapping.ENABLE)
+        if fields["operation_status"] not in (mapping.ENABLE, mapping.DISABLE):
+            raise TikTokError(INVALID, "operation_status must be ENABLE or DISABLE.")
+        fields.update(
+            {
+                level.id_field: network_id,
+                "advertiser_id": self.advertiser_id,
+                "create_time": now,
+                "modify_time": now,
+            }
+        )
+        obj = FakeObject(level, fields, self._switches.consistency_reads)
+        self.objects[network_id] = obj
+        return obj
+
+    def _update(self, level: FakeLevel, params: dict[str, Any]) -> Mapping[str, Any]:
+        for fixed in ("objective_type", "budget_mode", "operation_status"):
+            if fixed in params:
+                raise TikTokError(INVALID, f"{fixed} cannot be updated.")
+        if level is AD:
+            changes = [
+                (self._live(AD, creative.get("ad_id")), dict(creative))
+                for creative in params.get("creatives") or []
+            ]
+            if not changes:
+                raise TikTokError(INVALID, "creatives: at least one creative is required.")
+        else:
+            obj = self._live(level, params.get(level.id_field))
+            fields = {key: value for key, value in params.items() if key != "advertiser_id"}
+            if "budget" in fields:
+                _check_budget({**obj.fields, **fields}, owner=True)
+            changes = [(obj, fields)]
+        before = [(obj, dict(obj.fields)) for obj, _ in changes]
+        try:
+            for obj, fields in changes:
+                obj.fields.update(fields, modify_time=_text(self.clock.now()))
+                self._sync(obj)
+        except TikTokError:
+            # The simulator refused a change: TikTok keeps the object as it was.
+            for obj, fields in before:
+                obj.fields = fields
+            raise
+        if level is AD:
+            return {"ad_ids": [obj.id for obj, _ in changes]}
+        return {level.id_field: changes[0][0].id}
+
+    def _set_status(
+        self, level: FakeLevel, params: dict[str, Any]
+    ) -> Mapping[str, Any] | tuple[int, str, Any]:
+        """Per id: a live object changes; an unknown or deleted one fails. Without
+        `allow_partial_success` (ad groups only) one failure fails the call."""
+        status = params.get("operation_status")
+        if status not in (mapping.ENABLE, mapping.DISABLE, mapping.DELETE):
+            raise TikTokError(INVALID, "operation_status must be ENABLE, DISABLE or DELETE.")
+        ids = [str(value) for value in params.get(level.ids_field) or []]
+        if not ids:
+            raise TikTokError(INVALID, f"{level.ids_field} is required.")
+        live = {
+            value
+            for value in ids
+            if value in self.objects
+            and self.objects[value].level is level
+            and not self.objects[value].deleted
+        }
+        partial = bool(params.get("allow_partial_success")) and level is AD_GROUP
+        if len(live) < len(ids) and not partial:
+            raise TikTokError(NOT_FOUND, f"{level.ids_field}: some objects do not exist.")
+        changed = [value for value in ids if value in live]
+        for value in changed:
+            obj = self.objects[value]
+            obj.fields["operation_status"] = status
+            obj.fields["modify_time"] = _text(self.clock.now())
+            if status == mapping.DELETE:
+                self._delete(obj)
+            else:
+                self._sync(obj)
+        data = {level.ids_field: changed, "status": status}
+        if len(changed) < len(ids):
+            return (PARTIAL_SUCCESS, "Partial success: some objects failed to update.", data)
+        return data
+
+    # --- Reads ------------------------------------------------------------------------------
+
+    def _get(self, level: FakeLevel, params: dict[str, Any]) -> Mapping[str, Any]:
+        filtering = _json(params.get("filtering")) or {}
+        show_deleted = str(filtering.get("secondary_status", "")).endswith("_STATUS_ALL")
+        matched = []
+        for obj in self.objects.values():
+            if obj.level is not level or (obj.deleted and not show_deleted):
+                continue
+            if not _matches(obj, filtering):
+                continue
+            if obj.hidden_reads > 0:
+                # Slow consistency: this read does not see the new object yet.
+                obj.hidden_reads -= 1
+                continue
+            matched.append(obj.row())
+        return _page(matched, params, "list")
+
+    def _pixels(self, params: dict[str, Any]) -> Mapping[str, Any]:
+        return _page([dict(pixel) for pixel in self.pixels], params, "pixels")
+
+    def _report(self, params: dict[str, Any]) -> Mapping[str, Any]:
+        """The simulator's hourly rows, at ad or campaign level, by hour or day, in the
+        advertiser's time zone; only rows with delivery."""
+        if params.get("service_type") != "AUCTION" or params.get("report_type") != "BASIC":
+            raise TikTokError(INVALID, "service_type/report_type: only AUCTION BASIC is served.")
+        level = {"AUCTION_AD": AD, "AUCTION_CAMPAIGN": CAMPAIGN}.get(str(params.get("data_level")))
+        if level is None:
+            raise TikTokError(INVALID, "data_level is not supported.")
+        dimensions = _json(params.get("dimensions")) or []
+        metrics = _json(params.get("metrics")) or []
+        unknown = [metric for metric in metrics if metric not in REPORT_METRICS]
+        if unknown:
+            raise TikTokError(INVALID, f"metrics: invalid metric fields {unknown}.")
+        if len(dimensions) != 2 or dimensions[0] != level.id_field:
+            raise TikTokError(INVALID, f"dimensions must be [{level.id_field}, a time].")
+        time_dimension = dimensions[1]
+        if time_dimension not in REPORT_DAYS:
+            raise TikTokError(INVALID, "dimensions: stat_time_hour or stat_time_day.")
+        start, end = _date(params, "start_date"), _date(params, "end_date")
+        if not start <= end or (end - start).days >= REPORT_DAYS[time_dimension]:
+            raise TikTokError(INVALID, "end_date: the range is too long for the dimension.")
+        since = datetime.combine(start, datetime.min.time(), self._zone).astimezone(UTC)
+        until = datetime.combine(end + timedelta(days=1), datetime.min.time(), self._zone)
+        rows: dict[tuple[str, str], list[ReportedHour]] = {}
+        for hour in _pulled(self.network, since, until.astimezone(UTC)):
+            ad = self.objects.get(hour.ad_id)
+            if ad is None:
+                continue
+            object_id = hour.ad_id if level is AD else str(ad.fields["campaign_id"])
+            local = hour.hour_start.astimezone(self._zone)
+            when = local if time_dimension == "stat_time_hour" else local.replace(hour=0)
+            rows.setdefault((object_id, when.strftime(mapping.TIME_FORMAT)), []).append(hour)
+        out = [
+            {
+                "dimensions": {level.id_field: object_id, time_dimension: when},
+                "metrics": {metric: _metric(metric, hours) for metric in metrics},
+            }
+            for (object_id, when), hours in sorted(rows.items(), key=lambda item: item[0][::-1])
+        ]
+        return _page(out, params, "list")
+
+    # --- The simulator ----------------------------------------------------------------------
+
+    def _sync(self, obj: FakeObject) -> None:
+        """Mirror the object's current fields into the simulator (ids are the fake's)."""
+        if obj.level is CAMPAIGN:
+            campaign = self._campaign_spec(obj)
+            self._write(lambda key: self.network.upsert_campaign(campaign, idempotency_key=key))
+        elif obj.level is AD_GROUP:
+            group = self._ad_group_spec(obj)
+            self._write(lambda key: self.network.upsert_ad_group(group, idempotency_key=key))
+        else:
+            ad = self._ad_spec(obj)
+            self._write(lambda key: self.network.upsert_ad(ad, idempotency_key=key))
+
+    def _delete(self, obj: FakeObject) -> None:
+        ref = ObjectRef(obj.level.kind, obj.id)
+        self._write(lambda key: self.network.delete_object(ref, idempotency_key=key))
+
+    def _write(self, call: Callable[[str], Any]) -> None:
+        """Run one simulator write (its coroutine completes without awaiting anything)."""
+        coroutine = call(f"fake-tiktok-{next(self._writes)}")
+        try:
+            coroutine.send(None)
+        except StopIteration:
+            return
+        except InvalidSpec as error:
+            raise TikTokError(INVALID, f"{error.param or 'params'}: {error}") from error
+        except ObjectNotFound as error:
+            raise TikTokError(NOT_FOUND, str(error)) from error
+        except AdapterError as error:
+            raise TikTokError(INVALID, str(error)) from error
+        raise AssertionError("A simulator write awaited something")  # pragma: no cover
+
+    def _campaign_spec(self, obj: FakeObject) -> CampaignSpec:
+        fields = obj.fields
+        return CampaignSpec(
+            id=obj.id,
+            account_id=self.advertiser_id,
+            status=_run_status(fields),
+            objective=OBJECTIVE_OF[fields["objective_type"]],
+            budget=_budget(fields),
+            time_zone=self.time_zone,
+        )
+
+    def _ad_group_spec(self, obj: FakeObject) -> AdGroupSpec:
+        fields = obj.fields
+        billing = fields.get("billing_event")
+        bidding = None
+        if fields.get("bid_type") == "BID_TYPE_CUSTOM":
+            price = fields.get("conversion_bid_price") or fields.get("bid_price")
+            average = billing == mapping.CONVERSION_BILLING
+            bidding = Bidding(
+                "average_target" if average else "maximum_target", mapping.micros(price)
+            )
+        cap = None
+        if fields.get("frequency") is not None:
+            cap = FrequencyCap(int(fields["frequency"]), int(fields["frequency_schedule"]))
+        return AdGroupSpec(
+            id=obj.id,
+            campaign_id=str(fields["campaign_id"]),
+            status=_run_status(fields),
+            budget=_budget(fields),
+            bidding=bidding,
+            optimization_goal=GOAL_OF.get(str(fields.get("optimization_goal")), "link_clicks"),
+            conversion_event=(fields.get("optimization_event") or "").lower() or None,
+            starts_at=_instant(fields.get("schedule_start_time")),
+            ends_at=_instant(fields.get("schedule_end_time")),
+            schedule=_schedule(fields.get("dayparting")),
+            frequency_cap=cap,
+            targeting=_targeting(fields),
+        )
+
+    def _ad_spec(self, obj: FakeObject) -> AdSpec:
+        fields = obj.fields
+        media = [fields["video_id"]] if fields.get("video_id") else fields.get("image_ids") or []
+        return AdSpec(
+            id=obj.id,
+            ad_group_id=str(fields["adgroup_id"]),
+            status=_run_status(fields),
+            creative=CreativeSummary(
+                format=FORMAT_OF[fields["ad_format"]],  # type: ignore[arg-type]
+                media_ids=tuple(media),
+                primary_text=fields.get("ad_text"),
+                call_to_action=fields.get("call_to_action"),
+                url=fields.get("landing_page_url"),
+                existing_post_id=fields.get("tiktok_item_id"),
+            ),
+        )
+
+    def _live(self, level: FakeLevel, object_id: Any) -> FakeObject:
+        obj = self.objects.get(str(object_id))
+        if obj is None or obj.level is not level or obj.deleted:
+            raise TikTokError(NOT_FOUND, f"{level.id_field} {object_id} does not exist.")
+        return obj
+
+    def _live_parent(self, level: FakeLevel, object_id: Any) -> FakeObject:
+        if object_id is None:
+            raise TikTokError(INVALID, f"{level.id_field} is required.")
+        return self._live(level, object_id)
+
+
+class _LostAnswer(Exception):
+    """Internal: the write happened; its answer is dropped."""
+
+
+# --- Helpers ---------------------------------------------------------------------------------
+
+
+async def _params(request: Request) -> dict[str, Any]:
+    """A GET's query (JSON-encoded lists and objects stay strings until read) or a POST's
+    JSON body."""
+    if request.method == "GET":
+        return dict(request.query_params)
+    try:
+        body = await request.json()
+    except ValueError:
+        raise TikTokError(INVALID, "The request body is not JSON.") from None
+    if not isinstance(body, dict):
+        raise TikTokError(INVALID, "The request body must be an object.")
+    return body
+
+
+def _json(value: Any) -> Any:
+    if value is None or not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        raise TikTokError(INVALID, f"Not valid JSON: {value[:40]}") from None
+
+
+def _require(fields: Mapping[str, Any], name: str) -> None:
+    if fields.get(name) in (None, ""):
+        raise TikTokError(INVALID, f"{name} is required.")
+
+
+def _check_budget(fields: Mapping[str, Any], *, owner: bool) -> None:
+    mode = fields.get("budget_mode")
+    if not owner:
+        return
+    if mode not in mapping.BUDGET_MODES.values():
+        raise TikTokError(INVALID, "budget_mode is not valid for a budget owner.")
+    budget = fields.get("budget")
+    if not isinstance(budget, int | float) or budget <= 0:
+        raise TikTokError(INVALID, "budget must be a positive number.")
+
+
+def _matches(obj: FakeObject, filtering: Mapping[str, Any]) -> bool:
+    fields = obj.fields
+    for key, wanted in filtering.items():
+        if key == "secondary_status":
+            continue
+        if key.endswith("_ids"):
+            field_name = key[:-1]
+            if str(fields.get(field_name)) not in {str(value) for value in wanted}:
+                return False
+        elif key.endswith("_name"):
+            # TikTok matches names fuzzily; a substring is the fake's fuzziness.
+            if str(wanted) not in str(fields.get(key, "")):
+                return False
+        elif fields.get(key) != wanted:
+            return False
+    return True
+
+
+def _page(rows: list[dict[str, Any]], params: Mapping[str, Any], key: str) -> dict[str, Any]:
+    page = max(1, int(params.get("page") or 1))
+    page_size = min(MAX_PAGE_SIZE, max(1, int(params.get("page_size") or 10)))
+    total_page = -(-len(rows) // page_size)
+    return {
+        key: rows[(page - 1) * page_size : page * page_size],
+        "page_info": {
+            "page": page,
+            "page_size": page_size,
+            "total_number": len(rows),
+            "total_page": total_page,
+        },
+    }
+
+
+def _pulled(network: SimulatedNetwork, since: datetime, until: datetime) -> list[ReportedHour]:
+    coroutine = network.pull_stats(since, until)
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        rows: list[ReportedHour] = done.value
+        return rows
+    raise AssertionError("pull_stats awaited something")  # pragma: no cover
+
+
+def _metric(metric: str, hours: list[ReportedHour]) -> str:
+    """TikTok reports metrics as strings; spend in major units to the cent."""
+    if metric == "spend":
+        total = sum(hour.spend_micros for hour in hours)
+        return str((Decimal(total) / mapping.MICROS_PER_UNIT).quantize(CENT, ROUND_HALF_EVEN))
+    return str(sum(getattr(hour, metric) for hour in hours))
+
+
+def _date(params: Mapping[str, Any], name: str) -> date:
+    try:
+        return date.fromisoformat(str(params.get(name)))
+    except ValueError:
+        raise TikTokError(INVALID, f"{name} must be YYYY-MM-DD.") from None
+
+
+def _text(instant: datetime) -> str:
+    return instant.astimezone(UTC).strftime(mapping.TIME_FORMAT)
+
+
+def _instant(value: Any) -> datetime | None:
+    if not value:
+        return None
+    return datetime.strptime(str(value), mapping.TIME_FORMAT).replace(tzinfo=UTC)
+
+
+def _run_status(fields: Mapping[str, Any]) -> Literal["active", "paused"]:
+    return "active" if fields.get("operation_status") == mapping.ENABLE else "paused"
+
+
+def _budget(fields: Mapping[str, Any]) -> Budget | None:
+    mode = fields.get("budget_mode")
+    if mode == mapping.BUDGET_MODES["daily"]:
+        return Budget("daily", mapping.micros(fields.get("budget")))
+    if mode == mapping.BUDGET_MODES["lifetime"]:
+        return Budget("lifetime", mapping.micros(fields.get("budget")))
+    return None
+
+
+def _schedule(dayparting: Any) -> DeliverySchedule | None:
+    """336 half-hour flags from Monday 00:00 back to whole-hour windows (an hour delivers
+    when both its halves do)."""
+    if not dayparting:
+        return None
+    text = str(dayparting)
+    windows: list[ScheduleWindow] = []
+    for day_index, day in enumerate(WEEKDAYS):
+        hours = [
+            text[day_index * 48 + 2 * hour : day_index * 48 + 2 * hour + 2] == "11"
+            for hour in range(24)
+        ]
+        start: int | None = None
+        for hour, on in enumerate([*hours, False]):
+            if on and start is None:
+                start = hour
+            elif not on and start is not None:
+                windows.append(ScheduleWindow(day, start, hour))
+                start = None
+    return DeliverySchedule(tuple(windows))
+
+
+def _targeting(fields: Mapping[str, Any]) -> Targeting:
+    """Countries (other location ids are not modelled), ages, gender, languages and
+    interests; placements are automatic to the simulator."""
+    countries = tuple(
+        COUNTRY_OF[str(place)]
+        for place in fields.get("location_ids") or []
+        if str(place) in COUNTRY_OF
+    )
+    bounds = [AGE_BOUNDS[name] for name in fields.get("age_groups") or [] if name in AGE_BOUNDS]
+    return Targeting(
+        include=GeoSelection(countries=countries),
+        minimum_age=min(low for low, _ in bounds) if bounds else None,
+        maximum_age=max(high for _, high in bounds) if bounds else None,
+        gender=GENDER_OF.get(str(fields.get("gender")), "all"),  # type: ignore[arg-type]
+        languages=tuple(fields.get("languages") or ()),
+        interests=tuple(str(value) for value in fields.get("interest_category_ids") or ()),
+    )
