@@ -249,7 +249,8 @@ class TestSpendingLimits:
     ) -> None:
         await directory.remember("ad_campaign", CAMPAIGN, META_CAMPAIGN)
         contract("account_read", "spending_limit_counted_from")
-        # $300 lifetime; the 10:00 and 11:00 UTC hours ($12) end after 10:30: $288 + $50.
+        # $300 lifetime; the 10:00 and 11:00 UTC hours ($12) end after 10:30: $288 + $50,
+        # less half a cent for each of the three rounded figures summed: 33,798 cents.
         counted_from = datetime(2026, 3, 2, 10, 30, tzinfo=UTC)
         results = await adapter.set_spending_limits(
             [SpendingLimit(CAMPAIGN, 50 * DOLLAR, counted_from)], idempotency_key="k"

@@ -3,5 +3,6 @@ each is an ASGI app a client reaches through `httpx.ASGITransport`, backed by th
 simulated network so delivery and reports behave as they do in Adline's own simulator."""
 
 from adline.networks.fakes.meta import AnswerLost, FakeMeta
+from adline.networks.fakes.tiktok import FakeTikTok
 
-__all__ = ["AnswerLost", "FakeMeta"]
+__all__ = ["AnswerLost", "FakeMeta", "FakeTikTok"]

@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import httpx
 
 from adline.core.clock import Clock
+from adline.core.money import MICROS_PER_UNIT
 from adline.delivery.adapter import (
     AdapterError,
     AdGroupSpec,
@@ -370,15 +371,20 @@ class MetaAdapter:
 
     async def campaign_spend_before(self, network_id: str, instant: datetime | None) -> int:
         """The campaign's reported lifetime spend before `instant` (None: all of it), in
-        micros. An hour that straddles `instant` counts as after it, so the cap built on
-        this errs low, never high."""
+        micros, as a lower bound: the cap built on it must err low, never high. So an hour
+        that straddles `instant` counts as after it, and since Meta reports spend rounded
+        to the minor unit, half a minor unit is taken off for every reported figure summed
+        (the lifetime total, and each hour subtracted from it)."""
         lifetime = await self.client.get(
             f"{network_id}/insights", {"fields": "spend", "date_preset": "maximum"}
         )
-        total = sum(micros_of_major(row.get("spend")) for row in lifetime.get("data") or ())
+        total_rows = lifetime.get("data") or ()
+        total = sum(micros_of_major(row.get("spend")) for row in total_rows)
+        account = await self.account()
+        half_minor = MICROS_PER_UNIT // (2 * account.per_major)
         if instant is None or instant >= self.clock.now():
-            return total
-        zone = (await self.account()).zone
+            return max(0, total - half_minor * len(total_rows))
+        zone = account.zone
         params = {
             "fields": "spend",
             "breakdowns": [HOURLY_BREAKDOWN],
@@ -390,10 +396,12 @@ class MetaAdapter:
             "limit": 500,
         }
         after = 0
+        summed = len(total_rows)
         async for row in self.client.paginate(f"{network_id}/insights", params):
             if local_hour(row).to_utc(zone) + timedelta(hours=1) > instant:
                 after += micros_of_major(row.get("spend"))
-        return max(0, total - after)
+                summed += 1
+        return max(0, total - after - half_minor * summed)
 
     def _pending(self, kind: ObjectKind, local_id: str, network_id: str) -> WriteResult:
         return WriteResult(kind, local_id, network_id, "pending", self.clock.now() + PROPAGATION)
