@@ -33,7 +33,19 @@ from adline.config import Settings
 from adline.core.clock import ManualClock
 from adline.core.db import create_engine, create_sessionmaker
 from adline.core.migrate import migrate
+from adline.networks.fakes.meta import FakeMeta
+from adline.networks.fakes.tiktok import FakeTikTok
 from adline.versions import NEWEST
+from tests.connections.helpers import META_TOKEN, OTHER_META_TOKEN, TIKTOK_TOKEN
+
+# No test reaches a real ad network. Servers and workers the tests start as processes
+# (`adline serve`, `adline worker`) read their settings from this environment: their
+# clients for companies' network connections get a closed local port, refused at once.
+for _setting, _closed in (
+    ("ADLINE_META_GRAPH_URL", "http://127.0.0.1:9"),
+    ("ADLINE_TIKTOK_API_URL", "http://127.0.0.1:9/open_api/v1.3"),
+):
+    os.environ.setdefault(_setting, _closed)
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 # Clients here speak the newest version, as the official client does; tests of the older
@@ -92,7 +104,29 @@ def files_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def app(database_url: str, engine: AsyncEngine, clock: ManualClock, files_root: Path) -> FastAPI:
+def fake_meta(clock: ManualClock) -> FakeMeta:
+    """The Meta the tests' app talks to (Graph, in process): it accepts the connection
+    tests' tokens (tests/connections/helpers.py) on any ad account, and refuses any other
+    token with 190 (the fake's token rule, adline.networks.fakes.meta)."""
+    return FakeMeta(clock, access_token=META_TOKEN, tokens=[OTHER_META_TOKEN], any_account=True)
+
+
+@pytest.fixture
+def fake_tiktok(clock: ManualClock) -> FakeTikTok:
+    """The TikTok the tests' app talks to: `TIKTOK_TOKEN` on any advertiser; any other
+    token answers 40105 (adline.networks.fakes.tiktok)."""
+    return FakeTikTok(clock, access_token=TIKTOK_TOKEN, any_advertiser=True)
+
+
+@pytest.fixture
+def app(
+    database_url: str,
+    engine: AsyncEngine,
+    clock: ManualClock,
+    files_root: Path,
+    fake_meta: FakeMeta,
+    fake_tiktok: FakeTikTok,
+) -> FastAPI:
     # Rate limits off: how many requests a test sends in a second depends on hypothesis's
     # examples and the machine's speed, not on what it tests. tests/rate_limits builds its
     # apps with limits of its own.
@@ -102,7 +136,13 @@ def app(database_url: str, engine: AsyncEngine, clock: ManualClock, files_root: 
         address_rate_limit_per_second=0,
         files_root=str(files_root),
     )
-    return create_app(settings, clock=clock, engine=engine)
+    # The real networks' clients (the token check of /network_connections) reach the
+    # in-process fakes, on the test's clock: nothing leaves the machine.
+    transports = {
+        "meta": httpx.ASGITransport(app=fake_meta),
+        "tiktok": httpx.ASGITransport(app=fake_tiktok),
+    }
+    return create_app(settings, clock=clock, engine=engine, network_transports=transports)
 
 
 @dataclass

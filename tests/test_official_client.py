@@ -58,6 +58,7 @@ from adline.config import Settings
 from adline.core.clock import SystemClock
 from adline.core.db import create_engine, create_sessionmaker
 from tests.files.helpers import png
+from tests.networks.offline import offline_transports
 
 T = TypeVar("T")
 
@@ -68,7 +69,11 @@ T = TypeVar("T")
 @pytest.fixture(scope="module")
 def api_url(database_url: str, files_root: Path) -> Iterator[str]:
     """A real Adline on 127.0.0.1, on a socket bound up front (so the port can't be raced)."""
-    app = create_app(Settings(database_url=database_url, files_root=str(files_root)))
+    # Its delivery worker serves every connection in the shared store: offline ones.
+    app = create_app(
+        Settings(database_url=database_url, files_root=str(files_root)),
+        network_transports=offline_transports(),
+    )
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))

@@ -21,7 +21,7 @@ from adline.campaigns.duplication import finish_pending_duplicates
 from adline.campaigns.router import router as campaigns_router
 from adline.config import Settings
 from adline.connections.adapters import ConnectionAdapters
-from adline.connections.checker import SimulatedConnectionChecker
+from adline.connections.checker import NetworkConnectionChecker
 from adline.connections.router import connections_router, external_router
 from adline.conversions.public import CORS_ALLOWED_HEADERS, PUBLIC_EVENTS_PATH
 from adline.conversions.router import router as conversions_router
@@ -134,6 +134,7 @@ def create_app(
                             app.state.token_cipher,
                             settings,
                             network_transports,
+                            pass_interval=interval,
                         ),
                     )
                 runner = process_runner(
@@ -177,8 +178,11 @@ def create_app(
     app.state.file_storage = storage_from_settings(settings)
     # Seals pixel access tokens at rest; the key file is only read (or made) on first use.
     app.state.token_cipher = TokenCipher(settings.secret_key, settings.secret_key_file)
-    # Checks network connections' tokens (docs/connections.md#the-token-check).
-    app.state.connection_checker = SimulatedConnectionChecker()
+    # Checks network connections' tokens with the networks themselves, through the same
+    # clients (and, in tests, the same fakes) as delivery (docs/connections.md#the-token-check).
+    app.state.connection_checker = NetworkConnectionChecker(
+        settings, network_transports, clock=app.state.clock
+    )
     install_error_handlers(app)
     app.add_exception_handler(Replay, replay_response)
     # Innermost: an idempotent POST's answer is stored and committed with its writes.

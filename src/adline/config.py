@@ -28,6 +28,8 @@ DEFAULT_SECRET_KEY_FILE = "./var/secret.key"
 DEFAULT_META_GRAPH_URL = "https://graph.facebook.com"
 DEFAULT_META_API_VERSION = "v26.0"
 TIKTOK_API_VERSION = "v1.3"
+# An assumption, not a documented figure (docs/networks-tiktok.md, "Spending limits").
+DEFAULT_TIKTOK_REPORT_LAG_SECONDS = 3 * 60 * 60
 DEFAULT_TIKTOK_API_URL = f"https://business-api.tiktok.com/open_api/{TIKTOK_API_VERSION}"
 
 
@@ -92,6 +94,9 @@ class Settings:
     meta_graph_url: str = DEFAULT_META_GRAPH_URL
     meta_api_version: str = DEFAULT_META_API_VERSION
     tiktok_api_url: str = DEFAULT_TIKTOK_API_URL
+    # The longest TikTok takes to publish an hour's report, in seconds: the TikTok adapter
+    # pauses a capped campaign this much spending ahead of its limit (docs/networks.md).
+    tiktok_report_lag_seconds: int = DEFAULT_TIKTOK_REPORT_LAG_SECONDS
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -157,6 +162,11 @@ class Settings:
             meta_graph_url=os.environ.get("ADLINE_META_GRAPH_URL", DEFAULT_META_GRAPH_URL),
             meta_api_version=os.environ.get("ADLINE_META_API_VERSION", DEFAULT_META_API_VERSION),
             tiktok_api_url=os.environ.get("ADLINE_TIKTOK_API_URL", DEFAULT_TIKTOK_API_URL),
+            tiktok_report_lag_seconds=int(
+                os.environ.get(
+                    "ADLINE_TIKTOK_REPORT_LAG_SECONDS", str(DEFAULT_TIKTOK_REPORT_LAG_SECONDS)
+                )
+            ),
             secret_key=os.environ.get("ADLINE_SECRET_KEY", ""),
             secret_key_file=os.environ.get("ADLINE_SECRET_KEY_FILE", DEFAULT_SECRET_KEY_FILE),
         )

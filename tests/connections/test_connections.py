@@ -1,5 +1,6 @@
 """Network connections and external accounts over HTTP and through the services: the
-token check, the write-only sealed token, broken tokens and their fix, the directory of
+token check (against the in-process fakes of Meta and TikTok, through the real clients:
+tests/conftest.py), the write-only sealed token, broken tokens and their fix, the directory of
 network ids, the simulated network's accounts, posts, lead forms and partners, and ads
 naming only their company's accounts."""
 
@@ -22,14 +23,18 @@ from adline.core.clock import ManualClock
 from adline.core.db import create_sessionmaker
 from adline.core.encryption import TokenCipher
 from adline.issues.models import PlatformIssue
+from adline.networks.fakes.meta import FakeMeta
+from adline.networks.fakes.tiktok import FakeTikTok
 from tests.campaigns.payloads import abo_campaign
 from tests.conftest import Tenant
 from tests.connections.helpers import (
     META_TOKEN,
     OTHER_META_TOKEN,
     REVOKED_META_TOKEN,
+    REVOKED_TIKTOK_TOKEN,
     TIKTOK_TOKEN,
     meta_ad_account,
+    tiktok_advertiser,
 )
 from tests.helpers import assert_error
 from tests.hierarchy.builders import ad_body, group_body, ok
@@ -64,6 +69,7 @@ ACCOUNT_FIELDS = {
 
 
 def connection_body(tenant: Tenant, **fields: Any) -> dict[str, Any]:
+    """A Meta connection of a fresh ad account, with a token the fake Meta accepts."""
     return {
         "account_id": tenant.company_id,
         "platform": "meta",
@@ -96,15 +102,32 @@ async def connect_meta(client: httpx.AsyncClient) -> tuple[dict[str, Any], dict[
     return by_platform["facebook"], by_platform["instagram"]
 
 
+def tiktok_body(tenant: Tenant, **fields: Any) -> dict[str, Any]:
+    wanted = {"external_id": tiktok_advertiser(), "access_token": TIKTOK_TOKEN, **fields}
+    return connection_body(tenant, platform="tiktok", **wanted)
+
+
+def refusal(response: httpx.Response) -> str:
+    """The message of a 400 `access_token_refused`."""
+    assert_error(response, 400, "access_token_refused", "access_token")
+    message: str = response.json()["error"]["message"]
+    return message
+
+
 class TestNetworkConnections:
     async def test_create_checks_the_token_and_never_returns_it(
-        self, client: httpx.AsyncClient, tenant: Tenant, engine: AsyncEngine
+        self, client: httpx.AsyncClient, tenant: Tenant, engine: AsyncEngine, fake_meta: FakeMeta
     ) -> None:
         body = connection_body(tenant, page_id="1029384756")
         created = await ok(await client.post("/network_connections", json=body))
         assert set(created) == CONNECTION_FIELDS
         assert created["status"] == "active"
-        assert created["name"] == f"Simulated ad account {body['external_id']}"
+        # The name is the one Meta's account read answered, with the token being checked.
+        assert created["name"] == f"Ad account {body['external_id'].removeprefix('act_')}"
+        read = [call for call in fake_meta.calls if call.path == body["external_id"]]
+        assert [(call.method, call.params) for call in read] == [
+            ("GET", {"fields": "name,account_status,currency,timezone_name"})
+        ]
         assert META_TOKEN not in str(created)
         assert await ok(await client.get(f"/network_connections/{created['id']}")) == created
         listed = await ok(await client.get("/network_connections"))
@@ -128,9 +151,96 @@ class TestNetworkConnections:
         self, client: httpx.AsyncClient, tenant: Tenant
     ) -> None:
         body = connection_body(tenant, access_token=REVOKED_META_TOKEN)
-        response = await client.post("/network_connections", json=body)
-        assert_error(response, 400, "access_token_refused", "access_token")
+        message = refusal(await client.post("/network_connections", json=body))
+        assert message.startswith(
+            f"Meta refused the access token for {body['external_id']}: Meta error 190: "
+            "Invalid OAuth access token"
+        )
         assert (await ok(await client.get("/network_connections")))["data"] == []
+
+    async def test_an_ad_account_meta_does_not_know_is_refused(
+        self, client: httpx.AsyncClient, tenant: Tenant, fake_meta: FakeMeta
+    ) -> None:
+        body = connection_body(tenant)
+        fake_meta.remove_account(body["external_id"])
+        message = refusal(await client.post("/network_connections", json=body))
+        assert "Meta error 100/33" in message and "does not exist" in message
+        assert (await ok(await client.get("/network_connections")))["data"] == []
+
+    async def test_a_disabled_ad_account_is_refused(
+        self, client: httpx.AsyncClient, tenant: Tenant, fake_meta: FakeMeta
+    ) -> None:
+        body = connection_body(tenant)
+        fake_meta.close_account(body["external_id"], account_status=2)
+        message = refusal(await client.post("/network_connections", json=body))
+        assert message.endswith("is not active (account_status 2: disabled).")
+        assert (await ok(await client.get("/network_connections")))["data"] == []
+
+    async def test_a_tiktok_advertiser_is_read_with_the_token(
+        self, client: httpx.AsyncClient, tenant: Tenant, fake_tiktok: FakeTikTok
+    ) -> None:
+        refused = tiktok_body(tenant, access_token=REVOKED_TIKTOK_TOKEN)
+        assert "TikTok 40105" in refusal(await client.post("/network_connections", json=refused))
+        unknown = tiktok_body(tenant)
+        fake_tiktok.remove_advertiser(unknown["external_id"])
+        assert "TikTok 40001" in refusal(await client.post("/network_connections", json=unknown))
+        assert (await ok(await client.get("/network_connections")))["data"] == []
+        body = tiktok_body(tenant)
+        created = await ok(await client.post("/network_connections", json=body))
+        assert (created["status"], created["name"]) == (
+            "active",
+            f"Advertiser {body['external_id']}",
+        )
+        assert [call.path for call in fake_tiktok.calls] == ["advertiser/info/"] * 3
+
+    @pytest.mark.parametrize("platform", ["meta", "tiktok"])
+    async def test_a_network_that_cannot_answer_is_a_503_and_nothing_is_stored(
+        self,
+        client: httpx.AsyncClient,
+        tenant: Tenant,
+        fake_meta: FakeMeta,
+        fake_tiktok: FakeTikTok,
+        platform: str,
+    ) -> None:
+        if platform == "meta":
+            body = connection_body(tenant)
+            fake_meta.throttle(17)
+        else:
+            body = tiktok_body(tenant)
+            fake_tiktok.rate_limit(1, "QPM")
+        response = await client.post("/network_connections", json=body)
+        assert_error(response, 503, "ad_platform_unavailable", None)
+        assert "could not check the access token" in response.json()["error"]["message"]
+        assert (await ok(await client.get("/network_connections")))["data"] == []
+        # Once the network answers again, the same request connects.
+        assert (await ok(await client.post("/network_connections", json=body)))["status"] == (
+            "active"
+        )
+
+    async def test_a_new_token_is_checked_before_it_replaces_the_old_one(
+        self,
+        client: httpx.AsyncClient,
+        tenant: Tenant,
+        engine: AsyncEngine,
+        fake_meta: FakeMeta,
+    ) -> None:
+        created = await ok(await client.post("/network_connections", json=connection_body(tenant)))
+        path = f"/network_connections/{created['id']}"
+        refusal(await client.patch(path, json={"access_token": REVOKED_META_TOKEN}))
+        fake_meta.throttle(613)
+        unanswered = await client.patch(path, json={"access_token": OTHER_META_TOKEN})
+        assert_error(unanswered, 503, "ad_platform_unavailable", None)
+        cipher: TokenCipher = client._transport.app.state.token_cipher  # type: ignore[attr-defined]
+        async with create_sessionmaker(engine)() as session:
+            row = await session.get(NetworkConnection, created["id"])
+            assert row is not None
+            assert service.credentials(row, cipher).access_token == META_TOKEN
+        replaced = await ok(await client.patch(path, json={"access_token": OTHER_META_TOKEN}))
+        assert replaced["status"] == "active"
+        async with create_sessionmaker(engine)() as session:
+            row = await session.get(NetworkConnection, created["id"])
+            assert row is not None
+            assert service.credentials(row, cipher).access_token == OTHER_META_TOKEN
 
     async def test_one_per_platform_and_one_business_per_account(
         self,
@@ -155,9 +265,7 @@ class TestNetworkConnections:
             "network_connection_already_exists",
             "external_id",
         )
-        tiktok = connection_body(
-            tenant, platform="tiktok", external_id="7001234567", access_token=TIKTOK_TOKEN
-        )
+        tiktok = tiktok_body(tenant)
         assert (await ok(await client.post("/network_connections", json=tiktok)))["status"] == (
             "active"
         )

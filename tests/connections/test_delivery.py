@@ -23,6 +23,7 @@ from tests.conftest import Tenant
 from tests.connections.helpers import OTHER_META_TOKEN
 from tests.connections.test_connections import connection_body
 from tests.hierarchy.builders import ok
+from tests.networks.offline import offline_transports
 from tests.worker.test_worker import live_campaign
 
 # What Graph answers a token it no longer accepts (networks.md §1.7).
@@ -48,6 +49,10 @@ class RecordingGraph:
         return httpx.Response(400, content=json.dumps(EXPIRED_TOKEN).encode())
 
 
+async def no_wait(seconds: float) -> None:
+    """The clients' retry waits, on the test's manual clock."""
+
+
 def worker_with(
     engine: AsyncEngine, clock: ManualClock, app: FastAPI, graph: RecordingGraph
 ) -> DeliveryWorker:
@@ -61,7 +66,8 @@ def worker_with(
             clock,
             app.state.token_cipher,
             Settings(),
-            {"meta": httpx.MockTransport(graph)},
+            offline_transports(meta=httpx.MockTransport(graph)),
+            sleep=no_wait,
         ),
     )
 

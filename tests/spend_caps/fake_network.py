@@ -81,6 +81,10 @@ class AdversarialNetwork:
     ) -> list[WriteResult]:
         return [self._applied(item.owner.kind, item.owner.id) for item in allowances]
 
+    def spending_limit_margin(self, daily_budget_micros: int) -> int:
+        """Limits are held exactly here (refunds aside): no margin."""
+        return 0
+
     async def set_spending_limits(
         self, limits: Sequence[SpendingLimit], *, idempotency_key: str
     ) -> list[WriteResult]:

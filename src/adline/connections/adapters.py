@@ -9,10 +9,11 @@ as long as the token does. docs/connections.md#delivery.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -107,12 +108,21 @@ class ConnectionAdapters:
         cipher: TokenCipher,
         settings: Settings,
         transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
+        *,
+        pass_interval: timedelta = timedelta(minutes=1),
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
+        """`pass_interval`: how often the worker passes, so an adapter that enforces
+        spending limits itself (TikTok's) knows how long its checks may be apart. `sleep`
+        is how the clients wait (retries, report polls); tests on a manual clock pass one
+        that returns at once."""
         self._sessionmaker = sessionmaker
         self._clock = clock
         self._cipher = cipher
         self._settings = settings
         self._transports = dict(transports or {})
+        self._pass_interval = pass_interval
+        self._sleep = sleep
         self._adapters: dict[str, tuple[str, PlatformAdapter]] = {}
 
     def adapter(self, connection: NetworkConnection) -> PlatformAdapter:
@@ -137,6 +147,7 @@ class ConnectionAdapters:
                 base_url=self._settings.meta_graph_url,
                 api_version=self._settings.meta_api_version,
                 transport=transport,
+                sleep=self._sleep,
             )
         if wanted.platform == "tiktok":
             return create_tiktok_adapter(
@@ -145,6 +156,9 @@ class ConnectionAdapters:
                 clock=self._clock,
                 base_url=self._settings.tiktok_api_url,
                 transport=transport,
+                check_interval=self._pass_interval,
+                report_lag=timedelta(seconds=self._settings.tiktok_report_lag_seconds),
+                sleep=self._sleep,
             )
         raise ValueError(f"No real adapter for platform {wanted.platform!r}")
 
@@ -160,6 +174,9 @@ class GuardedAdapter:
         self.adapter = adapter
         self.label = label
         self.broken: str | None = None
+        # How far back the network still revises its reports (Meta 28 days, TikTok's
+        # attribution 7): the worker re-reads that window once a day.
+        self.revision_window: timedelta | None = getattr(adapter, "revision_window", None)
 
     @property
     def platform(self) -> str:
@@ -215,6 +232,9 @@ class GuardedAdapter:
             ref.id,
             lambda: self.adapter.delete_object(ref, idempotency_key=idempotency_key),
         )
+
+    def spending_limit_margin(self, daily_budget_micros: int) -> int:
+        return self.adapter.spending_limit_margin(daily_budget_micros)
 
     # Reads the API makes of the network (not the worker): passed through as they are.
     async def estimate_reach(self, targeting: Targeting) -> tuple[int | None, int | None]:

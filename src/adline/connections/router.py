@@ -13,7 +13,7 @@ from adline.auth.dependencies import Authenticated, ClockDep, SessionDep
 from adline.auth.service import Principal
 from adline.connections import external_accounts as accounts
 from adline.connections import service
-from adline.connections.checker import ConnectionChecker, SimulatedConnectionChecker
+from adline.connections.checker import ConnectionChecker
 from adline.connections.schemas import (
     ConnectAnswer,
     DeletedObject,
@@ -43,10 +43,9 @@ CanDelete = Annotated[Principal, Authenticated(scopes.SOCIAL_ACCOUNT_DELETE)]
 
 
 def checker_of(request: Request) -> ConnectionChecker:
-    """The app's token checker (`app.state.connection_checker`), the simulated rule when
-    none was set."""
-    checker: ConnectionChecker | None = getattr(request.app.state, "connection_checker", None)
-    return checker or SimulatedConnectionChecker()
+    """The app's token checker (`app.state.connection_checker`, set by `create_app`)."""
+    checker: ConnectionChecker = request.app.state.connection_checker
+    return checker
 
 
 # --- /network_connections (Adline's extension) --------------------------------------------

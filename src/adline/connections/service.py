@@ -155,17 +155,24 @@ async def create_connection(
 ) -> NetworkConnection:
     company_id = ensure_own_account(principal, body.account_id, "account_id")
     _check_ad_account(body.platform, body.external_id)
-    # Serialise connection writes per company: two creates cannot both pass this check.
-    await lock_row(session, Company.name, company_id)
     existing = readable_connections(company_id).where(NetworkConnection.platform == body.platform)
-    if (await session.scalars(existing.limit(1))).first() is not None:
-        raise ConnectionTaken(
-            f"Account {company_id} already has a {PLATFORM_NAMES[body.platform]} connection; "
-            "replace its token (PATCH) or delete it first.",
-            param="platform",
-        )
+
+    async def refuse_a_second() -> None:
+        if (await session.scalars(existing.limit(1))).first() is not None:
+            raise ConnectionTaken(
+                f"Account {company_id} already has a {PLATFORM_NAMES[body.platform]} "
+                "connection; replace its token (PATCH) or delete it first.",
+                param="platform",
+            )
+
+    await refuse_a_second()
+    # The network is asked before any lock is taken: its answer can take seconds, and no
+    # other write of the company (on SQLite, of the store) should wait for it.
     wanted = NetworkCredentials(body.platform, body.external_id, body.access_token, body.page_id)
     check = await check_token(checker, wanted)
+    # Serialise connection writes per company: two creates cannot both pass this check.
+    await lock_row(session, Company.name, company_id)
+    await refuse_a_second()
     now = clock.now()
     connection = NetworkConnection(
         id=new_id(ID_PREFIX),

@@ -595,6 +595,14 @@ class PlatformAdapter(Protocol):
         `effective_at`, never earlier."""
         ...
 
+    def spending_limit_margin(self, daily_budget_micros: int) -> int:
+        """How much a campaign with this daily budget must have left under its spending
+        limit to keep delivering, in micros: 0 where the network holds limits exactly
+        itself; where the adapter holds them by pausing the campaign once reported spend
+        comes within this margin (TikTok), the margin. A spend cap's ledger grants it on
+        top of the headroom it grants every campaign (adline.spend_caps.ledger)."""
+        ...
+
     async def pull_stats(self, since: datetime, until: datetime) -> list[ReportedHour]:
         """The latest report of every ad-hour with `since <= hour_start < until` that the
         network has published by now (reports lag the hour; corrections come later with

@@ -441,6 +441,10 @@ class SimulatedNetwork:
             "set_spend_allowances", idempotency_key, items, lambda: self._set_allowances(items)
         )
 
+    def spending_limit_margin(self, daily_budget_micros: int) -> int:
+        """Limits are exact here, unreported spend included: no margin."""
+        return 0
+
     async def set_spending_limits(
         self, limits: Sequence[SpendingLimit], *, idempotency_key: str
     ) -> list[WriteResult]:

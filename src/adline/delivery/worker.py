@@ -31,9 +31,10 @@ import asyncio
 import dataclasses
 import hashlib
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -65,12 +66,14 @@ from adline.delivery.adapter import (
     Bidding,
     Budget,
     CampaignSpec,
+    ConnectionBroken,
     CreativeSummary,
     DeliverySchedule,
     FrequencyCap,
     ObjectRef,
     PlatformAdapter,
     ReportedHour,
+    ReviewOutcome,
     RunStatus,
     SpendAllowance,
     SpendingLimit,
@@ -92,10 +95,24 @@ logger = logging.getLogger("adline.delivery")
 
 # Networks correct recent hours for a while; every pass re-reads this far back.
 LOOK_BACK = timedelta(hours=48)
+# A network that revises reports for longer than LOOK_BACK has its whole window re-read
+# this often.
+DEEP_READ_EVERY = timedelta(days=1)
 # How far ahead a spend cap's ledger grants a campaign, beyond the pass interval: an hour
 # and a quarter of unreported spend (hourly reports, 15 minutes late) and some margin.
 CAP_HORIZON_BASE = timedelta(minutes=90)
 SPEND_CAP_ISSUE = "spend_cap"
+# An object whose settings its network refused (InvalidSpec and the like).
+NETWORK_REFUSED_ISSUE = "network_refused"
+
+
+@dataclass(frozen=True)
+class _Written:
+    """Whose write it is: for the memory of accepted writes and a refusal's issue."""
+
+    company_id: str
+    campaign_id: str
+    key: str
 
 
 @dataclass(frozen=True)
@@ -289,6 +306,14 @@ class DeliveryWorker:
         # of the write the network accepted): an unchanged object is not described again.
         self._allowances_sent: dict[str, str] = {}
         self._synced: dict[str, str] = {}
+        # The objects whose writes their networks accepted in this pass.
+        self._accepted_this_pass: set[str] = set()
+        # This pass's writes to real networks, made after its transaction
+        # (`_call_connected`), and the objects networks refused.
+        self._deferred: list[Callable[[], Awaitable[None]]] = []
+        self._refused: list[tuple[WriteResult, _Written, str]] = []
+        # When each connection's whole revision window was last re-read.
+        self._deep_reads: dict[str, datetime] = {}
         # The revision of each (hour, ad) this worker ingested and committed: a re-reported
         # row that is not newer would change nothing, so it is not ingested again.
         self._ingested: dict[datetime, dict[str, int]] = {}
@@ -314,6 +339,10 @@ class DeliveryWorker:
             await self._attach(session)
             counts, platforms = await self._sync(session, now, caps)
             await self._record(session)
+        # Real networks are called outside the transaction that holds the simulated
+        # networks' locks (on SQLite, the store's write lock): their answers take time, and
+        # the ids they assign are committed by sessions of their own meanwhile.
+        await self._call_connected()
         await self._send_limits(now, caps, platforms)
         # Outside the networks' locks: a replica rebuilt after a restart simulates every
         # hour since its network's birth again. (A write another worker makes meanwhile
@@ -321,14 +350,21 @@ class DeliveryWorker:
         await self._advance(now)
         ingested = rejections = 0
         pulled: list[ReportedHour] = []
+        reports: list[tuple[list[ReportedHour], list[ReviewOutcome]]] = []
+        for key in self._connected:
+            adapter = self._adapter(key)
+            since = self._pull_since(key, now)
+            rows = self._not_ingested(await adapter.pull_stats(since, now))
+            reports.append((rows, await adapter.pull_review_outcomes(now - LOOK_BACK)))
         async with self.sessionmaker() as session, session.begin():
             await self._attach(session)
             # Nothing to do unless another worker's write made a replica start again.
             await self._advance(now)
-            for key in (*self.registry.platforms, *self._connected):
-                adapter = self._adapter(key)
+            for platform in self.registry.platforms:
+                adapter = self._adapter(platform)
                 rows = self._not_ingested(await adapter.pull_stats(now - LOOK_BACK, now))
-                outcomes = await adapter.pull_review_outcomes(now - LOOK_BACK)
+                reports.append((rows, await adapter.pull_review_outcomes(now - LOOK_BACK)))
+            for rows, outcomes in reports:
                 # One ingest per pass and network, for every ad it reported.
                 ingested += await ingest(session, self.clock, [_hour_stats(row) for row in rows])
                 rejections += await self._record_reviews(session, outcomes)
@@ -357,6 +393,20 @@ class DeliveryWorker:
                 label = f"{PLATFORM_NAMES[connection.platform]} account {connection.ad_account_id}"
                 self._connected[key] = GuardedAdapter(self.connections.adapter(connection), label)
 
+    def _pull_since(self, key: str, now: datetime) -> datetime:
+        """Every pass re-reads `LOOK_BACK`; a real network that revises its reports for
+        longer (its adapter's `revision_window`) has that whole window re-read once a day,
+        so late attribution is never lost without a 28-day report on every pass."""
+        connected = self._connected.get(key)
+        window = None if connected is None else connected.revision_window
+        if window is None or window <= LOOK_BACK:
+            return now - LOOK_BACK
+        last = self._deep_reads.get(key)
+        if last is not None and now - last < DEEP_READ_EVERY:
+            return now - LOOK_BACK
+        self._deep_reads[key] = now
+        return now - window
+
     def _network_key(self, company_id: str, platform: str) -> str | None:
         """The key of the network serving the company on `platform`: its connection's, the
         simulated network's (the platform's name), or None while its connection is broken."""
@@ -367,6 +417,13 @@ class DeliveryWorker:
         if connected is not None:
             return connected
         return self.registry.adapter(key)
+
+    def _limit_margin(self, campaign: AdCampaign, daily_budget_micros: int) -> int:
+        """What the campaign's network needs left under its limit to keep delivering."""
+        key = self._network_key(campaign.company_id, campaign.platform)
+        if key is None:
+            return 0
+        return self._adapter(key).spending_limit_margin(daily_budget_micros)
 
     def _network_label(self, key: str) -> str:
         connected = self._connected.get(key)
@@ -454,7 +511,9 @@ class DeliveryWorker:
         allocations: dict[str, Allocation] = {}
         for cap_id in cap_ids:
             async with self.sessionmaker() as session, session.begin():
-                allocation = await allocate(session, cap_id, now, self.cap_horizon)
+                allocation = await allocate(
+                    session, cap_id, now, self.cap_horizon, self._limit_margin
+                )
             if allocation is not None:
                 allocations[cap_id] = allocation
         return allocations
@@ -478,9 +537,13 @@ class DeliveryWorker:
             item = limits.get(campaign_id, SpendingLimit(campaign_id, None))
             by_platform.setdefault(key, []).append(item)
         failures: dict[str, str] = {}
+        # Real networks first, outside the transaction holding the simulated networks.
+        connected = {key: items for key, items in by_platform.items() if key in self._connected}
+        await self._send_limits_to(now, connected, cap_of, failures)
+        simulated = {key: items for key, items in by_platform.items() if key not in connected}
         async with self.sessionmaker() as session, session.begin():
             await self._attach(session)
-            await self._send_limits_to(now, by_platform, cap_of, failures)
+            await self._send_limits_to(now, simulated, cap_of, failures)
             await self._record(session)
             for cap_id in caps:
                 # Only the worker writes error_reason; updated_at stays the user's token.
@@ -676,23 +739,25 @@ class DeliveryWorker:
                 if full.budget_optimization == "ad_campaign"
                 else None
             )
-            result = await adapter.upsert_campaign(
-                CampaignSpec(
-                    id=full.id,
-                    account_id=full.company_id,
-                    status=_run_status(full.status),
-                    objective=full.objective,
-                    title=full.title,
-                    budget=budget,
-                    bidding=_bidding(full.bid_type, full.desired_cost_per_result_micros),
-                    special_ad_categories=tuple(full.special_ad_categories),
-                    starts_at=full.starts_at,
-                    ends_at=ends_at,
-                    time_zone=zones.get(full.company_id, "UTC"),
-                ),
-                idempotency_key=changed[full.id],
+            campaign_spec = CampaignSpec(
+                id=full.id,
+                account_id=full.company_id,
+                status=_run_status(full.status),
+                objective=full.objective,
+                title=full.title,
+                budget=budget,
+                bidding=_bidding(full.bid_type, full.desired_cost_per_result_micros),
+                special_ad_categories=tuple(full.special_ad_categories),
+                starts_at=full.starts_at,
+                ends_at=ends_at,
+                time_zone=zones.get(full.company_id, "UTC"),
             )
-            self._accepted(full.id, changed[full.id], result)
+            await self._write(
+                session,
+                keys[full.id],
+                partial(adapter.upsert_campaign, campaign_spec, idempotency_key=changed[full.id]),
+                _Written(full.company_id, full.id, changed[full.id]),
+            )
 
         changed = {}
         # A saved audience's size is part of its groups' description: a group is described
@@ -723,10 +788,16 @@ class DeliveryWorker:
                 )
         for full_group in await _load(session, AdGroup, list(changed)):
             adapter = self._adapter(keys[full_group.ad_campaign_id])
-            result = await adapter.upsert_ad_group(
-                _group_spec(full_group, audience_sizes), idempotency_key=changed[full_group.id]
+            await self._write(
+                session,
+                keys[full_group.ad_campaign_id],
+                partial(
+                    adapter.upsert_ad_group,
+                    _group_spec(full_group, audience_sizes),
+                    idempotency_key=changed[full_group.id],
+                ),
+                _Written(full_group.company_id, full_group.ad_campaign_id, changed[full_group.id]),
             )
-            self._accepted(full_group.id, changed[full_group.id], result)
 
         group_ids = {group.id for group in groups}
         changed = {}
@@ -736,17 +807,19 @@ class DeliveryWorker:
                 changed[ad.id] = key
         for full_ad in await _load(session, Ad, list(changed)):
             adapter = self._adapter(keys[full_ad.ad_campaign_id])
-            result = await adapter.upsert_ad(
-                AdSpec(
-                    id=full_ad.id,
-                    ad_group_id=full_ad.ad_group_id,
-                    status=_run_status(full_ad.status),
-                    creative=_creative(full_ad),
-                    title=full_ad.title,
-                ),
-                idempotency_key=changed[full_ad.id],
+            ad_spec = AdSpec(
+                id=full_ad.id,
+                ad_group_id=full_ad.ad_group_id,
+                status=_run_status(full_ad.status),
+                creative=_creative(full_ad),
+                title=full_ad.title,
             )
-            self._accepted(full_ad.id, changed[full_ad.id], result)
+            await self._write(
+                session,
+                keys[full_ad.ad_campaign_id],
+                partial(adapter.upsert_ad, ad_spec, idempotency_key=changed[full_ad.id]),
+                _Written(full_ad.company_id, full_ad.ad_campaign_id, changed[full_ad.id]),
+            )
 
         for platform, items in allowances.items():
             fingerprint = ",".join(
@@ -760,9 +833,9 @@ class DeliveryWorker:
             key = (
                 f"allowances@{now.isoformat()}:" + hashlib.sha256(fingerprint.encode()).hexdigest()
             )
-            results = await self._adapter(platform).set_spend_allowances(items, idempotency_key=key)
-            if all(result.state != "failed" for result in results):
-                self._allowances_sent[platform] = fingerprint
+            await self._on_network(
+                platform, partial(self._send_allowances, platform, items, key, fingerprint)
+            )
         # Objects no longer launched (deleted, ended) are forgotten, so the memory is the
         # size of what is live, not of all that ever was. One launched again is described
         # again: under the same key, which the network takes as a retry.
@@ -771,10 +844,97 @@ class DeliveryWorker:
             del self._synced[gone]
         return (len(campaigns), len(groups), len(ads)), keys
 
-    def _accepted(self, object_id: str, key: str, result: WriteResult) -> None:
-        """Remember the write its network accepted; a failed one is tried again next pass."""
+    async def _write(
+        self,
+        session: AsyncSession,
+        network_key: str,
+        call: Callable[[], Awaitable[WriteResult]],
+        written: _Written,
+    ) -> None:
+        """Write an object to its network now (the simulated network, inside the pass's
+        transaction), or after it (a real network: `_call_connected`)."""
+        await self._on_network(network_key, partial(self._write_and_settle, call, written))
+
+    async def _on_network(self, network_key: str, work: Callable[[], Awaitable[None]]) -> None:
+        if network_key in self._connected:
+            self._deferred.append(work)
+        else:
+            await work()
+
+    async def _write_and_settle(
+        self, call: Callable[[], Awaitable[WriteResult]], written: _Written
+    ) -> None:
+        self._settle(await call(), written)
+
+    def _settle(self, result: WriteResult, written: _Written) -> None:
+        """After an object's write: remember a write its network accepted (a failed one is
+        tried again next pass). A network that refuses a setting (not a passing failure:
+        a rate limit, a timeout) puts an issue on the object saying what it answered
+        (`_report_refusals`); the issue is resolved once a write of the object is
+        accepted."""
         if result.state != "failed":
-            self._synced[object_id] = key
+            self._synced[result.id] = written.key
+            self._accepted_this_pass.add(result.id)
+            return
+        error = result.error
+        if error is None or error.retryable or error.code == ConnectionBroken.__name__:
+            return
+        self._refused.append((result, written, error.message))
+
+    async def _send_allowances(
+        self, network_key: str, items: list[SpendAllowance], key: str, fingerprint: str
+    ) -> None:
+        results = await self._adapter(network_key).set_spend_allowances(items, idempotency_key=key)
+        if all(result.state != "failed" for result in results):
+            self._allowances_sent[network_key] = fingerprint
+
+    async def _call_connected(self) -> None:
+        """The writes to real networks the sync deferred, in order (campaigns, then groups,
+        ads and allowances); then, in a short transaction, the issues of what networks
+        refused and the resolution of what they now accepted."""
+        deferred, self._deferred = self._deferred, []
+        for work in deferred:
+            await work()
+        async with self.sessionmaker() as session, session.begin():
+            await self._report_refusals(session)
+            await self._resolve_refusals(session)
+
+    async def _report_refusals(self, session: AsyncSession) -> None:
+        refused, self._refused = self._refused, []
+        for result, written, message in refused:
+            await report_issue(
+                session,
+                self.clock,
+                company_id=written.company_id,
+                ad_campaign_id=written.campaign_id,
+                report=IssueReport(
+                    resource_type=result.kind,
+                    resource_id=result.id,
+                    severity="error",
+                    title="The ad network refused a setting",
+                    message=f"The network refused this {result.kind.replace('_', ' ')}: "
+                    f"{message.rstrip('.')}. It is sent again when it changes.",
+                    subtype=NETWORK_REFUSED_ISSUE,
+                ),
+            )
+
+    async def _resolve_refusals(self, session: AsyncSession) -> None:
+        """Resolve the refusal issues of the objects accepted this pass (one query: open
+        refusals are few)."""
+        accepted, self._accepted_this_pass = self._accepted_this_pass, set()
+        if not accepted:
+            return
+        refused = (
+            await session.execute(
+                select(PlatformIssue.id, PlatformIssue.resource_id).where(
+                    PlatformIssue.subtype == NETWORK_REFUSED_ISSUE,
+                    PlatformIssue.resolution_status == "open",
+                )
+            )
+        ).all()
+        for issue_id, resource_id in refused:
+            if resource_id in accepted:
+                await resolve_issue(session, self.clock, issue_id)
 
     async def _record_reviews(self, session: AsyncSession, outcomes: Sequence[object]) -> int:
         rejected = 0
@@ -862,6 +1022,7 @@ async def run_process(
                     clock,
                     TokenCipher(settings.secret_key, settings.secret_key_file),
                     settings,
+                    pass_interval=interval,
                 ),
             )
             runner = process_runner(

@@ -23,6 +23,7 @@ held at what it has reported (stopped), and what was committed stays committed.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -162,10 +163,18 @@ async def _announce_depleted(
 
 
 async def allocate(
-    session: AsyncSession, cap_id: str, now: datetime, horizon: timedelta
+    session: AsyncSession,
+    cap_id: str,
+    now: datetime,
+    horizon: timedelta,
+    margin_of: Callable[[AdCampaign, int], int] | None = None,
 ) -> Allocation | None:
     """Lock the cap, top up its campaigns' limits for the current period, and say what
-    each campaign's network must hold. None when the cap does not exist."""
+    each campaign's network must hold. None when the cap does not exist.
+
+    `margin_of(campaign, daily_budget_micros)`: what the campaign's network must have left
+    under its limit to keep delivering (`PlatformAdapter.spending_limit_margin`; 0 for
+    networks that hold limits exactly), granted on top of its headroom."""
     cap = await lock_spend_cap(session, cap_id)
     if cap is None:
         return None
@@ -243,7 +252,8 @@ async def allocate(
             rate = max(peaks.get(campaign.id, 0), daily.get(campaign.id, 0) // 12) or fallback
             spent = reported.get(campaign.id, 0)
             held = committed.get(campaign.id, 0)
-            want = spent + int(rate * (horizon / HOUR)) - held
+            margin = 0 if margin_of is None else margin_of(campaign, daily.get(campaign.id, 0))
+            want = spent + int(rate * (horizon / HOUR)) + margin - held
             if held > 0 and spent >= held:
                 # It used all it had: its observed rate was throttled by its limit, so
                 # grow geometrically rather than trust it.

@@ -12,6 +12,13 @@ with no socket. It answers the endpoints and encodings the Meta adapter uses
   (`hourly_stats_aggregated_by_advertiser_time_zone`) or over the range;
 - the account, a pixel read, `delivery_estimate` and targeting `search`.
 
+The token rule: the fake accepts its `access_token` and the `tokens` given beside it (a
+test's several connections); any other answers 190 ("Cannot parse access token"). With
+`any_account`, any other `act_<digits>` account reads too (only the account read, as an
+active account): what the API's token check meets for the ad accounts tests make up.
+`close_account` and `remove_account` make an account unusable (an `account_status` other
+than 1) or unknown (100/33).
+
 Delivery is simulated, not canned: every object the fake holds is mirrored into a seeded
 `SimulatedNetwork` (keyed by the fake's own numeric ids) on each write, the campaign's
 lifetime `spend_cap` becomes the simulator's `SpendingLimit` counted from the campaign's
@@ -33,6 +40,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -183,6 +191,8 @@ THROTTLES: dict[int, tuple[int | None, str]] = {
 }
 # Graph's targeting category classes (browsed whole).
 CATEGORY_CLASSES = _names("behaviors life_events industries income family_statuses")
+# An ad account's node (`any_account` answers the read of any of them).
+AD_ACCOUNT_NODE = re.compile(r"act_[0-9]+")
 # Generous enough that a test's calls never reach Meta's 95% ceiling on their own.
 HOURLY_CALL_QUOTA = 10_000
 
@@ -324,11 +334,13 @@ class _Range:
 class FakeMeta:
     """A Meta ad account behind Graph, backed by a `SimulatedNetwork` (see the module).
 
-    `access_token` is the connection's token; `pixels` maps the pixel ids the fake knows to
-    their names. The simulator's knobs (`seed`, `reporting_lag`, `correction_rate`,
-    `rejection_rate`) pass through; `report_run_polls` is how many polls an async report
-    run answers `Job Running` before it completes; `spend_decimals` how money is written in
-    insights (None: to the currency's minor unit, as Meta does; 6: exactly).
+    `access_token` is the connection's token, `tokens` more tokens it accepts; `any_account`
+    answers the account read of any other ad account too (the module's token rule).
+    `pixels` maps the pixel ids the fake knows to their names. The simulator's knobs
+    (`seed`, `reporting_lag`, `correction_rate`, `rejection_rate`) pass through;
+    `report_run_polls` is how many polls an async report run answers `Job Running` before it
+    completes; `spend_decimals` how money is written in insights (None: to the currency's
+    minor unit, as Meta does; 6: exactly).
     """
 
     def __init__(
@@ -338,6 +350,8 @@ class FakeMeta:
         seed: int = 1,
         account_id: str = "act_1234",
         access_token: str = "EAAfakeMetaToken0001",
+        tokens: Iterable[str] = (),
+        any_account: bool = False,
         app_secret: str | None = None,
         currency: str = "USD",
         timezone_name: str = "UTC",
@@ -355,6 +369,12 @@ class FakeMeta:
         self.account_path = account_id if account_id.startswith("act_") else f"act_{account_id}"
         self.account_number = self.account_path.removeprefix("act_")
         self.access_token = access_token
+        self.tokens = frozenset({access_token, *tokens})
+        self.any_account = any_account
+        # Accounts made unusable (their `account_status`) or unknown (`close_account`,
+        # `remove_account`).
+        self.account_statuses: dict[str, int] = {}
+        self.removed_accounts: set[str] = set()
         self.app_secret = app_secret
         self.currency = currency
         self.zone = ZoneInfo(timezone_name)
@@ -392,8 +412,17 @@ class FakeMeta:
     # --- Switches --------------------------------------------------------------------------
 
     def expire_token(self) -> None:
-        """The connection's token expires: every call with it answers 190/463 from now on."""
+        """The connection's token expires (and every other the fake accepts): every call
+        with it answers 190/463 from now on."""
         self.token_expired = True
+
+    def close_account(self, account_id: str, account_status: int = 2) -> None:
+        """The ad account reads with `account_status` from now on (2 disabled, 101 closed)."""
+        self.account_statuses[_account_node(account_id)] = account_status
+
+    def remove_account(self, account_id: str) -> None:
+        """The ad account no longer exists for any token: every call on it answers 100/33."""
+        self.removed_accounts.add(_account_node(account_id))
 
     def throttle(self, code: int, *, calls: int = 1, regain_minutes: int = 5) -> None:
         """The next `calls` requests answer throttle `code` (4, 17, 613, 80000, 80004) with
@@ -476,7 +505,7 @@ class FakeMeta:
         """The call's token, once accepted (a pixel's own token is judged by the read)."""
         token = params.pop("access_token", "")
         proof = params.pop("appsecret_proof", None)
-        if token != self.access_token:
+        if token not in self.tokens:
             if path in self.pixels:
                 return token
             raise GraphFault(190, "Invalid OAuth access token - Cannot parse access token")
@@ -531,8 +560,13 @@ class FakeMeta:
         self, method: str, path: str, params: dict[str, str], token: str
     ) -> dict[str, Any]:
         node, _, edge = path.partition("/")
+        if node in self.removed_accounts:
+            raise not_found(node, method)
         if node == self.account_path:
             return await self._account(method, edge, params)
+        if self.any_account and AD_ACCOUNT_NODE.fullmatch(node) and method == "GET" and not edge:
+            name = f"Ad account {node.removeprefix('act_')}"
+            return self._account_read(node, name, params)
         if node == "search" and method == "GET" and not edge:
             return await self._search(params)
         if node in self.report_runs and method == "GET":
@@ -561,16 +595,7 @@ class FakeMeta:
 
     async def _account(self, method: str, edge: str, params: dict[str, str]) -> dict[str, Any]:
         if not edge and method == "GET":
-            fields = _field_list(params.get("fields"), "id")
-            account = {
-                "id": self.account_path,
-                "account_id": self.account_number,
-                "name": "Fake Meta account",
-                "currency": self.currency,
-                "timezone_name": self.zone.key,
-                "account_status": 1,
-            }
-            return {name: account[name] for name, _ in _known(fields, account, "AdAccount")}
+            return self._account_read(self.account_path, "Fake Meta account", params)
         if edge in CREATE_EDGES and method == "POST":
             return await self._create(CREATE_EDGES[edge], params)
         if edge in CREATE_EDGES and edge != "adcreatives" and method == "GET":
@@ -586,6 +611,18 @@ class FakeMeta:
         if edge == "delivery_estimate" and method == "GET":
             return await self._delivery_estimate(params)
         raise not_found(f"{self.account_path}/{edge}", method)
+
+    def _account_read(self, node: str, account_name: str, params: dict[str, str]) -> dict[str, Any]:
+        fields = _field_list(params.get("fields"), "id")
+        account = {
+            "id": node,
+            "account_id": node.removeprefix("act_"),
+            "name": account_name,
+            "currency": self.currency,
+            "timezone_name": self.zone.key,
+            "account_status": self.account_statuses.get(node, 1),
+        }
+        return {name: account[name] for name, _ in _known(fields, account, "AdAccount")}
 
     # --- Writes ----------------------------------------------------------------------------
 
@@ -980,7 +1017,7 @@ class FakeMeta:
     async def _pixel(self, pixel_id: str, token: str, params: dict[str, str]) -> dict[str, Any]:
         """A pixel read. Another token than the connection's is judged by the simulator's
         rule (docs/pixels.md): a refused one answers 190 with its message."""
-        if token != self.access_token:
+        if token not in self.tokens:
             check = await self.network.check_pixel_token(pixel_id, token)
             if not check.accepted:
                 raise GraphFault(190, check.error_message or "Invalid OAuth access token")
@@ -1437,6 +1474,10 @@ def _field_list(text: str | None, default: str) -> list[tuple[str, str | None]]:
 
 def _field_names(text: str | None) -> set[str]:
     return {name for name, _ in _field_list(text, "")} if text else set()
+
+
+def _account_node(account_id: str) -> str:
+    return account_id if account_id.startswith("act_") else f"act_{account_id}"
 
 
 def _known(

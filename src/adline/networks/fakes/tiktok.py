@@ -7,7 +7,7 @@ with no sockets. It serves exactly what the TikTok adapter uses, in TikTok's env
 - `/campaign|adgroup|ad/create/`, `/…/update/`, `/…/status/update/` (lists of ids, per-id
   results, `20001` partial success with `allow_partial_success`), `/…/get/` (filtering,
   `page`/`page_size`, `page_info`), `/report/integrated/get/` (ad or campaign level, hourly
-  or daily), `/pixel/list/`;
+  or daily), `/pixel/list/`, `/advertiser/info/`;
 - create `request_id` de-duplication (`40050`), `operation_status` `ENABLE` by default,
   `objective_type`/`budget_mode` refused on update, deleted objects hidden from reads.
 
@@ -21,6 +21,14 @@ Switches, for the failure modes of a real network: `slow_consistency(reads)` (a 
 object is missing from reads for its first N reads), `rate_limit(calls, window)` (40100),
 `expire_token()` (40105 on every call), `lose_next_create_answer()` (the create happens,
 its answer is lost), and `correction_rate` (re-read past days come back revised).
+
+The token rule: the fake accepts its `access_token`, the `tokens` given beside it (a test's
+several connections) and, for pixel reads, `pixel_tokens`; a missing token answers 40104,
+any other 40105. A call naming another advertiser answers 40001, but with
+`any_advertiser`, `/advertiser/info/` answers any advertiser id as an enabled advertiser:
+what the API's token check meets for the advertiser ids tests make up. `close_advertiser`
+and `remove_advertiser` make one unusable (a status other than `STATUS_ENABLE`) or unknown
+(40001).
 """
 
 from __future__ import annotations
@@ -189,6 +197,13 @@ class FakeTikTok:
     # Extra tokens the fake accepts (a pixel's own token), and the pixels they see.
     pixel_tokens: tuple[str, ...] = ()
     pixels: tuple[dict[str, str], ...] = ()
+    # More connection tokens it accepts, and whether any advertiser's info reads (the
+    # module's token rule).
+    tokens: tuple[str, ...] = ()
+    any_advertiser: bool = False
+    # Advertisers made unusable (their status) or unknown.
+    advertiser_statuses: dict[str, str] = field(init=False, default_factory=dict)
+    removed_advertisers: set[str] = field(init=False, default_factory=set)
     network: SimulatedNetwork = field(init=False)
     objects: dict[str, FakeObject] = field(init=False, default_factory=dict)
     # Every call, answered or refused, in order.
@@ -227,6 +242,11 @@ class FakeTikTok:
             Route(
                 f"/open_api/{API_VERSION}/pixel/list/", self._serve(self._pixels), methods=["GET"]
             ),
+            Route(
+                f"/open_api/{API_VERSION}/advertiser/info/",
+                self._serve(self._advertiser_info, advertiser_scoped=False),
+                methods=["GET"],
+            ),
         ]
         self._app = Starlette(routes=routes)
 
@@ -252,6 +272,14 @@ class FakeTikTok:
     def expire_token(self) -> None:
         """The access token is no longer valid: every call answers 40105."""
         self._switches.token_expired = True
+
+    def close_advertiser(self, advertiser_id: str, status: str = "STATUS_DISABLE") -> None:
+        """The advertiser reads with `status` from now on."""
+        self.advertiser_statuses[advertiser_id] = status
+
+    def remove_advertiser(self, advertiser_id: str) -> None:
+        """No token sees the advertiser any more: reads naming it answer 40001."""
+        self.removed_advertisers.add(advertiser_id)
 
     def lose_next_create_answer(self) -> None:
         """The next create is made, but its answer is lost (HTTP 504 without a body), as
@@ -279,7 +307,10 @@ class FakeTikTok:
     # --- HTTP plumbing ------------------------------------------------------------------------
 
     def _serve(
-        self, action: Callable[[dict[str, Any]], Mapping[str, Any] | tuple[int, str, Any]]
+        self,
+        action: Callable[[dict[str, Any]], Mapping[str, Any] | tuple[int, str, Any]],
+        *,
+        advertiser_scoped: bool = True,
     ) -> Callable[[Request], Any]:
         async def endpoint(request: Request) -> Response:
             path = request.url.path.split(f"/{API_VERSION}/", 1)[1]
@@ -291,7 +322,7 @@ class FakeTikTok:
             self.calls.append(FakeCall(request.method, path, params))
             try:
                 self._check_access(request)
-                if str(params.get("advertiser_id")) != self.advertiser_id:
+                if advertiser_scoped and not self._visible(str(params.get("advertiser_id"))):
                     raise TikTokError(PERMISSION, "No permission to operate advertiser_id.")
                 result = action(params)
             except TikTokError as error:
@@ -310,7 +341,8 @@ class FakeTikTok:
         if not token:
             raise TikTokError(EMPTY_TOKEN, "Access token is empty.")
         switches = self._switches
-        if switches.token_expired or token not in (self.access_token, *self.pixel_tokens):
+        accepted = (self.access_token, *self.tokens, *self.pixel_tokens)
+        if switches.token_expired or token not in accepted:
             raise TikTokError(INVALID_TOKEN, "Access token is invalid or has expired.")
         if switches.rate_limited_calls > 0:
             switches.rate_limited_calls -= 1
@@ -505,6 +537,40 @@ class FakeTikTok:
                 continue
             matched.append(obj.row())
         return _page(matched, params, "list")
+
+    def _visible(self, advertiser_id: str) -> bool:
+        """May a call name this advertiser? Its own, unless removed."""
+        return advertiser_id == self.advertiser_id and advertiser_id not in self.removed_advertisers
+
+    def _advertiser_info(self, params: dict[str, Any]) -> Mapping[str, Any]:
+        """`advertiser_ids` (a JSON list, required) and optional `fields`: one row each; an
+        id the token may not see fails the call (40001)."""
+        ids = _json(params.get("advertiser_ids"))
+        if not isinstance(ids, list) or not ids:
+            raise TikTokError(INVALID, "advertiser_ids: a list of advertiser ids is required.")
+        rows = []
+        for advertiser_id in map(str, ids):
+            readable = self._visible(advertiser_id) or (
+                self.any_advertiser and advertiser_id not in self.removed_advertisers
+            )
+            if not readable:
+                raise TikTokError(
+                    PERMISSION, f"No permission to operate advertiser {advertiser_id}."
+                )
+            own = advertiser_id == self.advertiser_id
+            rows.append(
+                {
+                    "advertiser_id": advertiser_id,
+                    "name": "Fake TikTok advertiser" if own else f"Advertiser {advertiser_id}",
+                    "status": self.advertiser_statuses.get(advertiser_id, "STATUS_ENABLE"),
+                    "currency": "USD",
+                    "timezone": self.time_zone,
+                }
+            )
+        fields = _json(params.get("fields"))
+        if isinstance(fields, list):
+            rows = [{name: row[name] for name in fields if name in row} for row in rows]
+        return {"list": rows}
 
     def _pixels(self, params: dict[str, Any]) -> Mapping[str, Any]:
         return _page([dict(pixel) for pixel in self.pixels], params, "pixels")

@@ -22,6 +22,7 @@ How it meets the interface (docs/networks-meta.md):
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -116,6 +117,46 @@ LOCATION_TYPES = frozenset(
 EDGES: dict[ObjectKind, str] = {"ad_campaign": "campaigns", "ad_group": "adsets", "ad": "ads"}
 
 
+# Meta's `account_status` values (the Marketing API's AdAccount reference) [verify]: only
+# an active account takes writes.
+ACTIVE_ACCOUNT = 1
+ACCOUNT_STATUSES = {
+    1: "active",
+    2: "disabled",
+    3: "unsettled",
+    7: "pending risk review",
+    8: "pending settlement",
+    9: "in grace period",
+    100: "pending closure",
+    101: "closed",
+    201: "any active",
+    202: "any closed",
+}
+ACCOUNT_FIELDS = "name,account_status,currency,timezone_name"
+
+
+@dataclass(frozen=True)
+class AdAccount:
+    """The ad account as a token reads it (`read_account`): its name, and why Adline cannot
+    use it (`unusable`, None when it is active)."""
+
+    id: str
+    name: str | None
+    account_status: int | None
+    currency: str | None
+    timezone_name: str | None
+
+    @property
+    def unusable(self) -> str | None:
+        if self.account_status == ACTIVE_ACCOUNT:
+            return None
+        status = ACCOUNT_STATUSES.get(self.account_status or 0, "unknown")
+        return (
+            f"The ad account {self.id} is not active "
+            f"(account_status {self.account_status}: {status})."
+        )
+
+
 @dataclass(frozen=True)
 class AccountSettings:
     """What the ad account fixes for every write and read: money unit and time zone."""
@@ -182,6 +223,10 @@ class MetaAdapter:
         return await self._once(
             "set_spend_allowances", idempotency_key, items, lambda: self._set_allowances(items)
         )
+
+    def spending_limit_margin(self, daily_budget_micros: int) -> int:
+        """Meta's campaign spend_cap is a hard stop Meta holds itself: no margin."""
+        return 0
 
     async def set_spending_limits(
         self, limits: Sequence[SpendingLimit], *, idempotency_key: str
@@ -419,6 +464,20 @@ class MetaAdapter:
             self._account = AccountSettings(str(body.get("currency") or "USD"), zone)
         return self._account
 
+    async def read_account(self) -> AdAccount:
+        """`GET /act_{id}?fields=name,account_status,currency,timezone_name` with the
+        connection's token: what a connection's token check reads (networks.md §1.4). Errors
+        raise as every call's do: 190/10/200s `ConnectionBroken`, 100/33 (no such account, or
+        not this token's) `ObjectNotFound`, throttles `RateLimited`."""
+        body = await self.client.get(self.account_path, {"fields": ACCOUNT_FIELDS})
+        return AdAccount(
+            id=self.account_path,
+            name=_text_or_none(body.get("name")),
+            account_status=_int_or_none(body.get("account_status")),
+            currency=_text_or_none(body.get("currency")),
+            timezone_name=_text_or_none(body.get("timezone_name")),
+        )
+
     async def pull_stats(self, since: datetime, until: datetime) -> list[ReportedHour]:
         """Hourly ad insights for the account's local days covering [since, until), kept to
         the UTC hours asked. Every pull is a new revision (its fetch time): Meta numbers
@@ -575,12 +634,30 @@ def create_meta_adapter(
     transport: httpx.AsyncBaseTransport | None = None,
     app_secret: str | None = None,
     pixel_id: str | None = None,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> MetaAdapter:
-    """A Meta adapter for one connection, with its own Graph client."""
+    """A Meta adapter for one connection, with its own Graph client. `sleep` waits
+    between retries and report-run polls (tests on a manual clock pass one that doesn't)."""
     client = MetaGraphClient(
-        base_url, api_version, credentials.access_token, app_secret=app_secret, transport=transport
+        base_url,
+        api_version,
+        credentials.access_token,
+        app_secret=app_secret,
+        transport=transport,
+        sleep=sleep,
     )
     return MetaAdapter(credentials, directory, clock, client, pixel_id=pixel_id)
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _status(status: str) -> str:

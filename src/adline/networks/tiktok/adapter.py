@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from adline.config import DEFAULT_TIKTOK_REPORT_LAG_SECONDS
 from adline.core.clock import Clock
 from adline.delivery.adapter import (
     AdapterError,
@@ -87,12 +88,37 @@ HOUR = timedelta(hours=1)
 # Spending-limit enforcement (docs/networks-tiktok.md, "Spending limits"). TikTok publishes
 # an hour's report some time after the hour ends [verify: no documented figure]; the
 # adapter assumes at most this.
-DEFAULT_REPORT_LAG = timedelta(hours=3)
+DEFAULT_REPORT_LAG = timedelta(seconds=DEFAULT_TIKTOK_REPORT_LAG_SECONDS)
 # The longest time between two checks (pull_stats passes); the worker's pass is 1 minute.
 DEFAULT_CHECK_INTERVAL = timedelta(minutes=5)
 # TikTok documents no bound on how unevenly it paces a daily budget: assume an owner
 # spends at most this many times its even hourly share (budget / 24) in any hour [verify].
 PACING_PEAK = 4.0
+
+
+# `/advertiser/info/`: the fields read, and the one status whose advertiser takes writes
+# (TikTok's advertiser statuses, `STATUS_DISABLE`, `STATUS_LIMIT`, `STATUS_PENDING_...`,
+# are not among our facts [verify]).
+ADVERTISER_FIELDS = ("advertiser_id", "name", "status", "currency", "timezone")
+ENABLED_ADVERTISER = "STATUS_ENABLE"
+
+
+@dataclass(frozen=True)
+class Advertiser:
+    """The advertiser (TikTok's ad account) as a token reads it (`read_account`): its name,
+    and why Adline cannot use it (`unusable`, None when it is enabled)."""
+
+    advertiser_id: str
+    name: str | None
+    status: str | None
+    currency: str | None
+    timezone: str | None
+
+    @property
+    def unusable(self) -> str | None:
+        if self.status in (None, ENABLED_ADVERTISER):
+            return None
+        return f"The advertiser {self.advertiser_id} is not enabled (status {self.status})."
 
 
 @dataclass(frozen=True)
@@ -133,6 +159,9 @@ LEVELS: dict[ObjectKind, Level] = {level.kind: level for level in (CAMPAIGN, AD_
 
 class TikTokAdapter:
     """One advertiser (`credentials.account_id`) on TikTok."""
+
+    # How far back reports still change (attribution): the worker re-reads this daily.
+    revision_window = ATTRIBUTION_LOOKBACK
 
     def __init__(
         self,
@@ -205,6 +234,11 @@ class TikTokAdapter:
                 [(item.owner, item.remaining_micros) for item in items], "allowance"
             ),
         )
+
+    def spending_limit_margin(self, daily_budget_micros: int) -> int:
+        """The margin the adapter pauses a capped campaign at (`spend_margin`), for a daily
+        budget's pacing ceiling: what the ledger must grant beyond it to keep it running."""
+        return self.spend_margin(daily_budget_micros * PACING_PEAK / 24)
 
     async def set_spending_limits(
         self, limits: Sequence[SpendingLimit], *, idempotency_key: str
@@ -641,6 +675,28 @@ class TikTokAdapter:
 
     # --- Reads -----------------------------------------------------------------------------
 
+    async def read_account(self) -> Advertiser:
+        """`GET /advertiser/info/?advertiser_ids=["<id>"]` with the connection's token: what
+        a connection's token check reads. Errors raise as every call's do: 40001, 40105 and
+        the other token codes `ConnectionBroken`, 40100 `RateLimited`; an advertiser the
+        answer leaves out is `ObjectNotFound`."""
+        answer = await self.client.get(
+            "advertiser/info/",
+            {"advertiser_ids": [self.advertiser_id], "fields": list(ADVERTISER_FIELDS)},
+        )
+        for row in answer.data.get("list") or []:
+            if str(row.get("advertiser_id")) == self.advertiser_id:
+                return Advertiser(
+                    advertiser_id=self.advertiser_id,
+                    name=_text_or_none(row.get("name")),
+                    status=_text_or_none(row.get("status")),
+                    currency=_text_or_none(row.get("currency")),
+                    timezone=_text_or_none(row.get("timezone")),
+                )
+        raise ObjectNotFound(
+            f"TikTok answered no advertiser {self.advertiser_id} for this access token"
+        )
+
     async def pull_stats(self, since: datetime, until: datetime) -> list[ReportedHour]:
         """Ad-level hourly rows, one local day per request (TikTok's limit for hourly
         dimensions), every page. TikTok numbers no revisions: the revision is the fetch
@@ -813,6 +869,10 @@ def _local_days(since: datetime, until: datetime, zone: ZoneInfo) -> list[date]:
     first = since.astimezone(zone).date()
     last = (until - timedelta(microseconds=1)).astimezone(zone).date()
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def _zone(name: str) -> ZoneInfo:
