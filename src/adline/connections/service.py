@@ -24,7 +24,12 @@ from adline.connections.schemas import NetworkConnectionCreate, NetworkConnectio
 from adline.core.clock import Clock
 from adline.core.db import lock_row
 from adline.core.encryption import TokenCipher
-from adline.core.errors import AdlineError, Conflict, InvalidRequest, NotFound
+from adline.core.errors import (
+    AdPlatformUnavailable,
+    Conflict,
+    InvalidRequest,
+    NotFound,
+)
 from adline.core.ids import is_well_formed_id, new_id
 from adline.core.pagination import Direction, Page, PageRequest, paginate
 from adline.core.timestamps import format_timestamp
@@ -49,14 +54,6 @@ class ConnectionTaken(Conflict):
 
 class TokenRefused(InvalidRequest):
     code = "access_token_refused"
-
-
-class AdPlatformUnavailable(AdlineError):
-    """The network could not answer the token check: nothing was stored."""
-
-    status_code = 503
-    type = "service_unavailable"
-    code = "ad_platform_unavailable"
 
 
 def readable_connections(company_id: str) -> Select[NetworkConnection]:

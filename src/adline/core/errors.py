@@ -95,6 +95,15 @@ class NotFound(AdlineError):
     code = "resource_not_found"
 
 
+class AdPlatformUnavailable(AdlineError):
+    """503: an ad network Adline had to ask first (a token check) could not answer, a
+    timeout or a rate limit: nothing was stored; the same request may pass later."""
+
+    status_code = 503
+    type = "service_unavailable"
+    code = "ad_platform_unavailable"
+
+
 class Conflict(AdlineError):
     """409: the object's current state forbids the action."""
 

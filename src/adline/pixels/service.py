@@ -21,7 +21,7 @@ from adline.companies.models import Company
 from adline.core.clock import Clock
 from adline.core.db import lock_row
 from adline.core.encryption import TokenCipher
-from adline.core.errors import AdlineError, Conflict, Forbidden, NotFound
+from adline.core.errors import AdPlatformUnavailable, Conflict, Forbidden, NotFound
 from adline.core.ids import is_well_formed_id, new_id
 from adline.core.pagination import Direction, Page, PageRequest, paginate
 from adline.core.timestamps import format_timestamp
@@ -35,15 +35,6 @@ ID_PREFIX = "adpx"
 
 class PixelTaken(Conflict):
     code = "pixel_already_exists"
-
-
-class AdPlatformUnavailable(AdlineError):
-    """The network could not answer the token check (a timeout, a rate limit): nothing was
-    stored; the same request may pass later."""
-
-    status_code = 503
-    type = "service_unavailable"
-    code = "ad_platform_unavailable"
 
 
 def readable_pixels(company_id: str) -> Select[AdPixel]:
