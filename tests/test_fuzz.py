@@ -45,6 +45,7 @@ from adline.openapi import openapi_for
 from adline.versions import VERSION_BUNDLE
 from tests.conftest import Tenant
 from tests.hierarchy.builders import launched_tree
+from tests.networks.offline import offline_transports
 
 VERSIONS = VERSION_BUNDLE.values
 EXAMPLES = int(os.environ.get("ADLINE_FUZZ_EXAMPLES", "1200"))
@@ -81,6 +82,8 @@ def fuzz_app(database_url: str) -> Iterator[FastAPI]:
             address_rate_limit_per_second=0,
         ),
         clock=ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC)),
+        # Connections' token checks reach no real network.
+        network_transports=offline_transports(),
     )
     yield app
     asgi.shutdown_lifespans()

@@ -158,6 +158,19 @@ class TestNetworkConnections:
         )
         assert (await ok(await client.get("/network_connections")))["data"] == []
 
+    @pytest.mark.parametrize("token", ["tok\u00e9n-not-ascii", "two words", "tab\there"])
+    async def test_a_token_that_is_not_printable_ascii_is_refused_unsent(
+        self, client: httpx.AsyncClient, tenant: Tenant, fake_tiktok: FakeTikTok, token: str
+    ) -> None:
+        """TikTok's token goes in a header, where only ASCII can travel: refused as sent."""
+        body = connection_body(
+            tenant, platform="tiktok", external_id="7000000000000000123", access_token=token
+        )
+        sent = await client.post("/network_connections", json=body)
+        assert_error(sent, 400, "parameter_invalid", "access_token")
+        assert fake_tiktok.calls == []
+        assert (await ok(await client.get("/network_connections")))["data"] == []
+
     async def test_an_ad_account_meta_does_not_know_is_refused(
         self, client: httpx.AsyncClient, tenant: Tenant, fake_meta: FakeMeta
     ) -> None:

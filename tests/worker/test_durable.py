@@ -23,6 +23,7 @@ from adline.delivery.models import SimulatedNetworkState, SimulatedNetworkWrite
 from adline.delivery.registry import AdapterRegistry
 from adline.delivery.simulator import SimulatedNetwork
 from adline.delivery.worker import DeliveryWorker
+from tests.networks.offline import offline_transports
 from tests.worker.test_worker import live_campaign
 
 HOUR = timedelta(hours=1)
@@ -176,7 +177,8 @@ async def test_the_servers_embedded_worker_is_durable(
 ) -> None:
     seed = next(SEEDS)
     settings = Settings(database_url=database_url, delivery_interval=3600, simulator_seed=seed)
-    app = create_app(settings, clock=clock)
+    # Its worker serves every connection in the shared store: offline ones.
+    app = create_app(settings, clock=clock, network_transports=offline_transports())
     async with app.router.lifespan_context(app):
         for _ in range(200):  # its first pass runs at start
             async with create_sessionmaker(engine)() as session:

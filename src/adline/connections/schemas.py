@@ -6,17 +6,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import BaseModel, Field
 
-from adline.core.schemas import PageInfoObject, RequestModel, not_blank
+from adline.core.schemas import AccessToken, PageInfoObject, RequestModel
 
 # --- network connections (Adline's own) ----------------------------------------------------
 
 NetworkPlatform = Literal["meta", "tiktok"]
 ConnectionStatus = Literal["active", "broken"]
-AccessToken = Annotated[
-    str, BeforeValidator(not_blank), Field(min_length=1, max_length=4096, pattern=r"^\S+$")
-]
 # Checked per platform by the service (Meta `act_<digits>`, TikTok digits).
 AdAccountId = Annotated[str, Field(min_length=1, max_length=64)]
 PageId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]

@@ -35,6 +35,15 @@ Timestamp = Annotated[datetime, BeforeValidator(_timestamp)]
 # Dollar amounts arrive as JSON numbers; at most two decimals (checked by adline.core.money).
 Dollars = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Title = Annotated[str, BeforeValidator(not_blank), Field(min_length=1, max_length=100)]
+# A network's access token (pixels, connections): write-only. Meta's long-lived tokens run
+# to a few hundred characters; 4 KB leaves room for any. Printable ASCII only: tokens are,
+# and a token goes out in an HTTP header (TikTok's `Access-Token`), where anything else
+# cannot be sent.
+AccessToken = Annotated[
+    str,
+    BeforeValidator(not_blank),
+    Field(min_length=1, max_length=4096, pattern=r"^[\x21-\x7e]+$"),
+]
 
 
 class PageInfoObject(BaseModel):

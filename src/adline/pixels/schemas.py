@@ -5,16 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import BaseModel, Field
 
-from adline.core.schemas import PageInfoObject, RequestModel, not_blank
+from adline.core.schemas import AccessToken, PageInfoObject, RequestModel
 
 Platform = Literal["meta"]
 PixelStatus = Literal["active", "errored", "disabled"]
-# Meta's long-lived tokens run to a few hundred characters; 4 KB leaves room for any.
-AccessToken = Annotated[
-    str, BeforeValidator(not_blank), Field(min_length=1, max_length=4096, pattern=r"^\S+$")
-]
 # A network's pixel id: Meta's are digits; any letters, digits, `_` and `-` are taken.
 ExternalId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]
 
