@@ -156,3 +156,47 @@ async def test_a_connection_broken_before_the_pass_is_never_synced(
     )
     assert campaign["id"].encode() not in sent
     assert (await ok(await client.get(f"/ad_campaigns/{campaign['id']}")))["spend"] == 0
+
+
+async def test_an_unreachable_network_stops_the_connections_calls_for_the_pass_only(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    engine: AsyncEngine,
+    clock: ManualClock,
+    app: FastAPI,
+) -> None:
+    """A network that cannot answer is not asked again for every object in the same pass
+    (each would wait out the client's retries): the pass moves on, the connection stays
+    active, and the next pass tries again."""
+    connection = await ok(await client.post("/network_connections", json=connection_body(tenant)))
+    for _ in range(3):
+        await live_campaign(client)
+    asked: list[httpx.Request] = []
+
+    def unreachable(request: httpx.Request) -> httpx.Response:
+        asked.append(request)
+        raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+
+    sessionmaker = create_sessionmaker(engine)
+    run = DeliveryWorker(
+        sessionmaker,
+        clock,
+        AdapterRegistry(clock, seed=7),
+        connections=ConnectionAdapters(
+            sessionmaker,
+            clock,
+            app.state.token_cipher,
+            Settings(),
+            offline_transports(meta=httpx.MockTransport(unreachable)),
+            sleep=no_wait,
+        ),
+    )
+    await run.run_once()
+    # One call's attempts (the client retries a failed connection a few times), not one
+    # per campaign, group and ad.
+    first_pass = len(asked)
+    assert 1 <= first_pass <= 4
+    shown = await ok(await client.get(f"/network_connections/{connection['id']}"))
+    assert shown["status"] == "active"
+    await run.run_once()
+    assert len(asked) > first_pass

@@ -165,15 +165,19 @@ class ConnectionAdapters:
 
 class GuardedAdapter:
     """One connection's adapter as one pass of the worker calls it: a failure of this
-    network stays this connection's. `ConnectionBroken` is remembered (`broken`) and every
-    later call of the pass does nothing; another failure fails its write (a failed result,
-    retried next pass) or reads nothing. The simulated network is never wrapped: it does
-    not fail this way."""
+    network stays this connection's. A refused token (`ConnectionBroken`, kept in
+    `broken`) and a network that cannot answer now (a retryable error: unreachable, rate
+    limited) stop the connection's calls for the rest of the pass: each later write fails
+    (retried next pass) and each read answers nothing, at once, instead of every object
+    waiting out the client's retries. Any other failure fails its own write only. The
+    simulated network is never wrapped: it does not fail this way."""
 
     def __init__(self, adapter: PlatformAdapter, label: str) -> None:
         self.adapter = adapter
         self.label = label
         self.broken: str | None = None
+        # What stopped this pass's calls to the network, if something did.
+        self.stopped: AdapterError | None = None
         # How far back the network still revises its reports (Meta 28 days, TikTok's
         # attribution 7): the worker re-reads that window once a day.
         self.revision_window: timedelta | None = getattr(adapter, "revision_window", None)
@@ -194,13 +198,15 @@ class GuardedAdapter:
     def _note(self, error: AdapterError) -> None:
         if isinstance(error, ConnectionBroken):
             self.broken = str(error)
+        if isinstance(error, ConnectionBroken) or error.retryable:
+            self.stopped = error
         logger.warning("%s: %s", self.label, error)
 
     async def _write(
         self, kind: ObjectKind, object_id: str, call: Callable[[], Awaitable[WriteResult]]
     ) -> WriteResult:
-        if self.broken is not None:
-            return self._failed(kind, object_id, ConnectionBroken(self.broken))
+        if self.stopped is not None:
+            return self._failed(kind, object_id, self.stopped)
         try:
             return await call()
         except AdapterError as error:
@@ -252,8 +258,8 @@ class GuardedAdapter:
         call: Callable[[], Awaitable[list[WriteResult]]],
     ) -> list[WriteResult]:
         error: AdapterError
-        if self.broken is not None:
-            error = ConnectionBroken(self.broken)
+        if self.stopped is not None:
+            error = self.stopped
         else:
             try:
                 return await call()
@@ -279,7 +285,7 @@ class GuardedAdapter:
         )
 
     async def pull_stats(self, since: datetime, until: datetime) -> list[ReportedHour]:
-        if self.broken is not None:
+        if self.stopped is not None:
             return []
         try:
             return await self.adapter.pull_stats(since, until)
@@ -288,7 +294,7 @@ class GuardedAdapter:
             return []
 
     async def pull_review_outcomes(self, since: datetime | None = None) -> list[ReviewOutcome]:
-        if self.broken is not None:
+        if self.stopped is not None:
             return []
         try:
             return await self.adapter.pull_review_outcomes(since)

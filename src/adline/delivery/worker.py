@@ -351,11 +351,13 @@ class DeliveryWorker:
         ingested = rejections = 0
         pulled: list[ReportedHour] = []
         reports: list[tuple[list[ReportedHour], list[ReviewOutcome]]] = []
-        for key in self._connected:
-            adapter = self._adapter(key)
+        for key, connected in self._connected.items():
             since = self._pull_since(key, now)
-            rows = self._not_ingested(await adapter.pull_stats(since, now))
-            reports.append((rows, await adapter.pull_review_outcomes(now - LOOK_BACK)))
+            rows = self._not_ingested(await connected.pull_stats(since, now))
+            reports.append((rows, await connected.pull_review_outcomes(now - LOOK_BACK)))
+            if connected.stopped is not None and since < now - LOOK_BACK:
+                # The network did not answer the day's deep read: the next pass tries again.
+                self._deep_reads.pop(key, None)
         async with self.sessionmaker() as session, session.begin():
             await self._attach(session)
             # Nothing to do unless another worker's write made a replica start again.
