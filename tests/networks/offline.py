@@ -32,6 +32,10 @@ def _refuse(request: httpx.Request) -> httpx.Response:
     return httpx.Response(400, content=json.dumps(_META_REFUSAL).encode())
 
 
+async def no_wait(seconds: float) -> None:
+    """The clients' waits (retries, report polls), on a test's manual clock."""
+
+
 def offline_transports(
     **given: httpx.AsyncBaseTransport,
 ) -> dict[str, httpx.AsyncBaseTransport]:

@@ -34,7 +34,7 @@ from adline.spend_caps.service import link_campaign
 from tests.campaigns.payloads import abo_campaign
 from tests.conftest import NEWEST_HEADER, Tenant
 from tests.hierarchy.builders import ad_body, group_body, ok
-from tests.networks.offline import offline_transports
+from tests.networks.offline import no_wait, offline_transports
 from tests.spend_caps.payloads import cap_body
 
 HOURLY = timedelta(hours=1)
@@ -66,10 +66,6 @@ class Network:
         if isinstance(self.fake, FakeTikTok):
             return self.fake.billed_micros(network_campaign_id)
         return sum(self.fake.network.billed_by_hour(network_campaign_id).values())
-
-
-async def no_wait(seconds: float) -> None:
-    """The clients' waits (retries, report polls) on the test's manual clock."""
 
 
 @pytest.fixture(params=NETWORKS)
