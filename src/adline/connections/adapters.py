@@ -175,7 +175,6 @@ class GuardedAdapter:
     def __init__(self, adapter: PlatformAdapter, label: str) -> None:
         self.adapter = adapter
         self.label = label
-        self.broken: str | None = None
         # What stopped this pass's calls to the network, if something did.
         self.stopped: AdapterError | None = None
         # How far back the network still revises its reports (Meta 28 days, TikTok's
@@ -195,9 +194,12 @@ class GuardedAdapter:
             error=ItemError(type(error).__name__, str(error), retryable=error.retryable),
         )
 
+    @property
+    def broken(self) -> str | None:
+        """Why the network refused the connection's token this pass, if it did."""
+        return str(self.stopped) if isinstance(self.stopped, ConnectionBroken) else None
+
     def _note(self, error: AdapterError) -> None:
-        if isinstance(error, ConnectionBroken):
-            self.broken = str(error)
         if isinstance(error, ConnectionBroken) or error.retryable:
             self.stopped = error
         logger.warning("%s: %s", self.label, error)
