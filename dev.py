@@ -162,6 +162,16 @@ def postgres_url() -> str | None:
         return None
 
 
+def parallel_options(extra: list[str]) -> list[str]:
+    """pytest-xdist's options for the run: one test process per core, each test file kept
+    in one process (its module-scoped servers start once). Each process builds its own
+    stores (tests/conftest.py), so the processes share nothing but the machine. A command
+    line that names its own `-n` (or `-p no:xdist`) keeps it."""
+    if any(arg.startswith(("-n", "--numprocesses")) or arg == "no:xdist" for arg in extra):
+        return []
+    return ["-n", "auto", "--dist", "loadfile"]
+
+
 def run_tests(extra: list[str]) -> int:
     runs = [("SQLite", "sqlite")]
     pg = postgres_url()
@@ -176,7 +186,8 @@ def run_tests(extra: list[str]) -> int:
     for label, url in runs:
         print(f"dev.py: running the test suite on {label}", flush=True)
         env = dict(os.environ, ADLINE_TEST_DATABASE=url)
-        code = subprocess.run([str(PYTHON), "-m", "pytest", *extra], cwd=ROOT, env=env).returncode
+        command = [str(PYTHON), "-m", "pytest", *parallel_options(extra), *extra]
+        code = subprocess.run(command, cwd=ROOT, env=env).returncode
         # pytest exits 5 when it collected no test: that is a failure here, never a pass.
         if code != 0:
             print(f"dev.py: test suite FAILED on {label} (pytest exit {code})")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -60,29 +61,71 @@ async def _postgres_admin(url: str, statement: str) -> None:
     await engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A brand-new store for this run, built by running the migrations.
+@dataclass
+class StoreTemplate:
+    """A migrated store no test writes to, and the stores cloned from it: the run's shared
+    store, and one of its own for each test that asks (tests/own_store.py)."""
 
-    On PostgreSQL the run gets a database of its own on the server the URL names, dropped
-    afterwards, so concurrent runs (and the database in the URL) are left alone.
-    """
+    url: str
+    # Where SQLite clones go; None on PostgreSQL (clones are databases on the server).
+    directory: Path | None
+
+    def clone(self) -> str:
+        name = f"adline_test_{secrets.token_hex(4)}"
+        template = make_url(self.url)
+        if self.directory is not None:
+            assert template.database is not None
+            path = self.directory / f"{name}.db"
+            shutil.copyfile(template.database, path)
+            return f"sqlite+aiosqlite:///{path}"
+        asyncio.run(
+            _postgres_admin(self.url, f'CREATE DATABASE "{name}" TEMPLATE "{template.database}"')
+        )
+        return template.set(database=name).render_as_string(hide_password=False)
+
+    def drop(self, url: str) -> None:
+        database = make_url(url).database
+        assert database is not None
+        if self.directory is not None:
+            for suffix in ("", "-wal", "-shm"):
+                Path(database + suffix).unlink(missing_ok=True)
+            return
+        asyncio.run(_postgres_admin(self.url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def store_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoreTemplate]:
+    """The run's stores start as copies of one store built by running the migrations (so
+    every run tests them too).
+
+    On PostgreSQL the run's databases are its own on the server the URL names, dropped
+    afterwards, so concurrent runs (and the database in the URL) are left alone."""
     choice = os.environ.get("ADLINE_TEST_DATABASE", "sqlite")
     if choice == "sqlite":
-        path = tmp_path_factory.mktemp("db") / "adline-test.db"
-        url = f"sqlite+aiosqlite:///{path}"
+        directory = tmp_path_factory.mktemp("db")
+        url = f"sqlite+aiosqlite:///{directory / 'template.db'}"
         migrate(url)
-        yield url
+        yield StoreTemplate(url, directory)
         return
     server = make_url(choice)
-    name = f"adline_test_{secrets.token_hex(4)}"
+    name = f"adline_test_{secrets.token_hex(4)}_template"
     asyncio.run(_postgres_admin(choice, f'CREATE DATABASE "{name}"'))
     url = server.set(database=name).render_as_string(hide_password=False)
     try:
         migrate(url)
-        yield url
+        yield StoreTemplate(url, None)
     finally:
         asyncio.run(_postgres_admin(choice, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def database_url(store_template: StoreTemplate) -> Iterator[str]:
+    """The store the run's tests share. Tests stay independent by each using companies of
+    their own (everything is tenant-scoped); a test whose work spans every company (the
+    delivery worker's passes) takes a store of its own instead (tests/own_store.py)."""
+    url = store_template.clone()
+    yield url
+    store_template.drop(url)
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,10 @@ import pytest
 from fastapi import FastAPI
 
 from adline.versions import NEWEST
+from tests import own_store
+
+# `companies list` lists every company in the store: each test has a store of its own.
+database_url, engine = own_store.database_url, own_store.engine
 
 ADLINE = str(Path(sys.executable).parent / "adline")
 

@@ -15,11 +15,15 @@ from adline.delivery.audience import audience_size, person_matched
 from adline.delivery.registry import AdapterRegistry
 from adline.delivery.simulator import SimulatedNetwork
 from adline.delivery.worker import DeliveryWorker
+from tests import own_store
 from tests.audiences.helpers import add, make_audience, people, sha256
 from tests.campaigns.payloads import abo_campaign
 from tests.conftest import Tenant
 from tests.helpers import assert_error
 from tests.hierarchy.builders import ad_body, group_body, ok
+
+# The worker's passes sync every company's campaigns: each test has a store of its own.
+database_url, engine = own_store.database_url, own_store.engine
 
 US = {"include": {"countries": ["US"]}}
 

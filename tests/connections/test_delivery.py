@@ -19,12 +19,16 @@ from adline.core.clock import ManualClock
 from adline.core.db import create_sessionmaker
 from adline.delivery.registry import AdapterRegistry
 from adline.delivery.worker import DeliveryWorker
+from tests import own_store
 from tests.conftest import Tenant
 from tests.connections.helpers import OTHER_META_TOKEN
 from tests.connections.test_connections import connection_body
 from tests.hierarchy.builders import ok
 from tests.networks.offline import no_wait, offline_transports
 from tests.worker.test_worker import live_campaign
+
+# The worker's passes sync every company's campaigns: each test has a store of its own.
+database_url, engine = own_store.database_url, own_store.engine
 
 # What Graph answers a token it no longer accepts (networks.md §1.7).
 EXPIRED_TOKEN = {
@@ -129,7 +133,7 @@ async def test_a_company_without_a_connection_stays_on_the_simulated_network(
         clock.advance(timedelta(hours=1))
     await run.run_once()
     assert (await ok(await client.get(f"/ad_campaigns/{campaign['id']}")))["spend"] > 0
-    # Other tests' connections share the store; none of this company's objects went out.
+    # None of this company's objects went out to Meta.
     assert not graph.mentioned(campaign["id"])
 
 

@@ -17,9 +17,12 @@ from adline.delivery.worker import DeliveryWorker
 from adline.jobs.handlers import process_runner
 from adline.jobs.models import SUCCEEDED, Job
 from adline.jobs.runner import JobRunner
+from tests import own_store
 
-# A seed and a time of this test's own: slots are named by their start, and the store is
-# shared by the whole run.
+# The worker's passes sync every company's campaigns: each test has a store of its own.
+database_url, engine = own_store.database_url, own_store.engine
+
+# Slots are named by their start.
 SEED = 1777
 AT = datetime(2026, 7, 1, 12, 0, 10, tzinfo=UTC)
 INTERVAL = timedelta(minutes=7)

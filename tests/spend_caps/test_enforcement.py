@@ -19,9 +19,13 @@ from adline.delivery.adapter import ItemError
 from adline.delivery.registry import AdapterRegistry
 from adline.delivery.worker import DeliveryWorker
 from adline.spend_caps.service import link_campaign
+from tests import own_store
 from tests.campaigns.payloads import abo_campaign
 from tests.hierarchy.builders import ad_body, group_body, ok
 from tests.spend_caps.payloads import cap_body
+
+# The worker's passes sync every company's campaigns: each test has a store of its own.
+database_url, engine = own_store.database_url, own_store.engine
 
 HOURLY = timedelta(hours=1)
 

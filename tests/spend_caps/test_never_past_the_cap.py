@@ -33,9 +33,13 @@ from adline.delivery.registry import AdapterRegistry
 from adline.delivery.worker import DeliveryWorker
 from adline.spend_caps.models import SpendCap
 from adline.spend_caps.service import link_campaign
+from tests import own_store
 from tests.hierarchy.builders import launched_tree, ok
 from tests.spend_caps.fake_network import AdversarialNetwork
 from tests.spend_caps.payloads import cap_body
+
+# The worker's passes sync every company's campaigns: each test has a store of its own.
+database_url, engine = own_store.database_url, own_store.engine
 
 CAMPAIGNS = 3
 TREES: dict[str, list[dict[str, Any]]] = {}

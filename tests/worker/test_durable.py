@@ -23,8 +23,12 @@ from adline.delivery.models import SimulatedNetworkState, SimulatedNetworkWrite
 from adline.delivery.registry import AdapterRegistry
 from adline.delivery.simulator import SimulatedNetwork
 from adline.delivery.worker import DeliveryWorker
+from tests import own_store
 from tests.networks.offline import offline_transports
 from tests.worker.test_worker import live_campaign
+
+# The worker's passes sync every company's campaigns: each test has a store of its own.
+database_url, engine = own_store.database_url, own_store.engine
 
 HOUR = timedelta(hours=1)
 # Each test drives a network of its own (the store is shared by the whole run).

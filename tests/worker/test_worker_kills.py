@@ -40,8 +40,12 @@ from adline.core.db import create_engine, create_sessionmaker
 from adline.core.migrate import migrate
 from adline.delivery.models import SimulatedNetworkState
 from adline.versions import NEWEST
+from tests import own_store
 from tests.hierarchy.builders import ad_body, group_body, ok
 from tests.spend_caps.payloads import cap_body
+
+# The worker's passes sync every company's campaigns: each test has a store of its own.
+database_url, engine = own_store.database_url, own_store.engine
 
 ADLINE = str(Path(sys.executable).parent / "adline")
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -31,11 +31,15 @@ from adline.delivery.registry import AdapterRegistry
 from adline.delivery.worker import DeliveryWorker
 from adline.networks.fakes import FakeMeta, FakeTikTok
 from adline.spend_caps.service import link_campaign
+from tests import own_store
 from tests.campaigns.payloads import abo_campaign
 from tests.conftest import NEWEST_HEADER, Tenant
 from tests.hierarchy.builders import ad_body, group_body, ok
 from tests.networks.offline import no_wait, offline_transports
 from tests.spend_caps.payloads import cap_body
+
+# The worker's passes sync every company's campaigns: each test has a store of its own.
+database_url, engine = own_store.database_url, own_store.engine
 
 HOURLY = timedelta(hours=1)
 NETWORKS = ("simulated", "meta", "tiktok")
