@@ -10,6 +10,10 @@ directory of its own, `.venv/clients/whop-sdk-X` (`pip install --target`, with t
 dependencies that release declares): they are releases of one package, so no two can
 share an environment. The tests run each with its directory on PYTHONPATH. The releases
 install in parallel, one pip process each, and only those whose directory is missing.
+
+Before the tests it makes sure Debian's Chromium is at /usr/bin/chromium (apt, once per
+machine): the browser tests (tests/browser/) drive it through Playwright, whose own
+browser downloads are not available here.
 """
 
 from __future__ import annotations
@@ -33,6 +37,11 @@ CLIENTS_DIR = VENV / "clients"
 # Where the single older client lived before `client-releases`: removed when found.
 OLD_LEGACY_SDK_DIR = VENV / "legacy-whop-sdk"
 LOCAL_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+# The browser the browser tests (tests/browser/) drive through Playwright: Debian's
+# Chromium, not a Playwright download (Playwright's browser builds are not fetchable here).
+CHROMIUM = Path("/usr/bin/chromium")
+# Set when Chromium is missing and cannot be installed: the browser tests skip, saying why.
+NO_BROWSER_ENV = "ADLINE_BROWSER_UNAVAILABLE"
 
 
 def client_releases(pyproject: bytes) -> list[str]:
@@ -150,6 +159,37 @@ def ensure_venv() -> None:
     install_client_releases(releases)
 
 
+def ensure_chromium() -> str | None:
+    """Make sure Debian's Chromium is at /usr/bin/chromium for the browser tests: installed
+    with apt once per machine (skipped when present). `apt-get update` runs only when the
+    install fails, as a fresh image's package lists may be stale or absent, so the usual
+    case costs no registry round trip. Answers None when the browser is there, else why it
+    cannot be (not root, no apt, apt failed): the tests then skip with that reason, and the
+    line printed here makes it visible."""
+    if CHROMIUM.exists():
+        return None
+    apt = shutil.which("apt-get")
+    if apt is None or not hasattr(os, "geteuid") or os.geteuid() != 0:
+        reason = f"{CHROMIUM} is missing and apt-get (as root) is not available to install it"
+        print(f"dev.py: {reason}: the browser tests will SKIP", flush=True)
+        return reason
+    print("dev.py: installing Debian's chromium with apt-get for the browser tests", flush=True)
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+
+    def apt_get(*args: str) -> int:
+        return subprocess.run([apt, *args], stdout=subprocess.DEVNULL, env=env).returncode
+
+    install = ("install", "-y", "--no-install-recommends", "chromium")
+    if apt_get(*install) != 0:
+        apt_get("update")
+        apt_get(*install)
+    if CHROMIUM.exists():
+        return None
+    reason = f"apt-get could not install chromium ({CHROMIUM} is missing)"
+    print(f"dev.py: {reason}: the browser tests will SKIP", flush=True)
+    return reason
+
+
 def postgres_url() -> str | None:
     """The PostgreSQL of the second run: $ADLINE_TEST_POSTGRES_URL, else the local one."""
     url = os.environ.get("ADLINE_TEST_POSTGRES_URL")
@@ -173,6 +213,7 @@ def parallel_options(extra: list[str]) -> list[str]:
 
 
 def run_tests(extra: list[str]) -> int:
+    no_browser = ensure_chromium()
     runs = [("SQLite", "sqlite")]
     pg = postgres_url()
     if pg:
@@ -186,6 +227,8 @@ def run_tests(extra: list[str]) -> int:
     for label, url in runs:
         print(f"dev.py: running the test suite on {label}", flush=True)
         env = dict(os.environ, ADLINE_TEST_DATABASE=url)
+        if no_browser is not None:
+            env[NO_BROWSER_ENV] = no_browser
         command = [str(PYTHON), "-m", "pytest", *parallel_options(extra), *extra]
         code = subprocess.run(command, cwd=ROOT, env=env).returncode
         # pytest exits 5 when it collected no test: that is a failure here, never a pass.

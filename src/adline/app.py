@@ -39,6 +39,10 @@ from adline.core.errors import install_error_handlers
 from adline.core.versioning import VERSION_HEADER, VersionBundle
 from adline.delivery.registry import AdapterRegistry
 from adline.delivery.worker import DeliveryWorker
+from adline.demo.clock import DemoClock
+from adline.demo.control import HOUR as DEMO_STEP
+from adline.demo.control import DemoControl
+from adline.demo.router import router as demo_router
 from adline.docs_page import docs_assets_router
 from adline.files.router import UPLOAD_PATH
 from adline.files.router import router as files_router
@@ -57,6 +61,7 @@ from adline.reports.router import router as reports_router
 from adline.spend_caps.router import router as spend_caps_router
 from adline.value_rules.router import router as value_rules_router
 from adline.versions import VERSION_BUNDLE
+from adline.web.router import router as web_router
 from adline.webhooks.router import router as webhooks_router
 
 API_PREFIX = "/api/v1"
@@ -106,13 +111,19 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        demo: DemoControl | None = app.state.demo
         if engine is not None:
+            if demo is not None:
+                await demo.load(app.state.sessionmaker)
             yield
             return
         own_engine = create_engine(settings.database_url)
         app.state.engine = own_engine
         app.state.sessionmaker = create_sessionmaker(own_engine)
         app.state.read_sessionmaker = create_read_sessionmaker(own_engine)
+        if demo is not None:
+            # The simulated time the store reached, before anything reads the clock.
+            await demo.load(app.state.sessionmaker)
         await finish_pending_duplicates(app.state.sessionmaker, app.state.clock)
         try:
             async with contextlib.AsyncExitStack() as stack:
@@ -126,7 +137,8 @@ def create_app(
                         app.state.sessionmaker,
                         app.state.clock,
                         app.state.adapters,
-                        pass_interval=interval,
+                        # A demo server's steps pass an hour apart: spend caps grant for that.
+                        pass_interval=interval if demo is None else max(interval, DEMO_STEP),
                         durable=True,
                         connections=ConnectionAdapters(
                             app.state.sessionmaker,
@@ -146,6 +158,10 @@ def create_app(
                     services={"settings": settings},
                 )
                 await stack.enter_async_context(running_in_background(runner))
+                if demo is not None and worker is not None:
+                    # Steps run this worker's passes; a run or step stops before the runner.
+                    demo.attach(worker)
+                    stack.push_async_callback(demo.close)
                 yield
         finally:
             # The runner stops first (the stack), then the engine goes.
@@ -166,7 +182,14 @@ def create_app(
         dependencies=[Depends(check_path_and_query)],
     )
     app.state.settings = settings
-    app.state.clock = clock or SystemClock()
+    # Demo mode (docs/demo.md): the app's clock is the demo clock, which steps move forward;
+    # the API, the stats windows and the worker all read it.
+    if settings.demo and engine is None and settings.delivery_interval <= 0:
+        raise ValueError("demo mode needs the embedded delivery worker (delivery_interval > 0)")
+    demo_clock = DemoClock(clock or SystemClock()) if settings.demo else None
+    app.state.clock = demo_clock or clock or SystemClock()
+    # The web UI's and the API's handle on it: None when demo mode is off.
+    app.state.demo = DemoControl(demo_clock) if demo_clock is not None else None
     app.state.version_bundle = version_bundle
     # One adapter per platform for the whole process: the worker and the API share them.
     app.state.adapters = AdapterRegistry(app.state.clock, seed=settings.simulator_seed)
@@ -223,6 +246,9 @@ def create_app(
     app.include_router(pixels_router, prefix=API_PREFIX)
     app.include_router(connections_router, prefix=API_PREFIX)
     app.include_router(external_router, prefix=API_PREFIX)
+    app.include_router(demo_router, prefix=API_PREFIX)
     app.include_router(docs_router(API_PREFIX))
     app.include_router(docs_assets_router(API_PREFIX))
+    # The ads manager in the browser, at the root, outside the API (docs/web.md).
+    app.include_router(web_router)
     return app

@@ -103,17 +103,35 @@ def serve(
             min=1,
         ),
     ] = 1,
+    demo_asked: Annotated[
+        bool | None,
+        typer.Option(
+            "--demo/--no-demo",
+            help="Demo mode: a clock you step forward or run at a speed (/api/v1/demo, "
+            "docs/demo.md). Default: ADLINE_DEMO, else on for the embedded default store "
+            "(./var/adline.db) with one process, off otherwise.",
+        ),
+    ] = None,
 ) -> None:
     """Migrate the store, create the demo company on first start, and serve the API."""
+    from dataclasses import replace
+
     import uvicorn
 
     from adline.app import create_app
     from adline.bootstrap import create_demo_if_empty
 
+    env = Settings.from_env()
+    in_demo = demo_mode(
+        env.demo if demo_asked is None else demo_asked,
+        database_url or env.database_url,
+        workers,
+        env,
+    )
     if workers > 1:
-        check_several_workers(database_url or Settings.from_env().database_url)
+        check_several_workers(database_url or env.database_url)
     settings = settings_ready(database_url)
-    settings = edge_settings(settings, forwarded_allow_ips, max_body_bytes)
+    settings = replace(edge_settings(settings, forwarded_allow_ips, max_body_bytes), demo=in_demo)
     demo = asyncio.run(create_demo_if_empty(settings))
     if demo is not None:
         stderr.print("[bold]Created the demo company (shown once):[/bold]")
@@ -121,6 +139,11 @@ def serve(
         print(f"  API key:    {demo.api_key}")
         stderr.print("Keep the key: only its hash is stored.")
     stderr.print(f"Serving Adline on http://{host}:{port}/api/v1 (store: {settings.database_url})")
+    if in_demo:
+        stderr.print(
+            f"Demo mode: step or run the simulated networks' clock at "
+            f"http://{host}:{port}/api/v1/demo (docs/demo.md; --no-demo turns it off)"
+        )
     if workers > 1:
         # Each worker process builds its app from the environment (adline.app.app_from_env);
         # the store is migrated and the demo company made once, above, before they start.
@@ -140,6 +163,27 @@ def serve(
         proxy_headers=bool(trusted_proxies(settings)),
         forwarded_allow_ips=trusted_proxies(settings),
     )
+
+
+def demo_mode(asked: bool | None, database_url: str, workers: int, settings: Settings) -> bool:
+    """Whether `adline serve` runs in demo mode: as asked (--demo/--no-demo, else
+    ADLINE_DEMO), else on for the embedded default (the default SQLite store, one process,
+    its own delivery worker). The demo clock lives in the one process, so demo mode with
+    --workers above 1 is refused, as is demo mode without the embedded worker."""
+    from adline.config import DEFAULT_DATABASE_URL
+
+    if asked is None:
+        return (
+            database_url == DEFAULT_DATABASE_URL and workers == 1 and settings.delivery_interval > 0
+        )
+    if asked and workers > 1:
+        fail("--demo needs a single server process (--workers 1): the demo clock is its own")
+    if asked and settings.delivery_interval <= 0:
+        fail(
+            "--demo needs the embedded delivery worker: ADLINE_DELIVERY_INTERVAL=0 leaves "
+            "the passes to `adline worker`, which the demo clock cannot move"
+        )
+    return asked
 
 
 def check_several_workers(database_url: str) -> None:

@@ -33,6 +33,13 @@ DEFAULT_TIKTOK_REPORT_LAG_SECONDS = 3 * 60 * 60
 DEFAULT_TIKTOK_API_URL = f"https://business-api.tiktok.com/open_api/{TIKTOK_API_VERSION}"
 
 
+def _optional_switch(value: str) -> bool | None:
+    """An on/off setting that may be left to a default chosen later: empty is None."""
+    if not value.strip():
+        return None
+    return value.strip().lower() in ("1", "true", "yes")
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -97,6 +104,10 @@ class Settings:
     # The longest TikTok takes to publish an hour's report, in seconds: the TikTok adapter
     # pauses a capped campaign this much spending ahead of its limit (docs/networks.md).
     tiktok_report_lag_seconds: int = DEFAULT_TIKTOK_REPORT_LAG_SECONDS
+    # Demo mode (docs/demo.md): a clock the operator moves forward. None (ADLINE_DEMO unset):
+    # `adline serve` decides, on for the embedded default store only; an app built with
+    # None has it off.
+    demo: bool | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -169,6 +180,7 @@ class Settings:
             ),
             secret_key=os.environ.get("ADLINE_SECRET_KEY", ""),
             secret_key_file=os.environ.get("ADLINE_SECRET_KEY_FILE", DEFAULT_SECRET_KEY_FILE),
+            demo=_optional_switch(os.environ.get("ADLINE_DEMO", "")),
         )
 
     def ensure_sqlite_directory(self) -> None:

@@ -12,6 +12,7 @@ from adline.connections.models import ExternalAccount, NetworkConnection, Networ
 from adline.conversions.models import AdClick, ConversionEvent
 from adline.core.db import Base
 from adline.delivery.models import SimulatedNetworkState, SimulatedNetworkWrite
+from adline.demo.models import DemoClockState
 from adline.files.models import File
 from adline.idempotency.models import IdempotencyRecord
 from adline.issues.models import PlatformIssue
@@ -26,6 +27,7 @@ from adline.value_rules.models import (
     ConversionValueRuleSelection,
     ConversionValueRuleTarget,
 )
+from adline.web.models import WebSession
 from adline.webhooks.models import Webhook, WebhookDelivery, WebhookEvent
 
 metadata = Base.metadata
@@ -45,6 +47,7 @@ __all__ = [
     "ConversionValueRule",
     "ConversionValueRuleSelection",
     "ConversionValueRuleTarget",
+    "DemoClockState",
     "ExternalAccount",
     "File",
     "IdempotencyRecord",
@@ -61,6 +64,7 @@ __all__ = [
     "SpendCapMembership",
     "SpendCapRevision",
     "User",
+    "WebSession",
     "Webhook",
     "WebhookDelivery",
     "WebhookEvent",

@@ -38,6 +38,9 @@ WEBHOOK_WRITE = "webhook:write"
 SOCIAL_ACCOUNT_READ = "social_account:read"
 SOCIAL_ACCOUNT_CREATE = "social_account:create"
 SOCIAL_ACCOUNT_DELETE = "social_account:delete"
+# Adline's own: a demo server's clock (`/demo`, docs/demo.md). The clock is the server's,
+# not a company's: a key with this scope moves time for every company on it.
+DEMO_CONTROL = "demo:control"
 
 ALL_SCOPES: tuple[str, ...] = (
     AD_CAMPAIGN_BASIC_READ,
@@ -65,6 +68,7 @@ ALL_SCOPES: tuple[str, ...] = (
     SOCIAL_ACCOUNT_READ,
     SOCIAL_ACCOUNT_CREATE,
     SOCIAL_ACCOUNT_DELETE,
+    DEMO_CONTROL,
 )
 
 
@@ -85,6 +89,7 @@ SPEND_CAPS = "Spend caps"
 PRODUCTS = "Products"
 WEBHOOKS = "Webhooks"
 CONNECTIONS = "Connections"
+DEMO = "Demo"
 
 DETAILS: dict[str, ScopeDetail] = {
     AD_CAMPAIGN_BASIC_READ: ScopeDetail(
@@ -170,6 +175,12 @@ DETAILS: dict[str, ScopeDetail] = {
         "Disconnect external accounts",
         CONNECTIONS,
         "Disconnect external accounts, remove partners and network connections.",
+    ),
+    DEMO_CONTROL: ScopeDetail(
+        "Control the demo clock",
+        DEMO,
+        "On a demo server: read its simulated time, step it forward, run and stop it "
+        "(the clock is the server's: every company's time moves).",
     ),
 }
 

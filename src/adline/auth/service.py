@@ -255,6 +255,40 @@ async def authenticate(
     key = await _known_key(session, hash_secret(secret))
     if key is None:
         raise Unauthorized("Invalid or revoked API key.")
+    return _checked_principal(key, clock, client_host)
+
+
+async def authenticate_key_id(
+    session: AsyncSession, clock: Clock, key_id: str, *, client_host: str | None
+) -> Principal:
+    """The caller behind the key `key_id`, checked as `authenticate` checks a secret (a
+    signed-in browser, adline.web, holds the key's id, never its secret): 401 once the key
+    is revoked or expired, 403 from outside its IP allowlist. Read afresh, not cached."""
+    row = (
+        await session.execute(
+            select(*KEY_STATEMENT.selected_columns)
+            .join(Company, Company.id == ApiKey.company_id)
+            .where(ApiKey.id == key_id, ApiKey.revoked_at.is_(None))
+        )
+    ).first()
+    if row is None:
+        raise Unauthorized("Invalid or revoked API key.")
+    key = KnownKey(
+        key_id=row.id,
+        company_id=row.company_id,
+        user_id=row.created_by_user_id,
+        scopes=frozenset(row.scopes),
+        api_version_date=row.api_version_date,
+        expires_at=row.expires_at,
+        ip_allowlist=tuple(row.ip_allowlist or ()),
+        currency=row.currency,
+        timezone=row.timezone,
+        read_at=time.monotonic(),
+    )
+    return _checked_principal(key, clock, client_host)
+
+
+def _checked_principal(key: KnownKey, clock: Clock, client_host: str | None) -> Principal:
     now = clock.now()
     if key.expires_at is not None and key.expires_at <= now:
         raise Unauthorized("This API key has expired.", code="expired_api_key")

@@ -12,6 +12,15 @@ class Clock(Protocol):
         ...
 
 
+class SettableClock(Clock, Protocol):
+    """A clock a fast-forward run moves (`adline.delivery.worker.fast_forward`): the
+    ManualClock of tests and `adline worker --from`, the demo clock of a demo server."""
+
+    def set(self, instant: datetime) -> None:
+        """Make `instant` the current time."""
+        ...
+
+
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)

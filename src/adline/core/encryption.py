@@ -9,6 +9,8 @@ docs/security.md#secrets-at-rest.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from pathlib import Path
 
@@ -34,8 +36,16 @@ class TokenCipher:
         if self._fernet is None:
             if not self._key_file:
                 raise SecretKeyError("No secret key: set ADLINE_SECRET_KEY.")
-            self._fernet = _fernet(_read_or_create(Path(self._key_file)), self._key_file)
+            self._key = _read_or_create(Path(self._key_file))
+            self._fernet = _fernet(self._key, self._key_file)
         return self._fernet
+
+    def derived_key(self, purpose: str) -> bytes:
+        """A 32-byte key for `purpose` (e.g. signing the web session cookie, adline.web),
+        derived from the same deployment key by HMAC-SHA256: one secret to keep, and a
+        signature made for one purpose is worth nothing for another or for sealing."""
+        self._cipher()
+        return hmac.new(self._key.strip().encode(), purpose.encode(), hashlib.sha256).digest()
 
     def seal(self, plaintext: str) -> str:
         return self._cipher().encrypt(plaintext.encode()).decode()

@@ -23,6 +23,12 @@ DELIVERY_WORKER = "delivery_worker"
 _pass_locks: WeakKeyDictionary[DeliveryWorker, asyncio.Lock] = WeakKeyDictionary()
 
 
+def pass_lock(worker: DeliveryWorker) -> asyncio.Lock:
+    """The lock every pass of `worker` runs under: the periodic job's, and a demo server's
+    steps (adline.demo.control), which run the same worker's passes on a moved clock."""
+    return _pass_locks.setdefault(worker, asyncio.Lock())
+
+
 def delivery_pass_job(interval: timedelta) -> PeriodicJob:
     return PeriodicJob(DELIVERY_PASS, every=interval)
 
@@ -34,6 +40,5 @@ async def run_delivery_pass(ctx: JobContext, payload: dict[str, Any]) -> None:
     worker = ctx.services[DELIVERY_WORKER]
     if not isinstance(worker, DeliveryWorker):
         raise TypeError(f"services[{DELIVERY_WORKER!r}] is not a DeliveryWorker")
-    lock = _pass_locks.setdefault(worker, asyncio.Lock())
-    async with lock:
+    async with pass_lock(worker):
         await worker.run_once()

@@ -56,7 +56,7 @@ from adline.connections.adapters import (
 )
 from adline.connections.models import NetworkConnection
 from adline.connections.service import PLATFORM_NAMES, mark_broken
-from adline.core.clock import Clock, ManualClock, SystemClock
+from adline.core.clock import Clock, ManualClock, SettableClock, SystemClock
 from adline.core.db import create_engine, create_sessionmaker
 from adline.core.encryption import TokenCipher
 from adline.delivery.adapter import (
@@ -967,7 +967,7 @@ class DeliveryWorker:
 
 
 async def fast_forward(
-    worker: DeliveryWorker, clock: ManualClock, start: datetime, until: datetime, step: timedelta
+    worker: DeliveryWorker, clock: SettableClock, start: datetime, until: datetime, step: timedelta
 ) -> int:
     """Passes on a simulated clock, without waiting: at `start`, `start + step`, ... up to
     `until` (`clock` is the worker's and its networks'). A durable worker resumes after the
