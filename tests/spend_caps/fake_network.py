@@ -16,6 +16,7 @@ from adline.delivery.adapter import (
     AdGroupSpec,
     AdSpec,
     CampaignSpec,
+    LifetimeBudget,
     ObjectKind,
     ObjectRef,
     ReportedHour,
@@ -81,7 +82,9 @@ class AdversarialNetwork:
     ) -> list[WriteResult]:
         return [self._applied(item.owner.kind, item.owner.id) for item in allowances]
 
-    def spending_limit_margin(self, daily_budget_micros: int) -> int:
+    def spending_limit_margin(
+        self, daily_budget_micros: int, lifetime_budgets: Sequence[LifetimeBudget] = ()
+    ) -> int:
         """Limits are held exactly here (refunds aside): no margin."""
         return 0
 

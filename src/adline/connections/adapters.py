@@ -31,6 +31,7 @@ from adline.delivery.adapter import (
     CampaignSpec,
     ConnectionBroken,
     ItemError,
+    LifetimeBudget,
     ObjectKind,
     ObjectRef,
     PixelCheck,
@@ -241,8 +242,10 @@ class GuardedAdapter:
             lambda: self.adapter.delete_object(ref, idempotency_key=idempotency_key),
         )
 
-    def spending_limit_margin(self, daily_budget_micros: int) -> int:
-        return self.adapter.spending_limit_margin(daily_budget_micros)
+    def spending_limit_margin(
+        self, daily_budget_micros: int, lifetime_budgets: Sequence[LifetimeBudget] = ()
+    ) -> int:
+        return self.adapter.spending_limit_margin(daily_budget_micros, lifetime_budgets)
 
     # Reads the API makes of the network (not the worker): passed through as they are.
     async def estimate_reach(self, targeting: Targeting) -> tuple[int | None, int | None]:

@@ -69,7 +69,8 @@ async def get_connection(
     if is_well_formed_id(connection_id):
         statement = readable_connections(company_id).where(NetworkConnection.id == connection_id)
         if for_update:
-            statement = statement.with_for_update()
+            # Read again under the lock, even when the session already holds the row.
+            statement = statement.with_for_update().execution_options(populate_existing=True)
         connection = (await session.scalars(statement)).first()
     if connection is None:
         raise NotFound(f"No network connection with id {connection_id}.", param="id")
@@ -209,19 +210,34 @@ async def update_connection(
     body: NetworkConnectionUpdate,
 ) -> NetworkConnection:
     """Replace the token (checked first: refused changes nothing) and/or the page. An
-    accepted token fixes a broken connection (`fix`)."""
-    connection = await get_connection(session, principal.company_id, connection_id, for_update=True)
+    accepted token fixes a broken connection (`fix`).
+
+    The new token is checked before the row is locked, so a slow network holds no lock;
+    the row is then locked and written only if it has not changed since it was read (a
+    concurrent change, a worker marking it broken: 409, send the change again)."""
+    connection = await get_connection(session, principal.company_id, connection_id)
     sent = body.model_fields_set
     if "access_token" in sent and body.access_token is None:
         raise InvalidRequest(
             "Invalid value for access_token: must not be null.", param="access_token"
         )
-    page_id = body.page_id if "page_id" in sent else connection.page_id
+    check = None
+    seen = _checked_state(connection)
     if body.access_token is not None:
+        page_id = body.page_id if "page_id" in sent else connection.page_id
         wanted = NetworkCredentials(
             connection.platform, connection.ad_account_id, body.access_token, page_id
         )
         check = await check_token(checker, wanted)
+    connection = await get_connection(session, principal.company_id, connection_id, for_update=True)
+    if check is not None and _checked_state(connection) != seen:
+        raise Conflict(
+            "The network connection changed while its new access token was checked; "
+            "send the change again."
+        )
+    page_id = body.page_id if "page_id" in sent else connection.page_id
+    if check is not None:
+        assert body.access_token is not None
         connection.access_token_sealed = cipher.seal(body.access_token)
         connection.name = check.name
         if connection.status == "broken":
@@ -230,6 +246,17 @@ async def update_connection(
     connection.updated_at = clock.now()
     await session.flush()
     return connection
+
+
+def _checked_state(connection: NetworkConnection) -> tuple[object, ...]:
+    """What a token check and the write after it depend on: any change in between (another
+    update, the worker marking it broken) moves one of these."""
+    return (
+        connection.access_token_sealed,
+        connection.page_id,
+        connection.status,
+        connection.updated_at,
+    )
 
 
 async def delete_connection(

@@ -460,6 +460,15 @@ class WriteResult:
 
 
 @dataclass(frozen=True)
+class LifetimeBudget:
+    """One lifetime budget of a campaign (its own, or one of its ad groups'), and when its
+    flight ends (None: no end), for `PlatformAdapter.spending_limit_margin`."""
+
+    amount_micros: int
+    ends_at: datetime | None
+
+
+@dataclass(frozen=True)
 class ReportedHour:
     """One ad, one UTC hour, as the network reports it.
 
@@ -595,8 +604,11 @@ class PlatformAdapter(Protocol):
         `effective_at`, never earlier."""
         ...
 
-    def spending_limit_margin(self, daily_budget_micros: int) -> int:
-        """How much a campaign with this daily budget must have left under its spending
+    def spending_limit_margin(
+        self, daily_budget_micros: int, lifetime_budgets: Sequence[LifetimeBudget] = ()
+    ) -> int:
+        """How much a campaign with these budgets (its daily budgets together, and each
+        lifetime budget it has, with its flight's end) must have left under its spending
         limit to keep delivering, in micros: 0 where the network holds limits exactly
         itself; where the adapter holds them by pausing the campaign once reported spend
         comes within this margin (TikTok), the margin. A spend cap's ledger grants it on

@@ -41,6 +41,7 @@ from adline.delivery.adapter import (
     IdempotencyConflict,
     InvalidSpec,
     ItemError,
+    LifetimeBudget,
     ObjectKind,
     ObjectNotFound,
     ObjectRef,
@@ -441,7 +442,9 @@ class SimulatedNetwork:
             "set_spend_allowances", idempotency_key, items, lambda: self._set_allowances(items)
         )
 
-    def spending_limit_margin(self, daily_budget_micros: int) -> int:
+    def spending_limit_margin(
+        self, daily_budget_micros: int, lifetime_budgets: Sequence[LifetimeBudget] = ()
+    ) -> int:
         """Limits are exact here, unreported spend included: no margin."""
         return 0
 

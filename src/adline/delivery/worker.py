@@ -70,6 +70,7 @@ from adline.delivery.adapter import (
     CreativeSummary,
     DeliverySchedule,
     FrequencyCap,
+    LifetimeBudget,
     ObjectRef,
     PlatformAdapter,
     ReportedHour,
@@ -420,12 +421,17 @@ class DeliveryWorker:
             return connected
         return self.registry.adapter(key)
 
-    def _limit_margin(self, campaign: AdCampaign, daily_budget_micros: int) -> int:
+    def _limit_margin(
+        self,
+        campaign: AdCampaign,
+        daily_budget_micros: int,
+        lifetime_budgets: Sequence[LifetimeBudget] = (),
+    ) -> int:
         """What the campaign's network needs left under its limit to keep delivering."""
         key = self._network_key(campaign.company_id, campaign.platform)
         if key is None:
             return 0
-        return self._adapter(key).spending_limit_margin(daily_budget_micros)
+        return self._adapter(key).spending_limit_margin(daily_budget_micros, lifetime_budgets)
 
     def _network_label(self, key: str) -> str:
         connected = self._connected.get(key)

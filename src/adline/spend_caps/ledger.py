@@ -23,7 +23,7 @@ held at what it has reported (stopped), and what was committed stays committed.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -35,6 +35,7 @@ from adline.campaigns.models import AdCampaign
 from adline.campaigns.state_machine import LAUNCHED
 from adline.companies.models import Company
 from adline.core.clock import ManualClock
+from adline.delivery.adapter import LifetimeBudget
 from adline.spend_caps.models import SpendCap, SpendCapGrant, SpendCapMembership
 from adline.spend_caps.periods import Status
 from adline.spend_caps.service import (
@@ -141,6 +142,35 @@ async def _daily_budgets(session: AsyncSession, campaigns: list[AdCampaign]) -> 
     return budgets
 
 
+async def _lifetime_budgets(
+    session: AsyncSession, campaigns: list[AdCampaign]
+) -> dict[str, list[LifetimeBudget]]:
+    """Each campaign's lifetime budgets with their flights' ends, as its network is told
+    them: its own (CBO), running to its ad groups' last end (None if one has none), or its
+    ad groups' own (ABO), each to the group's end."""
+    ids = [campaign.id for campaign in campaigns]
+    if not ids:
+        return {}
+    groups = list(
+        await session.scalars(
+            select(AdGroup).where(AdGroup.ad_campaign_id.in_(ids), AdGroup.deleted_at.is_(None))
+        )
+    )
+    budgets: dict[str, list[LifetimeBudget]] = defaultdict(list)
+    for campaign in campaigns:
+        if campaign.budget_optimization == "ad_campaign" and campaign.budget_type == "lifetime":
+            ends = [group.ends_at for group in groups if group.ad_campaign_id == campaign.id]
+            end = None if not ends or None in ends else max(e for e in ends if e is not None)
+            budgets[campaign.id].append(LifetimeBudget(campaign.budget_amount_micros or 0, end))
+    owned = {c.id for c in campaigns if c.budget_optimization == "ad_group"}
+    for group in groups:
+        if group.ad_campaign_id in owned and group.budget_type == "lifetime":
+            budgets[group.ad_campaign_id].append(
+                LifetimeBudget(group.budget_amount_micros or 0, group.ends_at)
+            )
+    return dict(budgets)
+
+
 async def _announce_depleted(
     session: AsyncSession, cap: SpendCap, zone: str, period_start: datetime, now: datetime
 ) -> None:
@@ -167,14 +197,15 @@ async def allocate(
     cap_id: str,
     now: datetime,
     horizon: timedelta,
-    margin_of: Callable[[AdCampaign, int], int] | None = None,
+    margin_of: Callable[[AdCampaign, int, Sequence[LifetimeBudget]], int] | None = None,
 ) -> Allocation | None:
     """Lock the cap, top up its campaigns' limits for the current period, and say what
     each campaign's network must hold. None when the cap does not exist.
 
-    `margin_of(campaign, daily_budget_micros)`: what the campaign's network must have left
-    under its limit to keep delivering (`PlatformAdapter.spending_limit_margin`; 0 for
-    networks that hold limits exactly), granted on top of its headroom."""
+    `margin_of(campaign, daily_budget_micros, lifetime_budgets)`: what the campaign's
+    network must have left under its limit to keep delivering
+    (`PlatformAdapter.spending_limit_margin`; 0 for networks that hold limits exactly),
+    granted on top of its headroom."""
     cap = await lock_spend_cap(session, cap_id)
     if cap is None:
         return None
@@ -242,6 +273,7 @@ async def allocate(
     if serving and available > 0 and members:
         peaks = await _peak_hourly_spend(session, [campaign.id for campaign in members], now)
         daily = await _daily_budgets(session, members)
+        lifetime = await _lifetime_budgets(session, members) if margin_of is not None else {}
         period_hours = ((period.end - period.start) if period.end else OPEN_PERIOD) / HOUR
         fallback = int(cap.amount_micros / len(members) / max(period_hours, 1.0))
         wants: dict[str, int] = {}
@@ -252,7 +284,11 @@ async def allocate(
             rate = max(peaks.get(campaign.id, 0), daily.get(campaign.id, 0) // 12) or fallback
             spent = reported.get(campaign.id, 0)
             held = committed.get(campaign.id, 0)
-            margin = 0 if margin_of is None else margin_of(campaign, daily.get(campaign.id, 0))
+            margin = (
+                0
+                if margin_of is None
+                else margin_of(campaign, daily.get(campaign.id, 0), lifetime.get(campaign.id, ()))
+            )
             want = spent + int(rate * (horizon / HOUR)) + margin - held
             if held > 0 and spent >= held:
                 # It used all it had: its observed rate was throttled by its limit, so

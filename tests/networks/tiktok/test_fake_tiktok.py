@@ -17,6 +17,7 @@ from adline.delivery.adapter import (
     CampaignSpec,
     ConnectionBroken,
     InvalidSpec,
+    LifetimeBudget,
     ObjectRef,
     RateLimited,
     SpendAllowance,
@@ -26,7 +27,7 @@ from adline.delivery.adapter import (
 from adline.networks.base import MemoryDirectory, NetworkCredentials
 from adline.networks.fakes.tiktok import AD, AD_GROUP, CAMPAIGN, FakeTikTok
 from adline.networks.tiktok import create_tiktok_adapter
-from adline.networks.tiktok.adapter import TikTokAdapter
+from adline.networks.tiktok.adapter import PACING_PEAK, TikTokAdapter
 
 from .builders import AD_ID, CAMPAIGN_ID, GROUP2_ID, GROUP_ID, Sleeps, ad, ad_group, campaign
 
@@ -227,6 +228,36 @@ class TestSpendingLimits:
         await w.run_hours(3)
         assert status(w, campaign_id) == "ENABLE"
         assert w.fake.billed_micros(campaign_id, since=START) > billed
+
+    async def test_a_lifetime_budgets_margin_is_its_share_of_the_flight_left(self) -> None:
+        """The check and the spend cap's ledger (`spending_limit_margin`) take the same
+        margin for a lifetime budget: `PACING_PEAK` times its even share of the hours left
+        in its flight (a campaign's own budget runs to its ad groups' last end)."""
+        w = world()
+        lifetime, ends = 960_000_000, START + timedelta(days=10)
+        await w.adapter.upsert_campaign(
+            cbo_campaign(budget=Budget("lifetime", lifetime)), idempotency_key="c1"
+        )
+        await w.adapter.upsert_ad_group(
+            ad_group(budget=None, bidding=None, ends_at=ends), idempotency_key="g1"
+        )
+        await w.adapter.upsert_ad(ad(), idempotency_key="a1")
+        await w.adapter.set_spending_limits(
+            [SpendingLimit(CAMPAIGN_ID, 200_000_000, counted_from=START)], idempotency_key="l1"
+        )
+        check = w.adapter.limit_checks[CAMPAIGN_ID]
+        spread = w.adapter.spend_margin(lifetime * PACING_PEAK / (10 * 24))
+        granted = w.adapter.spending_limit_margin(0, [LifetimeBudget(lifetime, ends)])
+        assert check.margin_micros == spread == granted
+        assert not check.held  # $200 is well above a margin of about $36
+        # An hour before the end the share is the whole budget; without an end too.
+        w.clock.set(ends - HOUR)
+        assert w.adapter.spending_limit_margin(0, [LifetimeBudget(lifetime, ends)]) == (
+            w.adapter.spend_margin(lifetime)
+        )
+        assert w.adapter.spending_limit_margin(0, [LifetimeBudget(lifetime, None)]) == (
+            w.adapter.spend_margin(lifetime)
+        )
 
     async def test_a_limit_already_reached_holds_at_once(self) -> None:
         w = world()

@@ -44,6 +44,7 @@ from adline.delivery.adapter import (
     IdempotencyConflict,
     InvalidSpec,
     ItemError,
+    LifetimeBudget,
     LocationOption,
     ObjectKind,
     ObjectNotFound,
@@ -224,7 +225,9 @@ class MetaAdapter:
             "set_spend_allowances", idempotency_key, items, lambda: self._set_allowances(items)
         )
 
-    def spending_limit_margin(self, daily_budget_micros: int) -> int:
+    def spending_limit_margin(
+        self, daily_budget_micros: int, lifetime_budgets: Sequence[LifetimeBudget] = ()
+    ) -> int:
         """Meta's campaign spend_cap is a hard stop Meta holds itself: no margin."""
         return 0
 

@@ -46,6 +46,7 @@ from adline.delivery.adapter import (
     IdempotencyConflict,
     InvalidSpec,
     ItemError,
+    LifetimeBudget,
     ObjectKind,
     ObjectNotFound,
     ObjectRef,
@@ -235,10 +236,18 @@ class TikTokAdapter:
             ),
         )
 
-    def spending_limit_margin(self, daily_budget_micros: int) -> int:
-        """The margin the adapter pauses a capped campaign at (`spend_margin`), for a daily
-        budget's pacing ceiling: what the ledger must grant beyond it to keep it running."""
-        return self.spend_margin(daily_budget_micros * PACING_PEAK / 24)
+    def spending_limit_margin(
+        self, daily_budget_micros: int, lifetime_budgets: Sequence[LifetimeBudget] = ()
+    ) -> int:
+        """The margin the adapter pauses a capped campaign at (`spend_margin`), for the
+        hourly ceiling of its budgets as `_hourly_ceilings` reads them from TikTok: what
+        the ledger must grant beyond its limit to keep it running."""
+        now = self.clock.now()
+        ceiling = daily_budget_micros * PACING_PEAK / 24 + sum(
+            lifetime_ceiling(budget.amount_micros, budget.ends_at, now)
+            for budget in lifetime_budgets
+        )
+        return self.spend_margin(ceiling)
 
     async def set_spending_limits(
         self, limits: Sequence[SpendingLimit], *, idempotency_key: str
@@ -485,24 +494,32 @@ class TikTokAdapter:
     async def _hourly_ceilings(self, network_ids: list[str]) -> dict[str, float]:
         """The most each campaign can spend in an hour, in micro-units, from its budgets as
         TikTok holds them: a daily budget `PACING_PEAK` times its even hourly share, a
-        lifetime budget whole (nothing documented paces it), summed over the ad groups
-        when the campaign owns no budget."""
+        lifetime budget `PACING_PEAK` times its even share of the hours left in its flight
+        (`lifetime_ceiling`; a campaign's own runs to its ad groups' last end), summed over
+        the ad groups when the campaign owns no budget."""
         if not network_ids:
             return {}
         campaigns = await self._list(CAMPAIGN, {"filtering": {"campaign_ids": network_ids}})
         groups = await self._list(AD_GROUP, {"filtering": {"campaign_ids": network_ids}})
+        now = self.clock.now()
+        live_groups: dict[str, list[Mapping[str, Any]]] = {}
+        for row in groups:
+            status = str(row.get("secondary_status") or row.get("operation_status") or "")
+            if "DELETE" not in status:
+                live_groups.setdefault(str(row.get("campaign_id")), []).append(row)
         ceilings: dict[str, float] = {network_id: 0.0 for network_id in network_ids}
         owned = set()
         for row in campaigns:
             network_id = str(row.get("campaign_id"))
             if row.get("budget_mode") in mapping.BUDGET_MODES.values():
-                ceilings[network_id] = _owner_ceiling(row)
+                ends = [_schedule_end(group) for group in live_groups.get(network_id, [])]
+                flight_end = None if not ends or None in ends else max(filter(None, ends))
+                ceilings[network_id] = _owner_ceiling(row, flight_end, now)
                 owned.add(network_id)
-        for row in groups:
-            network_id = str(row.get("campaign_id"))
-            status = str(row.get("secondary_status") or row.get("operation_status") or "")
-            if network_id in ceilings and network_id not in owned and "DELETE" not in status:
-                ceilings[network_id] += _owner_ceiling(row)
+        for network_id, rows in live_groups.items():
+            if network_id in ceilings and network_id not in owned:
+                for group in rows:
+                    ceilings[network_id] += _owner_ceiling(group, _schedule_end(group), now)
         return ceilings
 
     async def _reported_spend(self, watches: Mapping[str, LimitWatch]) -> dict[str, int]:
@@ -827,15 +844,34 @@ def _hold_error(owner: ObjectRef, amount: int | None, network_id: str | None) ->
     return None
 
 
-def _owner_ceiling(row: Mapping[str, Any]) -> float:
+def _owner_ceiling(row: Mapping[str, Any], flight_end: datetime | None, now: datetime) -> float:
     """The most one budget owner (a `/campaign/get/` or `/adgroup/get/` row) spends in an
-    hour, in micro-units."""
+    hour, in micro-units; `flight_end` is when a lifetime budget's flight ends."""
     budget = mapping.micros(row.get("budget"))
     if row.get("budget_mode") == mapping.BUDGET_MODES["daily"]:
         return budget * PACING_PEAK / 24
     if row.get("budget_mode") == mapping.BUDGET_MODES["lifetime"]:
-        return float(budget)
+        return lifetime_ceiling(budget, flight_end, now)
     return 0.0
+
+
+def lifetime_ceiling(budget_micros: int, flight_end: datetime | None, now: datetime) -> float:
+    """The most a lifetime budget spends in an hour, in micro-units: `PACING_PEAK` times its
+    even share of the hours left in its flight (at least one hour), and never more than
+    the whole budget; the whole budget when the flight has no end (nothing then bounds
+    how fast TikTok may spend it)."""
+    if flight_end is None:
+        return float(budget_micros)
+    hours_left = max((flight_end - now) / HOUR, 1.0)
+    return min(float(budget_micros), budget_micros * PACING_PEAK / hours_left)
+
+
+def _schedule_end(row: Mapping[str, Any]) -> datetime | None:
+    """An ad group row's `schedule_end_time` (UTC), or None when it runs from now on."""
+    value = row.get("schedule_end_time")
+    if not value or row.get("schedule_type") == "SCHEDULE_FROM_NOW":
+        return None
+    return datetime.strptime(str(value), mapping.TIME_FORMAT).replace(tzinfo=UTC)
 
 
 def _local_day(instant: datetime, zone: ZoneInfo) -> date:
