@@ -30,6 +30,7 @@ from adline.delivery.adapter import (
     AdSpec,
     CampaignSpec,
     ConnectionBroken,
+    InvalidSpec,
     ItemError,
     LifetimeBudget,
     ObjectKind,
@@ -45,7 +46,9 @@ from adline.delivery.adapter import (
     TargetingSearch,
     WriteResult,
 )
-from adline.networks.base import NetworkCredentials, ObjectDirectory
+from adline.files.repository import files_by_id
+from adline.files.storage import FileStorage, storage_from_settings
+from adline.networks.base import DirectoryKind, MediaFile, NetworkCredentials, ObjectDirectory
 from adline.networks.meta.adapter import create_meta_adapter
 from adline.networks.tiktok.adapter import create_tiktok_adapter
 
@@ -79,17 +82,43 @@ class CommittingDirectory:
     def _directory(self, session: AsyncSession, now: datetime) -> DatabaseDirectory:
         return DatabaseDirectory(session, self._connection_id, self._company_id, now)
 
-    async def network_id(self, kind: ObjectKind, local_id: str) -> str | None:
+    async def network_id(self, kind: DirectoryKind, local_id: str) -> str | None:
         async with self._sessionmaker() as session:
             return await self._directory(session, self._clock.now()).network_id(kind, local_id)
 
-    async def local_id(self, kind: ObjectKind, network_id: str) -> str | None:
+    async def local_id(self, kind: DirectoryKind, network_id: str) -> str | None:
         async with self._sessionmaker() as session:
             return await self._directory(session, self._clock.now()).local_id(kind, network_id)
 
-    async def remember(self, kind: ObjectKind, local_id: str, network_id: str) -> None:
+    async def remember(self, kind: DirectoryKind, local_id: str, network_id: str) -> None:
         async with self._sessionmaker() as session, session.begin():
             await self._directory(session, self._clock.now()).remember(kind, local_id, network_id)
+
+
+class StoredMedia:
+    """A company's uploaded files as an adapter reads them to upload them to a network
+    (a `MediaReader`): the file row in a short read of its own, then its bytes from the
+    file store. Only a `ready` file of the company is read."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        storage: Callable[[], FileStorage],
+        company_id: str,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._storage = storage
+        self._company_id = company_id
+
+    async def __call__(self, file_id: str) -> MediaFile:
+        async with self._sessionmaker() as session:
+            found = (await files_by_id(session, self._company_id, [file_id])).get(file_id)
+            if found is None or found.upload_status != "ready":
+                raise InvalidSpec(f"The file {file_id} is not an uploaded file", "creatives")
+            filename, content_type, key = found.filename, found.content_type, found.storage_key
+        storage = self._storage()
+        data = b"".join([chunk async for chunk in storage.stream(key)])
+        return MediaFile(file_id, filename, content_type, data)
 
 
 AdapterBuilder = Callable[[NetworkCredentials, ObjectDirectory], PlatformAdapter]
@@ -112,11 +141,14 @@ class ConnectionAdapters:
         *,
         pass_interval: timedelta = timedelta(minutes=1),
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        storage: FileStorage | None = None,
     ) -> None:
         """`pass_interval`: how often the worker passes, so an adapter that enforces
         spending limits itself (TikTok's) knows how long its checks may be apart. `sleep`
         is how the clients wait (retries, report polls); tests on a manual clock pass one
-        that returns at once."""
+        that returns at once. `storage` is where companies' uploaded files are, which
+        adapters upload to their network (the settings' store unless given; opened on
+        first use)."""
         self._sessionmaker = sessionmaker
         self._clock = clock
         self._cipher = cipher
@@ -125,6 +157,12 @@ class ConnectionAdapters:
         self._pass_interval = pass_interval
         self._sleep = sleep
         self._adapters: dict[str, tuple[str, PlatformAdapter]] = {}
+        self._storage = storage
+
+    def file_storage(self) -> FileStorage:
+        if self._storage is None:
+            self._storage = storage_from_settings(self._settings)
+        return self._storage
 
     def adapter(self, connection: NetworkConnection) -> PlatformAdapter:
         # A new token (a fixed connection) gets a fresh adapter: the old one's memory is of
@@ -134,11 +172,14 @@ class ConnectionAdapters:
         if kept is not None and kept[0] == token:
             return kept[1]
         directory = CommittingDirectory(self._sessionmaker, connection, self._clock)
-        built = self._build(credentials(connection, self._cipher), directory)
+        media = StoredMedia(self._sessionmaker, self.file_storage, connection.company_id)
+        built = self._build(credentials(connection, self._cipher), directory, media)
         self._adapters[connection.id] = (token, built)
         return built
 
-    def _build(self, wanted: NetworkCredentials, directory: ObjectDirectory) -> PlatformAdapter:
+    def _build(
+        self, wanted: NetworkCredentials, directory: ObjectDirectory, media: StoredMedia
+    ) -> PlatformAdapter:
         transport = self._transports.get(wanted.platform)
         if wanted.platform == "meta":
             return create_meta_adapter(
@@ -149,6 +190,7 @@ class ConnectionAdapters:
                 api_version=self._settings.meta_api_version,
                 transport=transport,
                 sleep=self._sleep,
+                media=media,
             )
         if wanted.platform == "tiktok":
             return create_tiktok_adapter(

@@ -1,5 +1,6 @@
 """The `ObjectDirectory` of a connection in the store (`network_objects`): which network id
-each of Adline's campaigns, ad groups and ads has on the connection's account.
+each of Adline's campaigns, ad groups and ads has on the connection's account, and which
+image hash or video id each Adline file uploaded there has (kinds `image`, `video`).
 
 A real adapter records each id it learns (`remember`) and reads them back to update,
 delete, and to turn reported network ids into Adline's. Rows belong to one connection and
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adline.connections.models import NetworkObject
-from adline.delivery.adapter import ObjectKind
+from adline.networks.base import DirectoryKind
 
 
 class DirectoryConflict(ValueError):
@@ -30,14 +31,14 @@ class DatabaseDirectory:
         self._company_id = company_id
         self._now = now
 
-    async def _row(self, kind: ObjectKind, local_id: str) -> NetworkObject | None:
+    async def _row(self, kind: DirectoryKind, local_id: str) -> NetworkObject | None:
         return await self._session.get(NetworkObject, (self._connection_id, kind, local_id))
 
-    async def network_id(self, kind: ObjectKind, local_id: str) -> str | None:
+    async def network_id(self, kind: DirectoryKind, local_id: str) -> str | None:
         row = await self._row(kind, local_id)
         return None if row is None else row.network_id
 
-    async def local_id(self, kind: ObjectKind, network_id: str) -> str | None:
+    async def local_id(self, kind: DirectoryKind, network_id: str) -> str | None:
         found: str | None = await self._session.scalar(
             select(NetworkObject.local_id).where(
                 NetworkObject.connection_id == self._connection_id,
@@ -47,7 +48,7 @@ class DatabaseDirectory:
         )
         return found
 
-    async def remember(self, kind: ObjectKind, local_id: str, network_id: str) -> None:
+    async def remember(self, kind: DirectoryKind, local_id: str, network_id: str) -> None:
         """Record (or correct) the object's network id. A network id already held by
         another object of the same kind raises `DirectoryConflict`, storing nothing."""
         holder = await self.local_id(kind, network_id)

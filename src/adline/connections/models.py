@@ -64,7 +64,8 @@ class NetworkObject(Base):
     connection_id: Mapped[str] = mapped_column(
         ForeignKey("network_connections.id", ondelete="CASCADE"), primary_key=True
     )
-    # ad_campaign | ad_group | ad
+    # ad_campaign | ad_group | ad, or image | video: an Adline file (`local_id`) uploaded to
+    # the account, with its image hash or video id.
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     local_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     company_id: Mapped[str] = mapped_column(ForeignKey("companies.id"))

@@ -9,10 +9,13 @@ turn reported network ids into Adline's.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
-from adline.delivery.adapter import ObjectKind
+# What a directory pairs: Adline's objects, and the files uploaded to the network as an
+# image or a video (keyed by the Adline file id; docs/networks-meta.md#media).
+DirectoryKind = Literal["ad_campaign", "ad_group", "ad", "image", "video"]
 
 
 @dataclass(frozen=True)
@@ -29,14 +32,38 @@ class NetworkCredentials:
     page_id: str | None = None
 
 
+@dataclass(frozen=True)
+class MediaFile:
+    """An Adline file's bytes, as an adapter uploads them to the network."""
+
+    id: str
+    filename: str
+    content_type: str
+    data: bytes
+
+    @property
+    def is_video(self) -> bool:
+        return self.content_type.startswith("video/")
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+# The connection's company's file, by Adline file id (`adline.connections.adapters`
+# reads it from the file store); raises `InvalidSpec` for a file that is missing or not
+# ready.
+MediaReader = Callable[[str], Awaitable[MediaFile]]
+
+
 class ObjectDirectory(Protocol):
-    """Adline id <-> network id, per object kind, for one connection."""
+    """Adline id <-> network id, per kind (objects, uploaded files), for one connection."""
 
-    async def network_id(self, kind: ObjectKind, local_id: str) -> str | None: ...
+    async def network_id(self, kind: DirectoryKind, local_id: str) -> str | None: ...
 
-    async def local_id(self, kind: ObjectKind, network_id: str) -> str | None: ...
+    async def local_id(self, kind: DirectoryKind, network_id: str) -> str | None: ...
 
-    async def remember(self, kind: ObjectKind, local_id: str, network_id: str) -> None: ...
+    async def remember(self, kind: DirectoryKind, local_id: str, network_id: str) -> None: ...
 
 
 class MemoryDirectory:
@@ -46,12 +73,12 @@ class MemoryDirectory:
         self._network: dict[tuple[str, str], str] = {}
         self._local: dict[tuple[str, str], str] = {}
 
-    async def network_id(self, kind: ObjectKind, local_id: str) -> str | None:
+    async def network_id(self, kind: DirectoryKind, local_id: str) -> str | None:
         return self._network.get((kind, local_id))
 
-    async def local_id(self, kind: ObjectKind, network_id: str) -> str | None:
+    async def local_id(self, kind: DirectoryKind, network_id: str) -> str | None:
         return self._local.get((kind, network_id))
 
-    async def remember(self, kind: ObjectKind, local_id: str, network_id: str) -> None:
+    async def remember(self, kind: DirectoryKind, local_id: str, network_id: str) -> None:
         self._network[(kind, local_id)] = network_id
         self._local[(kind, network_id)] = local_id

@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 import zlib
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -47,6 +48,7 @@ async def network(
     clock: ManualClock,
     make_tenant: Any,
     correction_rate: float,
+    files_root: Path,
 ) -> AsyncIterator[Network]:
     name: str = request.param
     tenant: Tenant = await make_tenant(name=f"On {name}")
@@ -81,8 +83,13 @@ async def network(
         **({} if fake is None else {platform: httpx.ASGITransport(app=fake)})
     )
     # The fake publishes an hour's report 15 minutes after it ends.
+    # Uploaded files in the tests' store: the API keeps them there and the Meta adapter
+    # reads them from it to upload them (ConnectionAdapters' storage is the settings').
     settings = Settings(
-        database_url=database_url, rate_limit_per_second=0, tiktok_report_lag_seconds=15 * 60
+        database_url=database_url,
+        rate_limit_per_second=0,
+        tiktok_report_lag_seconds=15 * 60,
+        files_root=str(files_root),
     )
     app = create_app(settings, clock=clock, engine=engine, network_transports=transports)
     sessionmaker = create_sessionmaker(engine)

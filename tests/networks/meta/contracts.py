@@ -3,7 +3,9 @@
 A fixture is a scenario: the exchanges a call makes, in order. Each exchange holds the
 request Adline must send (method, path, query and form keys, each an exact string, a
 `{"json": value}` sent as Graph's canonical JSON encoding, or a `{"regex": pattern}`; any
-key not listed fails the match, and `forbidden` names keys that must never appear) and the
+key not listed fails the match, and `forbidden` names keys that must never appear; a POST
+is form-encoded unless the exchange lists `files`, each `{"filename", "content_type",
+"sha256"}`: then it is multipart form data, its text fields matched as `form`) and the
 response Meta gives (status, headers, a JSON `body` or a raw `text`). The bodies are
 written from Meta's documented shapes (networks.md), not recorded.
 
@@ -15,6 +17,7 @@ other request reached the transport.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections import deque
@@ -25,6 +28,8 @@ from urllib.parse import parse_qsl
 
 import httpx
 import respx
+
+from adline.networks.fakes.meta import parse_multipart
 
 CONTRACTS = Path(__file__).resolve().parents[2] / "contracts" / "meta"
 VERSION = "v26.0"
@@ -87,11 +92,23 @@ def check_request(request: httpx.Request, expected: Exchange) -> None:
     assert request.url.path == spec["path"], f"{where}: path {request.url.path}"
     query = _single(list(request.url.params.multi_items()), where)
     _match(query, spec.get("query") or {}, f"{where} query")
-    body = request.content.decode()
-    if request.method == "POST":
-        content_type = request.headers.get("content-type", "")
-        assert content_type.startswith("application/x-www-form-urlencoded"), where
-    form = _single(parse_qsl(body, keep_blank_values=True), where)
+    content_type = request.headers.get("content-type", "")
+    if "files" in spec:
+        assert content_type.startswith("multipart/form-data"), where
+        form, files = parse_multipart(content_type, request.content)
+        sent = {
+            name: {
+                "filename": filename,
+                "content_type": kind,
+                "sha256": hashlib.sha256(data).hexdigest(),
+            }
+            for name, (filename, data, kind) in files.items()
+        }
+        assert sent == spec["files"], f"{where}: files {sent}, expected {spec['files']}"
+    else:
+        if request.method == "POST":
+            assert content_type.startswith("application/x-www-form-urlencoded"), where
+        form = _single(parse_qsl(request.content.decode(), keep_blank_values=True), where)
     _match(form, spec.get("form") or {}, f"{where} form")
     for key in spec.get("forbidden") or ():
         assert key not in query and key not in form, f"{where}: forbidden {key!r} sent"

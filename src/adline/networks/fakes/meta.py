@@ -10,7 +10,12 @@ with no socket. It answers the endpoints and encodings the Meta adapter uses
 - insights, sync (`GET …/insights`) and as async report runs (`POST act_…/insights`, polled
   by id, then read page by page), at account, campaign, ad set or ad level, by day, hour
   (`hourly_stats_aggregated_by_advertiser_time_zone`) or over the range;
-- the account, a pixel read, `delivery_estimate` and targeting `search`.
+- the account, a pixel read, `delivery_estimate` and targeting `search`;
+- media: `POST act_…/adimages` (`bytes`, base64: answers the image's hash, the MD5 of its
+  bytes as Meta's is a content hash, so the same bytes make one image), `POST
+  act_…/advideos` (multipart `source`: a new video each time), `GET act_…/advideos` and a
+  video's `status` read (`processing` for its first `video_processing_polls` reads, then
+  `ready`; `fail_videos()` makes the next upload end in `error`).
 
 The token rule: the fake accepts its `access_token` and the `tokens` given beside it (a
 test's several connections); any other answers 190 ("Cannot parse access token"). With
@@ -36,6 +41,8 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import email.parser
+import email.policy
 import hashlib
 import hmac
 import itertools
@@ -301,6 +308,36 @@ class Call:
 
 
 @dataclass
+class FakeVideo:
+    """An uploaded video: its title, bytes, and the reads it still answers `processing`."""
+
+    id: str
+    title: str
+    data: bytes
+    processing_polls: int
+    error: str | None = None
+
+
+def parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, str], dict[str, Any]]:
+    """A `multipart/form-data` body as its text fields and its files (`(filename, bytes,
+    content type)`), read with the standard library's MIME parser."""
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+    fields: dict[str, str] = {}
+    files: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        decoded = part.get_payload(decode=True)
+        payload = decoded if isinstance(decoded, bytes) else b""
+        filename = part.get_filename()
+        if filename is not None:
+            files[str(name)] = (filename, payload, part.get_content_type())
+        else:
+            fields[str(name)] = payload.decode()
+    return fields, files
+
+
+@dataclass
 class ReportRun:
     """An async insights job: its first `running_polls` reads answer `Job Running`, the
     next completes it and fixes its rows."""
@@ -364,6 +401,7 @@ class FakeMeta:
         consistency_lag: int = 0,
         report_run_polls: int = 2,
         spend_decimals: int | None = None,
+        video_processing_polls: int = 1,
     ) -> None:
         self.clock = clock
         self.account_path = account_id if account_id.startswith("act_") else f"act_{account_id}"
@@ -396,6 +434,11 @@ class FakeMeta:
         self.born = clock.now()
         self.objects: dict[str, FakeObject] = {}
         self.report_runs: dict[str, ReportRun] = {}
+        # Uploaded media: image hash -> bytes, video id -> video.
+        self.images: dict[str, bytes] = {}
+        self.videos: dict[str, FakeVideo] = {}
+        self.video_processing_polls = video_processing_polls
+        self._video_errors: list[str] = []
         # Every request, in order: tests count and inspect them.
         self.calls: list[Call] = []
         self.token_expired = False
@@ -435,6 +478,12 @@ class FakeMeta:
         """The next `method` request on a path ending in `edge` (`campaigns`, an object id)
         is applied, then its answer is lost: the client sees `AnswerLost`."""
         self._lost.append((method.upper(), edge))
+
+    def fail_videos(
+        self, message: str = "Video format is not supported", *, count: int = 1
+    ) -> None:
+        """The next `count` uploaded videos end in `video_status` `error` with `message`."""
+        self._video_errors.extend([message] * count)
 
     # --- Introspection (tests) -------------------------------------------------------------
 
@@ -477,11 +526,20 @@ class FakeMeta:
             return
         request = Request(scope, receive)
         params = dict(request.query_params)
+        files: dict[str, Any] = {}
         if request.method == "POST":
-            params.update(parse_qsl((await request.body()).decode(), keep_blank_values=True))
+            content_type = request.headers.get("content-type", "")
+            if content_type.startswith("multipart/form-data"):
+                fields, files = parse_multipart(content_type, await request.body())
+                params.update(fields)
+            else:
+                raw = (await request.body()).decode()
+                params.update(parse_qsl(raw, keep_blank_values=True))
         version, _, path = request.url.path.strip("/").partition("/")
         trace = hashlib.sha1(f"{len(self.calls)}".encode()).hexdigest()[:11]
-        self.calls.append(Call(request.method, path, _recorded(params)))
+        recorded = _recorded(params)
+        recorded.update({name: f"<file {upload[0]}>" for name, upload in files.items()})
+        self.calls.append(Call(request.method, path, recorded))
         headers: dict[str, str] = {}
         try:
             if version != self.api_version:
@@ -490,7 +548,7 @@ class FakeMeta:
             headers = self._usage(path, 1)
             self._inject_throttle(path)
             self.advance()
-            body = await self._route(request.method, path, params, token)
+            body = await self._route(request.method, path, params, token, files)
             status = 200
         except GraphFault as fault:
             body, status = fault.body(trace), fault.status
@@ -557,13 +615,22 @@ class FakeMeta:
     # --- Routing ---------------------------------------------------------------------------
 
     async def _route(
-        self, method: str, path: str, params: dict[str, str], token: str
+        self,
+        method: str,
+        path: str,
+        params: dict[str, str],
+        token: str,
+        files: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         node, _, edge = path.partition("/")
         if node in self.removed_accounts:
             raise not_found(node, method)
         if node == self.account_path:
+            if edge in ("adimages", "advideos"):
+                return self._media(method, edge, params, files or {})
             return await self._account(method, edge, params)
+        if node in self.videos and method == "GET" and not edge:
+            return self._video_read(self.videos[node], params)
         if self.any_account and AD_ACCOUNT_NODE.fullmatch(node) and method == "GET" and not edge:
             name = f"Ad account {node.removeprefix('act_')}"
             return self._account_read(node, name, params)
@@ -611,6 +678,59 @@ class FakeMeta:
         if edge == "delivery_estimate" and method == "GET":
             return await self._delivery_estimate(params)
         raise not_found(f"{self.account_path}/{edge}", method)
+
+    # --- Media -----------------------------------------------------------------------------
+
+    def _media(
+        self, method: str, edge: str, params: dict[str, str], files: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        if edge == "adimages" and method == "POST":
+            try:
+                data = base64.b64decode(params.get("bytes", ""), validate=True)
+            except ValueError:
+                raise invalid("Param bytes must be the image, base64-encoded", "bytes") from None
+            if not data:
+                raise invalid("An image file (bytes or filename) is required", "bytes")
+            image_hash = hashlib.md5(data, usedforsecurity=False).hexdigest()
+            self.images[image_hash] = data
+            url = f"https://scontent.example.invalid/{image_hash}.png"
+            return {"images": {"bytes": {"hash": image_hash, "url": url}}}
+        if edge == "advideos" and method == "POST":
+            if "source" not in files:
+                raise invalid("The video file (source) is required", "source")
+            _, data, _ = files["source"]
+            video_id = str(self._next_id())
+            error = self._video_errors.pop(0) if self._video_errors else None
+            title = params.get("title", "")
+            self.videos[video_id] = FakeVideo(
+                video_id, title, data, self.video_processing_polls, error
+            )
+            return {"id": video_id}
+        if edge == "advideos" and method == "GET":
+            rows = [{"id": v.id, "title": v.title} for v in self.videos.values()]
+            return {"data": rows}
+        raise not_found(f"{self.account_path}/{edge}", method)
+
+    def _video_read(self, video: FakeVideo, params: dict[str, str]) -> dict[str, Any]:
+        processing: dict[str, Any] = {"status": "in_progress", "errors": []}
+        state = "processing"
+        if video.processing_polls > 0:
+            video.processing_polls -= 1
+        elif video.error is not None:
+            state = "error"
+            processing = {"status": "error", "errors": [{"code": 1363008, "message": video.error}]}
+        else:
+            state, processing = "ready", {"status": "complete"}
+        status = {
+            "video_status": state,
+            "uploading_phase": {"status": "complete", "bytes_transferred": len(video.data)},
+            "processing_phase": processing,
+        }
+        body: dict[str, Any] = {"id": video.id, "title": video.title, "status": status}
+        return {
+            name: body[name]
+            for name, _ in _known(_field_list(params.get("fields"), "id"), body, "AdVideo")
+        }
 
     def _account_read(self, node: str, account_name: str, params: dict[str, str]) -> dict[str, Any]:
         fields = _field_list(params.get("fields"), "id")

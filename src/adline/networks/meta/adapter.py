@@ -13,6 +13,12 @@ How it meets the interface (docs/networks-meta.md):
 - **Idempotency keys.** Meta takes none; the adapter keeps `key -> result` for the keys it
   has answered (in memory: after a restart, the reference lookup keeps creates safe and
   updates are absolute, so repeating one is harmless).
+- **Media.** Before a creative is made, each of its Adline files is uploaded to the ad
+  account once: images to `adimages` (their hash), videos to `advideos` (their id, then
+  waited for until Meta has processed them). What each file became is kept in the
+  directory (kinds `image`, `video`, keyed by the file id), so a file is uploaded once per
+  account; a video carries the file's reference in its title, so one uploaded before a
+  crash is found instead of uploaded again (docs/networks-meta.md#media).
 - **Money.** Budgets and bids in the account currency's minor units (`mapping`); spend
   allowances and spending limits become the campaign's `spend_cap`.
 - **Reports.** Hourly insights at ad level; windows up to `SYNC_INSIGHTS_LIMIT` are read at
@@ -23,6 +29,7 @@ How it meets the interface (docs/networks-meta.md):
 from __future__ import annotations
 
 import asyncio
+import base64
 import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -61,7 +68,7 @@ from adline.delivery.adapter import (
     TargetingSearch,
     WriteResult,
 )
-from adline.networks.base import NetworkCredentials, ObjectDirectory
+from adline.networks.base import MediaFile, MediaReader, NetworkCredentials, ObjectDirectory
 from adline.networks.meta.client import (
     DEFAULT_API_VERSION,
     DEFAULT_GRAPH_URL,
@@ -72,6 +79,7 @@ from adline.networks.meta.client import (
 from adline.networks.meta.mapping import (
     HOURLY_BREAKDOWN,
     NO_SPEND_CAP,
+    MetaMedia,
     ad_set_payload,
     campaign_payload,
     creative_payload,
@@ -81,6 +89,7 @@ from adline.networks.meta.mapping import (
     micros_of_major,
     minor_per_major,
     object_name,
+    reference,
     reference_filter,
     reported_hour,
     spend_cap_minor,
@@ -115,6 +124,8 @@ CATEGORY_CLASSES = frozenset(
 LOCATION_TYPES = frozenset(
     {"country", "region", "city", "zip", "neighborhood", "subcity", "medium_geo_area"}
 )
+# Meta's video titles are under 255 characters; the reference ends the title and is kept.
+MAX_VIDEO_TITLE = 254
 EDGES: dict[ObjectKind, str] = {"ad_campaign": "campaigns", "ad_group": "adsets", "ad": "ads"}
 
 
@@ -172,7 +183,9 @@ class AccountSettings:
 
 class MetaAdapter:
     """One company's Meta ad account. `pixel_id` is the Meta pixel conversion ad sets
-    optimize for (None: conversion events are not sent as a promoted object)."""
+    optimize for (None: conversion events are not sent as a promoted object). `media`
+    reads the company's files to upload them (None: creatives' media ids are sent as
+    Meta image hashes and video ids as they are)."""
 
     revision_window = REVISION_WINDOW
 
@@ -184,12 +197,14 @@ class MetaAdapter:
         client: MetaGraphClient,
         *,
         pixel_id: str | None = None,
+        media: MediaReader | None = None,
     ) -> None:
         self.credentials = credentials
         self.directory = directory
         self.clock = clock
         self.client = client
         self.pixel_id = pixel_id
+        self.media = media
         account = credentials.account_id
         self.account_path = account if account.startswith("act_") else f"act_{account}"
         self._account: AccountSettings | None = None
@@ -322,8 +337,90 @@ class MetaAdapter:
 
     async def _create_creative(self, spec: AdSpec) -> str:
         # A creative made twice after a crash is an unused object, not a duplicate ad.
-        payload = creative_payload(spec, page_id=self.credentials.page_id)
+        media = await self._upload_media(spec)
+        payload = creative_payload(spec, page_id=self.credentials.page_id, media=media)
         return await self.client.create(f"{self.account_path}/adcreatives", payload)
+
+    # --- Media -----------------------------------------------------------------------------
+
+    async def _upload_media(self, spec: AdSpec) -> dict[str, MetaMedia] | None:
+        """What each of the creative's files is on the account, uploading those that are
+        not there yet (None without a media reader: ids are Meta's already)."""
+        if self.media is None or spec.creative.format == "existing_post":
+            return None
+        return {
+            file_id: await self.uploaded(file_id)
+            for file_id in dict.fromkeys(spec.creative.media_ids)
+        }
+
+    async def uploaded(self, file_id: str) -> MetaMedia:
+        """The file's image hash or (processed) video id on the account, uploading it the
+        first time. The directory is asked first; a video's id is recorded the moment Meta
+        answers it, before it is waited for, so a retry only waits again."""
+        image_hash = await self.directory.network_id("image", file_id)
+        if image_hash is not None:
+            return MetaMedia("image", image_hash)
+        video_id = await self.directory.network_id("video", file_id)
+        if video_id is None:
+            if self.media is None:
+                raise InvalidSpec(f"The file {file_id} cannot be read", "creatives")
+            file = await self.media(file_id)
+            if file.is_image:
+                return MetaMedia("image", await self._upload_image(file))
+            if not file.is_video:
+                raise InvalidSpec(
+                    f"Meta ads show images and videos, not {file.content_type}", "creatives"
+                )
+            video_id = await self._upload_video(file)
+        await self.client.wait_for_video(video_id)
+        return MetaMedia("video", video_id)
+
+    async def _upload_image(self, file: MediaFile) -> str:
+        """`POST /act_{id}/adimages` with the bytes base64-encoded: Meta answers the image's
+        hash (`images.bytes.hash`). A hash is the image's content, so uploading the same
+        bytes again makes no second image: a retry or a crash before the hash was recorded
+        costs an upload, never a duplicate."""
+        body = await self.client.post(
+            f"{self.account_path}/adimages",
+            {"bytes": base64.b64encode(file.data).decode("ascii")},
+        )
+        images = body.get("images")
+        found = next(iter(images.values()), None) if isinstance(images, dict) and images else None
+        image_hash = found.get("hash") if isinstance(found, dict) else None
+        if not image_hash:
+            raise AdapterError(f"Meta answered no image hash for the file {file.id}")
+        holder = await self.directory.local_id("image", str(image_hash))
+        if holder is None:
+            await self.directory.remember("image", file.id, str(image_hash))
+        # else: another file with the same bytes holds the hash (a hash names one file in
+        # the directory); this one is uploaded again when used, which makes nothing new.
+        return str(image_hash)
+
+    async def _upload_video(self, file: MediaFile) -> str:
+        """`POST /act_{id}/advideos` with the file as `source` (multipart), titled with the
+        file's reference. A video uploaded before a crash (or whose answer was lost) is
+        found by that reference among the account's videos and not uploaded again."""
+        video_id = await self.find_video(file.id)
+        if video_id is None:
+            title = object_name(file.filename, "ad", file.id)[-MAX_VIDEO_TITLE:]
+            body = await self.client.upload(
+                f"{self.account_path}/advideos",
+                {"title": title},
+                {"source": (file.filename, file.data, file.content_type)},
+                find_existing=lambda: self.find_video(file.id),
+            )
+            video_id = str(body["id"])
+        await self.directory.remember("video", file.id, video_id)
+        return video_id
+
+    async def find_video(self, file_id: str) -> str | None:
+        """The id of the account's video whose title carries the file's reference."""
+        params = {"fields": "id,title", "limit": 100}
+        async for row in self.client.paginate(f"{self.account_path}/advideos", params):
+            title = row.get("title")
+            if isinstance(title, str) and title.endswith(reference(file_id)):
+                return str(row["id"])
+        return None
 
     async def _upsert(
         self,
@@ -638,9 +735,11 @@ def create_meta_adapter(
     app_secret: str | None = None,
     pixel_id: str | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    media: MediaReader | None = None,
 ) -> MetaAdapter:
     """A Meta adapter for one connection, with its own Graph client. `sleep` waits
-    between retries and report-run polls (tests on a manual clock pass one that doesn't)."""
+    between retries and report-run and video polls (tests on a manual clock pass one that
+    doesn't); `media` reads the company's files to upload them."""
     client = MetaGraphClient(
         base_url,
         api_version,
@@ -649,7 +748,7 @@ def create_meta_adapter(
         transport=transport,
         sleep=sleep,
     )
-    return MetaAdapter(credentials, directory, clock, client, pixel_id=pixel_id)
+    return MetaAdapter(credentials, directory, clock, client, pixel_id=pixel_id, media=media)
 
 
 def _text_or_none(value: Any) -> str | None:

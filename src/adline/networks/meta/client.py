@@ -85,6 +85,19 @@ class ReportPolling:
     max_wait: float = 30 * 60.0
 
 
+@dataclass(frozen=True)
+class VideoPolling:
+    """How an uploaded video's processing is waited for: every `interval` seconds, at most
+    `max_wait` (then the write fails, retryable: the next try only waits again)."""
+
+    interval: float = 5.0
+    max_wait: float = 5 * 60.0
+
+
+# Files sent as multipart form data: field -> (filename, bytes, content type).
+Files = Mapping[str, tuple[str, bytes, str]]
+
+
 class GraphError(Exception):
     """Meta's error object, as Graph sends it (`{"error": {...}}`)."""
 
@@ -200,6 +213,7 @@ class MetaGraphClient:
         monotonic: Callable[[], float] = time.monotonic,
         retry: RetryPolicy | None = None,
         polling: ReportPolling | None = None,
+        video_polling: VideoPolling | None = None,
         timeout: float = 60.0,
     ) -> None:
         self.base_url = base_url.rstrip("/")
@@ -210,6 +224,7 @@ class MetaGraphClient:
         self._monotonic = monotonic
         self.retry = retry or RetryPolicy()
         self.polling = polling or ReportPolling()
+        self.video_polling = video_polling or VideoPolling()
         self._http = httpx.AsyncClient(transport=transport, timeout=timeout)
         # Bucket -> monotonic instant it may be called again.
         self._cooldown_until: dict[str, float] = {}
@@ -254,6 +269,37 @@ class MetaGraphClient:
         client reference) found nothing: a retry never makes a duplicate."""
         body = await self._call("POST", path, form, find_existing=find_existing)
         return str(body["id"])
+
+    async def upload(
+        self,
+        path: str,
+        form: Mapping[str, Any],
+        files: Files,
+        *,
+        find_existing: FindExisting | None = None,
+    ) -> dict[str, Any]:
+        """POST `files` as multipart form data (with `form`'s fields), under the same error
+        and retry rules as every call; `find_existing` as for `create`."""
+        return await self._call("POST", path, form, files=files, find_existing=find_existing)
+
+    async def wait_for_video(self, video_id: str) -> None:
+        """Poll `GET /{video_id}?fields=status` until Meta has processed the video
+        (`video_status` `ready`). Meta's `error` refuses it (`InvalidSpec`: the file cannot
+        run as an ad); still processing after `video_polling.max_wait` is a
+        `TransientError` (the write is tried again later and only waits again)."""
+        waited = 0.0
+        while True:
+            body = await self.get(video_id, {"fields": "status"})
+            status = body.get("status") or {}
+            state = status.get("video_status")
+            if state == "ready":
+                return
+            if state in ("error", "expired"):
+                raise InvalidSpec(_video_failure(video_id, status), "creatives")
+            if waited >= self.video_polling.max_wait:
+                raise TransientError(f"Meta is still processing the video {video_id}")
+            await self._sleep(self.video_polling.interval)
+            waited += self.video_polling.interval
 
     async def delete(self, path: str) -> dict[str, Any]:
         return await self._call("DELETE", path, None)
@@ -307,6 +353,7 @@ class MetaGraphClient:
         access_token: str | None = None,
         just_created: bool = False,
         find_existing: FindExisting | None = None,
+        files: Files | None = None,
     ) -> dict[str, Any]:
         path = path.strip("/")
         bucket = _bucket(path)
@@ -325,6 +372,7 @@ class MetaGraphClient:
                     url,
                     params={**query, **values} if method != "POST" else query,
                     data=values if method == "POST" else None,
+                    files=dict(files) if files else None,
                 )
             except httpx.TransportError as exc:
                 failure: AdapterError = TransientError(f"Meta unreachable: {exc!r}")
@@ -443,6 +491,18 @@ def _report_failure(run_id: str, run: Mapping[str, Any]) -> AdapterError:
         failure = TransientError(error.describe())
     failure.__cause__ = error
     return failure
+
+
+def _video_failure(video_id: str, status: Mapping[str, Any]) -> str:
+    """Why Meta could not process a video: the first error its phases name, if any."""
+    for phase in ("uploading_phase", "processing_phase", "publishing_phase"):
+        details = status.get(phase)
+        errors = details.get("errors") if isinstance(details, Mapping) else None
+        for error in errors if isinstance(errors, list) else ():
+            if isinstance(error, Mapping) and error.get("message"):
+                return f"Meta could not process the video {video_id}: {error['message']}"
+    state = status.get("video_status")
+    return f"Meta could not process the video {video_id} (video_status {state})"
 
 
 def _bucket(path: str) -> str:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, tzinfo
 from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
-from typing import Any
+from typing import Any, Literal
 
 from adline.delivery.adapter import (
     WEEKDAYS,
@@ -424,23 +424,43 @@ def frequency_control(cap: FrequencyCap) -> dict[str, Any]:
     }
 
 
-def creative_payload(ad: AdSpec, *, page_id: str | None) -> dict[str, Any]:
-    """The ad creative (`POST /act_{id}/adcreatives`), named by `creative_name`. `media_ids`
-    are taken as Meta image hashes (video ids for video): uploading Adline's files to Meta
-    is not part of this."""
-    content = _creative_content(ad.creative, page_id)
-    return {"name": creative_name(ad.id, content), **content}
+@dataclass(frozen=True)
+class MetaMedia:
+    """An Adline file as it is on the ad account: an image's hash or a video's id."""
+
+    kind: Literal["image", "video"]
+    id: str
+
+
+def creative_payload(
+    ad: AdSpec, *, page_id: str | None, media: Mapping[str, MetaMedia] | None = None
+) -> dict[str, Any]:
+    """The ad creative (`POST /act_{id}/adcreatives`), named by `creative_name`. `media`
+    maps each of the creative's Adline file ids to what it was uploaded as (the adapter
+    uploads them first); without it the ids are sent as Meta image hashes (video ids for
+    video) as they are. The name digests what the creative shows with Adline's file ids,
+    so telling whether a creative changed needs no upload."""
+    named = _creative_content(ad.creative, page_id, None)
+    content = named if media is None else _creative_content(ad.creative, page_id, media)
+    return {"name": creative_name(ad.id, named), **content}
 
 
 def creative_name(ad_id: str, content: Mapping[str, Any]) -> str:
-    """The ad's reference and a digest of what the creative shows (as Meta gets it), so an
-    update tells from one read whether the creative changed: a change sends the ad back
-    to review, so an unchanged creative is never sent again."""
+    """The ad's reference and a digest of what the creative shows, so an update tells from
+    one read whether the creative changed: a change sends the ad back to review, so an
+    unchanged creative is never sent again."""
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
     return f"{reference(ad_id)} {hashlib.sha256(canonical.encode()).hexdigest()[:16]}"
 
 
-def _creative_content(creative: CreativeSummary, page_id: str | None) -> dict[str, Any]:
+def _creative_content(
+    creative: CreativeSummary, page_id: str | None, media: Mapping[str, MetaMedia] | None
+) -> dict[str, Any]:
+    def uploaded(file_id: str) -> MetaMedia:
+        if media is None:
+            return MetaMedia("video" if creative.format == "video" else "image", file_id)
+        return media[file_id]
+
     if creative.format == "existing_post":
         if page_id is None or creative.existing_post_id is None:
             raise InvalidSpec("An existing post needs the Page and the post id", "creative")
@@ -448,8 +468,16 @@ def _creative_content(creative: CreativeSummary, page_id: str | None) -> dict[st
     if page_id is None:
         raise InvalidSpec("Meta ads run under a Page; the connection names none", "creative")
     story: dict[str, Any] = {"page_id": page_id}
-    if creative.format == "video":
-        video: dict[str, Any] = {"video_id": _first(creative.media_ids)}
+    first = _first(creative.media_ids)
+    shown = uploaded(first) if first is not None else None
+    carousel = creative.format == "carousel"
+    if carousel and any(uploaded(each).kind == "video" for each in creative.media_ids):
+        raise InvalidSpec("A carousel on Meta shows images only", "creatives")
+    if creative.format == "video" or (
+        creative.format != "carousel" and shown is not None and shown.kind == "video"
+    ):
+        # One video file is shown as a video whatever the ad's format says.
+        video: dict[str, Any] = {"video_id": shown.id if shown is not None else None}
         _put(video, "message", creative.primary_text)
         _put(video, "title", creative.headline)
         _put(video, "link_description", creative.description)
@@ -463,10 +491,11 @@ def _creative_content(creative: CreativeSummary, page_id: str | None) -> dict[st
         _put(link, "description", creative.description)
         if creative.format == "carousel":
             link["child_attachments"] = [
-                {"image_hash": media, "link": creative.url} for media in creative.media_ids
+                {"image_hash": uploaded(each).id, "link": creative.url}
+                for each in creative.media_ids
             ]
-        elif creative.media_ids:
-            link["image_hash"] = creative.media_ids[0]
+        elif shown is not None:
+            link["image_hash"] = shown.id
         if creative.call_to_action is not None:
             link["call_to_action"] = _call_to_action(creative)
         story["link_data"] = link
