@@ -34,6 +34,8 @@ from adline.config import Settings
 from adline.core.clock import ManualClock
 from adline.core.db import create_engine, create_sessionmaker
 from adline.core.migrate import migrate
+from adline.funding.processor import SUCCEEDS
+from adline.funding.service import save_test_card
 from adline.networks.fakes.meta import FakeMeta
 from adline.networks.fakes.tiktok import FakeTikTok
 from adline.versions import NEWEST
@@ -203,10 +205,18 @@ class Tenant:
 @pytest.fixture
 def make_tenant(engine: AsyncEngine, clock: ManualClock):  # type: ignore[no-untyped-def]
     async def make(
-        name: str = "Acme", scopes: list[str] | None = None, api_version_date: str | None = None
+        name: str = "Acme",
+        scopes: list[str] | None = None,
+        api_version_date: str | None = None,
+        funded: bool = True,
     ) -> Tenant:
+        """`funded`: the company has a working payment method (the simulated processor's
+        4242 card), so its campaigns launch as they did before funding (docs/funding.md);
+        funding tests pass `funded=False`."""
         async with create_sessionmaker(engine)() as session, session.begin():
             company, owner = await create_company(session, clock, name=name)
+            if funded:
+                await save_test_card(session, clock, company.id, SUCCEEDS)
             issued = await create_api_key(
                 session,
                 clock,

@@ -57,6 +57,8 @@ from adline.companies.service import create_company
 from adline.config import Settings
 from adline.core.clock import SystemClock
 from adline.core.db import create_engine, create_sessionmaker
+from adline.funding.processor import SUCCEEDS
+from adline.funding.service import save_test_card
 from tests.files.helpers import png
 from tests.networks.offline import offline_transports
 
@@ -127,6 +129,8 @@ def new_tenant_key(database_url: str, name: str = "SDK Test Co") -> str:
     async def work(session: AsyncSession) -> str:
         clock = SystemClock()
         company, _ = await create_company(session, clock, name=name)
+        # A working card, as `make_tenant(funded=True)` gives (docs/funding.md).
+        await save_test_card(session, clock, company.id, SUCCEEDS)
         issued = await create_api_key(
             session, clock, company_id=company.id, scopes=list(ALL_SCOPES)
         )

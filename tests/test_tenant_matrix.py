@@ -66,6 +66,7 @@ from adline.core.clock import ManualClock
 from adline.core.db import create_sessionmaker
 from adline.core.ids import new_id
 from adline.files.schemas import FileComplete, FileCreate
+from adline.funding.schemas import CheckoutSessionCreate, CreditCreate
 from adline.issues.service import IssueReport, report_issue
 from adline.models import SpendCap, metadata
 from adline.pixels.schemas import PixelCreate, PixelUpdate
@@ -114,6 +115,42 @@ EXCLUDED = {
     "PUT /api/v1/files/{file_id}/parts/{part_number}": "a multipart upload URL, as above",
     "GET /api/v1/files/{file_id}/content": "a download URL: public, or signed (its signature "
     "is the credential; a wrong one is a 404, tests/files/test_files.py)",
+    # docs/funding.md: the checkout pages take no key; a session's unguessable id is the
+    # credential (as a Stripe Checkout URL's), and the deposit page shows nothing of the
+    # company it pays into (tests/funding/test_checkout.py).
+    "GET /checkout/{checkout_id}": "a checkout page: its session's id, not a key, is the caller",
+    "POST /checkout/{checkout_id}": "paying a checkout page, as above",
+    "GET /checkout": "the deposit page: no key, shows no company data",
+    "POST /checkout": "paying into a company's balance from its deposit page: no key",
+    # docs/web.md: the ads manager's pages. They take no API key but a signed session
+    # cookie, and answer HTML; each page reads through the API's services scoped to the
+    # session's company, and another company's campaign or cap is a 404 page that changes
+    # nothing (tests/web/test_campaigns.py, tests/web/test_spend_caps.py).
+    "GET /web/static/{name}": "the pages' stylesheet, script and icon: no company data",
+    "GET /": "a redirect to /campaigns, or to /sign-in without a session",
+    "GET /campaigns": "a page listing the session's own company's campaigns (tests/web)",
+    "GET /spend_caps": "a page listing the session's own company's caps (tests/web)",
+    "POST /sign-in": "takes a key, names no object: a wrong key is a 401 page (tests/web)",
+    "POST /sign-out": "ends the caller's own session: names no object",
+    "GET /campaigns/{cid}": "a page: another company's campaign is a 404 page (tests/web)",
+    "POST /campaigns/{cid}/pause": "a page's button: another company's is a 404 (tests/web)",
+    "POST /campaigns/{cid}/unpause": "as above",
+    "POST /campaigns/{cid}/duplicate": "as above",
+    "GET /campaigns/{cid}/status.json": "a page's progress poll: another company's campaign "
+    "reads as gone, as a missing one does (tests/web)",
+    "GET /spend_caps/{cap}": "a page: another company's cap is a 404 page (tests/web)",
+    "GET /spend_caps/{cap}/daily_summary.csv": "the page's download: as above",
+    # docs/demo.md: the demo clock is the server's, not a company's; its routes name no
+    # object (tests/demo, tests/web/test_demo.py).
+    "GET /demo": "the demo server's clock: no company's object",
+    "GET /demo/status": "as above",
+    "GET /api/v1/demo": "as above",
+    "POST /demo/step": "moves the demo server's own clock: no company's object",
+    "POST /demo/run": "as above",
+    "POST /demo/stop": "as above",
+    "POST /api/v1/demo/step": "as above",
+    "POST /api/v1/demo/run": "as above",
+    "POST /api/v1/demo/stop": "as above",
 }
 
 
@@ -130,6 +167,7 @@ def excluded(key: str) -> bool:
 # A parameter or field whose name is one of these, or ends in `_` + one of these (its
 # plural `..._ids` too), names an object of that kind. First match wins.
 REFERENCES = (
+    ("checkout_session_id", "checkout_session"),
     ("webhook_id", "webhook"),
     ("delivery_id", "webhook_delivery"),
     ("ad_campaign_id", "campaign"),
@@ -168,6 +206,7 @@ COLLECTIONS = {
     "files": "file",
     "ad_pixels": "pixel",
     "network_connections": "network_connection",
+    "checkout_sessions": "checkout_session",
 }
 
 # A field whose unseen ids answer otherwise than 404 `resource_not_found`, as documented:
@@ -303,6 +342,8 @@ BODIES: dict[type[BaseModel], Body] = {
         "spend_cap_id": b.ids["spend_cap"],
     },
     DuplicateCampaign: lambda b, v: {"count": 1},
+    CreditCreate: lambda b, v: {"amount": 1},
+    CheckoutSessionCreate: lambda b, v: {"amount": 10, "account_id": b.ids["company"]},
     AdGroupCreate: _group,
     AdGroupUpdate: lambda b, v: Dialect(v).group_update("Renamed by B"),
     DuplicateAdGroup: lambda b, v: {"target_ad_campaign_id": b.ids["campaign"]},
@@ -903,6 +944,7 @@ async def build_world(
         return await _ok(await http.request(method, API + path, json=body, headers=headers))
 
     webhook = await write("/webhooks", {"url": PUBLIC_HOOK})
+    checkout = await write("/checkout_sessions", {"amount": 10})
     product = await write("/products", {"title": f"{marker} product", "route": f"{marker}-p"})
     cap = (await write("/spend_caps", cap_body(title=f"{marker} cap")))["spend_cap"]
     campaign = await write(
@@ -1048,6 +1090,7 @@ async def build_world(
             "external_account": instagram["id"],
             "external_account_page": page["id"],
             "partner": partner["id"],
+            "checkout_session": checkout["id"],
         },
         marker,
         # The pixel's network id and its token (never answered, to anyone) are A's too.
@@ -1189,7 +1232,7 @@ def _dummy(name: str) -> World:
     ids |= {"webhook": new_id("hook"), "webhook_delivery": new_id("whdel")}
     ids |= {"value_rule": new_id("adcvr")}
     ids |= {"file": new_id("file"), "audience": new_id("adaud")}
-    ids |= {"pixel": new_id("adpx")}
+    ids |= {"pixel": new_id("adpx"), "checkout_session": new_id("cs")}
     ids |= {"network_connection": new_id("netc"), "partner": new_id("sacc")}
     ids |= {"external_account": new_id("sacc"), "external_account_page": new_id("sacc")}
     return World(Tenant(ids["company"], new_id("user"), "secret", new_id("key")), ids, name)

@@ -47,6 +47,8 @@ from adline.docs_page import docs_assets_router
 from adline.files.router import UPLOAD_PATH
 from adline.files.router import router as files_router
 from adline.files.storage import storage_from_settings
+from adline.funding.router import pages as funding_pages
+from adline.funding.router import router as funding_router
 from adline.health.router import router as health_router
 from adline.idempotency.middleware import IdempotencyMiddleware, replay_response
 from adline.idempotency.service import Replay
@@ -148,6 +150,7 @@ def create_app(
                             network_transports,
                             pass_interval=interval,
                         ),
+                        billing_threshold_micros=settings.billing_threshold_micros,
                     )
                 runner = process_runner(
                     app.state.sessionmaker,
@@ -238,6 +241,7 @@ def create_app(
     app.include_router(reports_router, prefix=API_PREFIX)
     app.include_router(conversions_router, prefix=API_PREFIX)
     app.include_router(spend_caps_router, prefix=API_PREFIX)
+    app.include_router(funding_router, prefix=API_PREFIX)
     app.include_router(products_router, prefix=API_PREFIX)
     app.include_router(webhooks_router, prefix=API_PREFIX)
     app.include_router(files_router, prefix=API_PREFIX)
@@ -250,5 +254,6 @@ def create_app(
     app.include_router(docs_router(API_PREFIX))
     app.include_router(docs_assets_router(API_PREFIX))
     # The ads manager in the browser, at the root, outside the API (docs/web.md).
+    app.include_router(funding_pages)
     app.include_router(web_router)
     return app

@@ -17,11 +17,15 @@ from adline.companies.service import any_company_exists, create_company
 from adline.config import Settings
 from adline.core.clock import Clock, SystemClock
 from adline.core.db import create_engine, create_sessionmaker
+from adline.funding.processor import SUCCEEDS
+from adline.funding.service import grant_balance, save_test_card
 from adline.versions import NEWEST
 
 T = TypeVar("T")
 
 DEMO_COMPANY_NAME = "Demo Company"
+# The demo company's starting balance: $1,000 of demo credit.
+DEMO_CREDIT_MICROS = 1_000_000_000
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,17 @@ async def create_demo_if_empty(
         if await any_company_exists(session):
             return None
         company, _ = await create_company(session, clock, name=DEMO_COMPANY_NAME)
+        # Money to play with (docs/funding.md#the-demo-company): a balance to add credits
+        # from, and the simulated processor's always-succeeding test card for the rest.
+        await grant_balance(
+            session,
+            clock,
+            company.id,
+            DEMO_CREDIT_MICROS,
+            reference=f"demo-credit:{company.id}",
+            memo="demo credit",
+        )
+        await save_test_card(session, clock, company.id, SUCCEEDS)
         # Pinned to the newest version, so the README's tour needs no version header.
         issued = await create_api_key(
             session,

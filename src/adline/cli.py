@@ -42,12 +42,14 @@ versions_app = typer.Typer(help="The supported API versions.", no_args_is_help=T
 export_app = typer.Typer(help="Export data as Parquet files.", no_args_is_help=True)
 stats_app = typer.Typer(help="The stats store and its rollups.", no_args_is_help=True)
 pixels_app = typer.Typer(help="Companies' ad pixels (the operator's switch).", no_args_is_help=True)
+funding_app = typer.Typer(help="The funding ledger (docs/funding.md).", no_args_is_help=True)
 app.add_typer(companies_app, name="companies")
 app.add_typer(keys_app, name="keys")
 app.add_typer(versions_app, name="versions")
 app.add_typer(export_app, name="export")
 app.add_typer(stats_app, name="stats")
 app.add_typer(pixels_app, name="pixels")
+app.add_typer(funding_app, name="funding")
 
 stderr = Console(stderr=True, highlight=False)
 
@@ -702,6 +704,35 @@ def stats_rebuild(
             run(lambda done, total: progress.update(task, completed=done, total=total))
         )
     print(f"rebuilt the stats rollups of {count} compan{'y' if count == 1 else 'ies'}")
+
+
+@funding_app.command("reconcile")
+def funding_reconcile(
+    company: Annotated[
+        str | None, typer.Option(help="Only this company (biz_...); default: every company.")
+    ] = None,
+) -> None:
+    """Check the ledger: every transaction sums to zero, every cached balance equals its
+    entries' sum, no company balance is below zero. One line per problem; exit 1 if any."""
+    from adline.core.db import create_engine, create_sessionmaker
+    from adline.funding.ledger import reconcile
+
+    settings = settings_ready()
+
+    async def run() -> list[str]:
+        engine = create_engine(settings.database_url)
+        try:
+            async with create_sessionmaker(engine)() as session, session.begin():
+                return await reconcile(session, company)
+        finally:
+            await engine.dispose()
+
+    problems = asyncio.run(run())
+    for problem in problems:
+        print(f"mismatch: {problem}")
+    if problems:
+        raise SystemExit(1)
+    print("the ledger balances: every transaction sums to zero, every balance matches")
 
 
 def main() -> None:

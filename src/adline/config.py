@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
+
+from adline.core.money import dollars_to_micros
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/adline.db"
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
@@ -48,6 +51,9 @@ class Settings:
     delivery_interval: float = 60.0
     # The simulated network's seed: the same seed delivers the same way in every process.
     simulator_seed: int = 0
+    # Spend beyond a campaign's credits is charged to the company's card every this much
+    # (docs/funding.md); `ADLINE_BILLING_THRESHOLD` in dollars.
+    billing_threshold_micros: int = 25_000_000
     # The largest request body read, in bytes; a larger one answers 413 before it is read
     # whole (docs/security.md).
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
@@ -115,6 +121,9 @@ class Settings:
             database_url=os.environ.get("ADLINE_DATABASE_URL", DEFAULT_DATABASE_URL),
             delivery_interval=float(os.environ.get("ADLINE_DELIVERY_INTERVAL", "60")),
             simulator_seed=int(os.environ.get("ADLINE_SIMULATOR_SEED", "0")),
+            billing_threshold_micros=dollars_to_micros(
+                Decimal(os.environ.get("ADLINE_BILLING_THRESHOLD", "25"))
+            ),
             max_body_bytes=int(
                 os.environ.get("ADLINE_MAX_BODY_BYTES", str(DEFAULT_MAX_BODY_BYTES))
             ),

@@ -14,6 +14,13 @@ from adline.core.db import Base
 from adline.delivery.models import SimulatedNetworkState, SimulatedNetworkWrite
 from adline.demo.models import DemoClockState
 from adline.files.models import File
+from adline.funding.models import (
+    CheckoutSession,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerTransaction,
+    PaymentMethod,
+)
 from adline.idempotency.models import IdempotencyRecord
 from adline.issues.models import PlatformIssue
 from adline.jobs.models import Job
@@ -42,6 +49,7 @@ __all__ = [
     "ApiKey",
     "Audience",
     "AudienceMember",
+    "CheckoutSession",
     "Company",
     "ConversionEvent",
     "ConversionValueRule",
@@ -52,8 +60,12 @@ __all__ = [
     "File",
     "IdempotencyRecord",
     "Job",
+    "LedgerAccount",
+    "LedgerEntry",
+    "LedgerTransaction",
     "NetworkConnection",
     "NetworkObject",
+    "PaymentMethod",
     "PlatformIssue",
     "Product",
     "RateLimitBucket",

@@ -64,7 +64,7 @@ VERSION_PARAM = "version"
 RESOURCES = {"ad_campaigns": "ad_campaign", "ad_groups": "ad_group", "ads": "ad"}
 RESOURCE_PATH = re.compile(
     r"^(?P<prefix>.*)/(?P<collection>ad_campaigns|ad_groups|ads)"
-    r"(?P<item>/\{[^/}]+\}(?:/(?P<action>pause|unpause|duplicate))?)?$"
+    r"(?P<item>/\{[^/}]+\}(?:/(?P<action>pause|unpause|duplicate|credits))?)?$"
 )
 
 
@@ -73,6 +73,8 @@ class ErrorDetail(BaseModel):
     message: str
     code: str | None
     param: str | None
+    # Only on a 402 `payment_required`: where the company adds funds (docs/funding.md).
+    deposit_url: str | None = None
 
 
 class Error(BaseModel):

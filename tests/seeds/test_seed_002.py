@@ -257,8 +257,11 @@ async def test_the_body_as_printed_answers_the_seeds_fields_and_types(
         assert created[key] == 0
     for key in ("revenue", "return_on_ad_spend", "todays_spend", "total_spend"):
         assert created[key] == 0
+    # No credits; the tenant's saved card pays (docs/funding.md): no ledger account shown.
     assert created["remaining_balance"] == created["total_credits"] == 0
-    assert created["payment_method"] is None and created["billing_ledger_account"] is None
+    assert created["payment_method"]["id"].startswith("payt_")
+    assert created["payment_method"]["payment_method_type"] == "card"
+    assert created["billing_ledger_account"] is None
 
     # Read back unversioned, the same object.
     read = await ok(await raw.get(f"/ad_campaigns/{created['id']}"))

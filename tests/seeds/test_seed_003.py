@@ -251,9 +251,10 @@ async def test_the_object_has_every_field_of_the_seed_with_real_values(
         "start_time": "2026-03-01T00:00:00.000000Z",
         "end_time": "2026-06-30T23:59:59.000000Z",
     }
-    # No ledger yet (issue 18): documented zeros and nulls.
+    # No credits: the tenant's saved card pays for it (docs/funding.md).
     assert body["remaining_balance"] == body["total_credits"] == 0
-    assert body["payment_method"] is None and body["billing_ledger_account"] is None
+    assert body["payment_method"]["id"].startswith("payt_")
+    assert body["billing_ledger_account"] is None
 
     # The list answers the same object.
     listed = await ok(await raw.get("/ad_campaigns"))

@@ -272,8 +272,18 @@ class TestCampaignPage:
         page = await browser.get(f"/campaigns/{theirs['id']}")
         assert page.status_code == 404 and "Theirs" not in page.text
         assert (await browser.get("/campaigns/adcamp_doesnotexist")).status_code == 404
-        refused = await post_form(browser, "/campaigns", f"/campaigns/{theirs['id']}/pause")
-        assert refused.status_code == 404
+        for action in ("pause", "unpause", "duplicate"):
+            refused = await post_form(browser, "/campaigns", f"/campaigns/{theirs['id']}/{action}")
+            assert refused.status_code == 404, action
+        # The duplicate poll answers 200 for any id (a 404 would log a console error on the
+        # page): another company's campaign reads as gone, as a missing one does.
+        polled = await browser.get(f"/campaigns/{theirs['id']}/status.json")
+        assert polled.json() == {"id": theirs["id"], "status": None, "done": True, "gone": True}
+        # Nothing of theirs changed, and no copy was made.
+        after = await ok(await other_client.get(f"/ad_campaigns/{theirs['id']}"))
+        assert (after["status"], after["updated_at"]) == (theirs["status"], theirs["updated_at"])
+        listed = await ok(await other_client.get("/ad_campaigns"))
+        assert [c["id"] for c in listed["data"]] == [theirs["id"]]
 
     async def test_pause_and_unpause_change_the_apis_status(
         self, browser: httpx.AsyncClient, client: httpx.AsyncClient, tenant: Tenant

@@ -39,6 +39,8 @@ from adline.core.clock import ManualClock
 from adline.core.db import create_engine, create_sessionmaker
 from adline.core.migrate import migrate
 from adline.delivery.models import SimulatedNetworkState
+from adline.funding.processor import SUCCEEDS
+from adline.funding.service import save_test_card
 from adline.versions import NEWEST
 from tests import own_store
 from tests.hierarchy.builders import ad_body, group_body, ok
@@ -131,6 +133,8 @@ async def build_scenario(url: str) -> None:
             company, _ = await create_company(
                 session, clock, name="Kill test", timezone="America/New_York"
             )
+            # Its campaigns launch on the simulated processor's good card (docs/funding.md).
+            await save_test_card(session, clock, company.id, SUCCEEDS)
             key = await create_api_key(
                 session, clock, company_id=company.id, scopes=list(ALL_SCOPES)
             )

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adline.ad_groups.models import AdGroup
@@ -27,7 +27,7 @@ from adline.campaigns.delivery_status import (
 from adline.campaigns.models import AdCampaign
 from adline.campaigns.schemas import CampaignCreate, CampaignUpdate, OriginalCampaignFields
 from adline.campaigns.state_machine import CAMPAIGN, Action
-from adline.companies.models import User
+from adline.companies.models import Company, User
 from adline.core.clock import Clock
 from adline.core.db import column_values
 from adline.core.errors import Conflict, InvalidRequest, NotFound, ParameterMissing
@@ -36,6 +36,14 @@ from adline.core.money import dollars_to_micros, micros_to_dollars
 from adline.core.pagination import Direction, Page, PageRequest
 from adline.core.platforms import check_platform_header
 from adline.core.timestamps import format_timestamp
+from adline.funding.enforcement import (
+    CampaignFunds,
+    campaign_funds,
+    check_funded,
+    working_payment_method,
+)
+from adline.funding.models import PaymentMethod
+from adline.funding.service import payment_method_object
 from adline.issues.models import PlatformIssue
 from adline.issues.service import issue_object, open_issues_by_campaign
 from adline.metrics.formulas import (
@@ -415,6 +423,9 @@ async def _apply_action(session: AsyncSession, campaign: AdCampaign, action: Act
     status = CAMPAIGN.next_status(campaign.status, action)
     if action == "launch" and status != campaign.status:
         await check_launchable(session, campaign)
+    if action in ("launch", "unpause") and status != campaign.status:
+        # The second condition (issue 18): money behind it, else 402 payment_required.
+        await check_funded(session, campaign.company_id, campaign.id)
     campaign.status = status
 
 
@@ -609,6 +620,14 @@ async def present_campaign_ids(
         if with_original
         else {}
     )
+    funds = await campaign_funds(session, ids) if with_original else {}
+    card = await working_payment_method(session, principal.company_id) if with_original else None
+    funding_required = bool(
+        with_original
+        and await session.scalar(
+            select(Company.funding_required).where(Company.id == principal.company_id)
+        )
+    )
     objects = []
     for campaign in campaigns:
         campaign_tree = trees[campaign.id]
@@ -634,6 +653,7 @@ async def present_campaign_ids(
                 todays[campaign.id].spend_micros,
                 promoted.get(campaign.product_id or ""),
             )
+            body["_original"]["funding"] = funding_facts(funds[campaign.id], card, funding_required)
         objects.append(body)
     return objects
 
@@ -674,6 +694,25 @@ def original_facts(
         "created_by_user": None
         if creator is None
         else {"id": creator.id, "name": creator.name, "username": creator.username},
+    }
+
+
+def funding_facts(
+    funds: CampaignFunds, card: PaymentMethod | None, funding_required: bool
+) -> dict[str, Any]:
+    """What the original version shows of a campaign's money (docs/funding.md): it pays
+    from its credits (its ledger account) while they last, then by the company's card.
+    `limit_micros`: what funds still allow it to spend (None: nothing limits it, a card or
+    a company from before funding)."""
+    by_card = funds.remaining_micros == 0 and card is not None
+    return {
+        "total_credits_micros": funds.total_credits_micros,
+        "remaining_micros": funds.remaining_micros,
+        "limit_micros": None if by_card or not funding_required else funds.remaining_micros,
+        "payment_method": payment_method_object(card) if by_card else None,
+        "billing_ledger_account": None
+        if by_card or funds.account_id is None
+        else {"id": funds.account_id},
     }
 
 

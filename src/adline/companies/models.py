@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from adline.core.db import Base, UTCDateTime
@@ -17,6 +17,9 @@ class Company(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     # Lowercase ISO 4217 code of the ads reporting currency (spend_currency, budget_currency).
     currency: Mapped[str] = mapped_column(String(8), default="usd")
+    # Campaigns launch and unpause only with money behind them (docs/funding.md): on for
+    # every company created since issue 18; companies from before keep running unfunded.
+    funding_required: Mapped[bool] = mapped_column(Boolean, default=True, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

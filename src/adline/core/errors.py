@@ -95,6 +95,19 @@ class NotFound(AdlineError):
     code = "resource_not_found"
 
 
+class PaymentRequired(AdlineError):
+    """402: the action needs money the company has not put in (docs/funding.md). The body
+    carries `deposit_url`, where the company can add funds; it has no code nor param
+    (spec section E). A path-only `deposit_url` is made absolute with the request's base."""
+
+    status_code = 402
+    type = "payment_required"
+    code = None
+
+    def __init__(self, message: str, *, deposit_url: str) -> None:
+        super().__init__(message, extra={"deposit_url": deposit_url})
+
+
 class AdPlatformUnavailable(AdlineError):
     """503: an ad network Adline had to ask first (a token check) could not answer, a
     timeout or a rate limit: nothing was stored; the same request may pass later."""
@@ -196,6 +209,9 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.param is not None and kind is not None and version is not None:
             # An error about a body names the parameter as the caller's version calls it.
             request.app.state.version_bundle.error_in_caller_terms(version, kind, exc)
+        deposit_url = exc.extra.get("deposit_url")
+        if isinstance(deposit_url, str) and deposit_url.startswith("/"):
+            exc.extra["deposit_url"] = str(request.base_url).rstrip("/") + deposit_url
         return error_response(exc, headers=exc.headers)
 
     async def request_validation(_: Request, exc: Exception) -> JSONResponse:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -49,6 +49,8 @@ from adline.core.http import validate_body
 from adline.core.ids import BASE62, RANDOM_PART_LENGTH
 from adline.delivery.registry import AdapterRegistry
 from adline.delivery.worker import DeliveryWorker
+from adline.funding.processor import SUCCEEDS
+from adline.funding.service import grant_balance, save_test_card
 from adline.spend_caps.service import MAX_CAMPAIGNS_PER_SPEND_CAP
 from adline.versions import NEWEST
 
@@ -109,6 +111,8 @@ class Simulation:
     # the newest version), to explore the result through the API.
     company_id: str = ""
     api_key: str = ""
+    # With `funds_share`: the dollars credited to each campaign (docs/funding.md).
+    funds: dict[str, float] = field(default_factory=dict)
 
 
 async def simulate(
@@ -122,11 +126,14 @@ async def simulate(
     on_hour: Callable[[int, int], None] = lambda done, total: None,
     on_built: Callable[[int, int], None] = lambda done, total: None,
     start: datetime = SIMULATION_START,
+    funds_share: float | None = None,
 ) -> Simulation:
     """Create `campaigns` campaigns for a new demo company, deliver `days` days, summarize.
     With `spend_cap` (dollars), all of them share one TOTAL spend cap of that amount.
     `start` (on the hour) is where the simulated clock begins; the run ends at `start`
-    plus `days` days and an hour (the last hour's reports), whatever the wall clock says."""
+    plus `days` days and an hour (the last hour's reports), whatever the wall clock says.
+    With `funds_share`, the company has no card: each campaign is credited that share of
+    its budget over the days (from a balance granted for it) and may spend no more."""
     if not 1 <= campaigns <= MAX_CAMPAIGNS:
         raise ValueError(f"campaigns must be between 1 and {MAX_CAMPAIGNS:,}")
     if spend_cap is not None and campaigns > MAX_CAMPAIGNS_PER_SPEND_CAP:
@@ -142,6 +149,14 @@ async def simulate(
     try:
         async with sessionmaker() as session, session.begin():
             company, _ = await create_company(session, clock, name=f"Simulation {seed}")
+            if funds_share is None:
+                # Its spend is billed to the simulated processor's good test card
+                # (docs/funding.md): funds never hold the simulation back.
+                await save_test_card(session, clock, company.id, SUCCEEDS)
+            else:
+                await grant_balance(
+                    session, clock, company.id, 10**15, f"simulation:{company.id}", "simulation"
+                )
             key = await create_api_key(
                 session,
                 clock,
@@ -175,6 +190,11 @@ async def simulate(
             headers={"Authorization": f"Bearer {key.secret}"},
         ) as client:
             cap_id = None if spend_cap is None else await _share_a_cap(client, spend_cap, start)
+            funds = (
+                {}
+                if funds_share is None
+                else await _credit_campaigns(client, built, funds_share, days)
+            )
             worker = DeliveryWorker(
                 sessionmaker, clock, AdapterRegistry(clock, seed=seed), pass_interval=HOUR
             )
@@ -203,10 +223,29 @@ async def simulate(
                     depleted_after=depleted_after,
                 )
             return Simulation(
-                start, summaries, cap_summary, company_id=company.id, api_key=key.secret
+                start,
+                summaries,
+                cap_summary,
+                company_id=company.id,
+                api_key=key.secret,
+                funds=funds,
             )
     finally:
         await engine.dispose()
+
+
+async def _credit_campaigns(
+    client: httpx.AsyncClient, built: dict[str, CampaignPlan], share: float, days: int
+) -> dict[str, float]:
+    """Credit each campaign `share` of what its budget allows over `days` (whole cents)."""
+    funds: dict[str, float] = {}
+    for campaign_id, plan in built.items():
+        amount = max(0.01, round(plan.daily_budget * days * share, 2))
+        await _ok(
+            await client.post(f"/ad_campaigns/{campaign_id}/credits", json={"amount": amount})
+        )
+        funds[campaign_id] = amount
+    return funds
 
 
 def _fully_committed(cap: dict[str, Any]) -> bool:

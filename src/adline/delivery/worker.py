@@ -85,6 +85,8 @@ from adline.delivery.journal import DurableNetworks
 from adline.delivery.pacing import HOUR
 from adline.delivery.registry import AdapterRegistry
 from adline.delivery.simulator import SimulatedNetwork
+from adline.funding.limits import combine, funds_limits, spend_before
+from adline.funding.service import DEFAULT_BILLING_THRESHOLD_MICROS, bill_thresholds
 from adline.issues.models import PlatformIssue
 from adline.issues.service import IssueReport, report_issue, resolve_issue
 from adline.spend_caps.ledger import Allocation, allocate
@@ -280,6 +282,7 @@ class DeliveryWorker:
         *,
         durable: bool = False,
         connections: ConnectionAdapters | None = None,
+        billing_threshold_micros: int = DEFAULT_BILLING_THRESHOLD_MICROS,
     ) -> None:
         """With `durable`, the registry's simulated networks live in the store (journaled
         writes, adline.delivery.journal): a worker that dies, however abruptly, loses
@@ -292,6 +295,8 @@ class DeliveryWorker:
         (docs/connections.md#delivery). Without, every company is simulated."""
         self.sessionmaker = sessionmaker
         self.clock = clock
+        # Spend beyond a campaign's credits is charged to the card every this much.
+        self.billing_threshold_micros = billing_threshold_micros
         self.registry = registry
         self.connections = connections
         # This pass's routes: (company, platform) -> the network key serving it, None for a
@@ -336,6 +341,7 @@ class DeliveryWorker:
     async def _pass(self, now: datetime) -> PassReport:
         await self._load_routes()
         caps = await self._allocate_caps(now)
+        funds = await self._funds_limits(caps)
         async with self.sessionmaker() as session, session.begin():
             await self._attach(session)
             counts, platforms = await self._sync(session, now, caps)
@@ -344,7 +350,7 @@ class DeliveryWorker:
         # networks' locks (on SQLite, the store's write lock): their answers take time, and
         # the ids they assign are committed by sessions of their own meanwhile.
         await self._call_connected()
-        await self._send_limits(now, caps, platforms)
+        await self._send_limits(now, caps, platforms, funds)
         # Outside the networks' locks: a replica rebuilt after a restart simulates every
         # hour since its network's birth again. (A write another worker makes meanwhile
         # is caught up below, and simulated again if it falls in these hours.)
@@ -376,6 +382,9 @@ class DeliveryWorker:
                 await self.durable.mark_pulled(session, now)
         self._remember_ingested(pulled)
         self._forget_ingested_before(now - LOOK_BACK)
+        # The spend just recorded in the funding ledger: charge what reached the threshold.
+        async with self.sessionmaker() as session, session.begin():
+            await bill_thresholds(session, ManualClock(now), self.billing_threshold_micros)
         await self._mark_broken_connections()
         return PassReport(*counts, rows_ingested=ingested, rejections=rejections)
 
@@ -526,12 +535,41 @@ class DeliveryWorker:
                 allocations[cap_id] = allocation
         return allocations
 
+    async def _funds_limits(self, caps: dict[str, Allocation]) -> dict[str, SpendingLimit]:
+        """The limit funds put on each campaign they limit (adline.funding.limits), the
+        lower of it and its cap's where it has one."""
+        granted = {limit.campaign_id: limit for cap in caps.values() for limit in cap.limits}
+        async with self.sessionmaker() as session:
+            funds = await funds_limits(session)
+            both = {
+                campaign_id: (limit.counted_from, granted[campaign_id].counted_from)
+                for campaign_id, limit in funds.items()
+                if campaign_id in granted
+            }
+            before = await spend_before(session, both)
+        limits: dict[str, SpendingLimit] = {}
+        for campaign_id, limit in funds.items():
+            cap = granted.get(campaign_id)
+            if cap is None:
+                limits[campaign_id] = SpendingLimit(
+                    campaign_id, limit.limit_micros, limit.counted_from
+                )
+            else:
+                lower = combine(limit, cap.limit_micros, cap.counted_from, before[campaign_id])
+                limits[campaign_id] = SpendingLimit(campaign_id, lower, cap.counted_from)
+        return limits
+
     async def _send_limits(
-        self, now: datetime, caps: dict[str, Allocation], platforms: dict[str, str]
+        self,
+        now: datetime,
+        caps: dict[str, Allocation],
+        platforms: dict[str, str],
+        funds: Mapping[str, SpendingLimit] | None = None,
     ) -> None:
-        """Give each network the hard limits of the capped campaigns (and none to the
-        other launched campaigns, `platforms`: id -> platform), then record on each cap
-        whether its network accepted them."""
+        """Give each network the hard limits of the capped and the fund-limited campaigns
+        (whichever is lower for a campaign with both; none to the other launched campaigns,
+        `platforms`: id -> platform), then record on each cap whether its network accepted
+        them."""
         cap_of: dict[str, str] = {}
         limits: dict[str, SpendingLimit] = {}
         for allocation in caps.values():
@@ -540,6 +578,7 @@ class DeliveryWorker:
                 limits[granted.campaign_id] = SpendingLimit(
                     granted.campaign_id, granted.limit_micros, granted.counted_from
                 )
+        limits.update(funds or {})
         by_platform: dict[str, list[SpendingLimit]] = {}
         for campaign_id, key in platforms.items():
             item = limits.get(campaign_id, SpendingLimit(campaign_id, None))
@@ -1032,6 +1071,7 @@ async def run_process(
                     settings,
                     pass_interval=interval,
                 ),
+                billing_threshold_micros=settings.billing_threshold_micros,
             )
             runner = process_runner(
                 sessionmaker,

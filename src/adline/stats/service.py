@@ -40,6 +40,7 @@ from adline.ads.models import Ad
 from adline.campaigns.models import AdCampaign
 from adline.core.clock import Clock
 from adline.core.db import lock_row, unnest_rows
+from adline.funding import service as funding
 from adline.metrics.formulas import StatTotals
 from adline.metrics.window import AttributionModel, StatsWindow
 from adline.stats import rollups
@@ -231,6 +232,13 @@ async def ingest(
     else:
         await connection.execute(upsert, changed)
     await rollups.apply_hour_changes(session, changes)
+    # The funding ledger records the spend in the same transaction (docs/funding.md).
+    spent: dict[str, tuple[str, int]] = {}
+    for old, new in changes:
+        added = new["spend_micros"] - (0 if old is None else old["spend_micros"])
+        company, before = spent.get(new["ad_campaign_id"], (new["company_id"], 0))
+        spent[new["ad_campaign_id"]] = (company, before + added)
+    await funding.record_spend(session, clock, spent)
     return len(changes)
 
 

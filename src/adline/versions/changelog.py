@@ -151,17 +151,19 @@ The tables above map what has a counterpart. Where nothing does, these are the c
   (kept for campaigns with ad-group budgets), else `null`. `todays_spend` is 0 until
   delivery exists, and `available_budget` is `daily_budget` minus today's spend (never
   below 0; 0 without a daily budget).
-- **Products, no billing.** `product` is the product the campaign promotes
+- **Products and billing.** `product` is the product the campaign promotes
   (`{id, title, route}`, see [products.md](products.md)), `null` when none; newer versions
-  have no counterpart and do not show it. `payment_method`, `billing_ledger_account` and
-  `paused_until` are `null`; `remaining_balance` and `total_credits` are `0`.
+  have no counterpart and do not show it. `total_credits`, `remaining_balance`,
+  `billing_ledger_account` and `payment_method` come from the funding ledger, and
+  `available_budget` never exceeds the funds left (see [funding.md](funding.md)).
+  `paused_until` is `null` (a pause in Adline has no end).
 - **Targeting in 2025-01-01.** `target_country_codes` lists the codes the client sent plus
   every country the campaign's ad groups include.
 - **Requests in 2025-01-01 that have no newer meaning.** On create, `config.status:
   active` asks for the campaign to run, which a new campaign cannot (it has no ad groups
-  or ads; seed 002: it "starts inactive until funded via checkout", and Adline has no
-  funding yet): it is created as a draft that reads `inactive` until it is launched,
-  with `config.status: active` on update once it has ad groups and ads; `paused`, or no
+  or ads; seed 002: it "starts inactive until funded via checkout"): it is created as a
+  draft that reads `inactive` until it is launched, with `config.status: active` on
+  update once it has ad groups and ads and funds (docs/funding.md); `paused`, or no
   status, makes a plain draft. `ad_creative_set_ids` must be empty or `null` (Adline has
   no creative sets: any id is a 400) and `config.lifetime_budget` is refused (a
   2025-01-01 campaign has a daily budget). A campaign with ad-group budgets

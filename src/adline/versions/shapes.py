@@ -35,6 +35,15 @@ class Reference(Shape):
     id: str
 
 
+class PaymentMethodShape(Shape):
+    """Seed 003's `payment_method` (BasePaymentMethod)."""
+
+    typename: str
+    id: str
+    created_at: str
+    payment_method_type: str
+
+
 class Metrics2026(Shape):
     """The 18 metrics of seeds 000 and 001."""
 
@@ -213,7 +222,7 @@ class AdCampaign20250101(Shape):
     total_spend: float
     product: PromotedProduct | None
     created_by_user: CreatedByUser | None
-    payment_method: Reference | None
+    payment_method: PaymentMethodShape | None
     billing_ledger_account: Reference | None
     config: CampaignConfig | None
 

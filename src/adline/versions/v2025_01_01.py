@@ -326,8 +326,11 @@ class OriginalCampaignShape(VersionChange):
     `daily_budget` (the sum of its ad groups' daily budgets when they have them),
     `available_budget`, `todays_spend`, counts, `revenue`, `total_spend`, ROAS as a
     percentage, its creator, its `product` and the 9-value status.
-    Billing fields (payment method, ledger account, credits, balance) are null or zero:
-    Adline has no billing yet."""
+    Billing fields come from the funding ledger (docs/funding.md): `total_credits` and
+    `remaining_balance` are the campaign's credits added and left, `available_budget` is
+    also capped by the funds left, `billing_ledger_account` is the campaign's ledger
+    account while it pays from credits, `payment_method` the company's card once it pays
+    by card."""
 
     needs_facts = frozenset({"ad_campaign._original"})
     # Where each newer parameter came from, so a 400 names what the caller sent.
@@ -394,7 +397,11 @@ class OriginalCampaignShape(VersionChange):
         daily_micros = original["daily_budget_micros"]
         todays_spend = micros_to_dollars(original["todays_spend_micros"])
         daily_budget = None if daily_micros is None else micros_to_dollars(daily_micros)
+        funding = original["funding"]
         available = 0.0 if daily_budget is None else max(0.0, round(daily_budget - todays_spend, 2))
+        if daily_budget is not None and funding["limit_micros"] is not None:
+            # What is left today, and never more than the funds left (docs/funding.md).
+            available = min(available, micros_to_dollars(funding["limit_micros"]))
         status = original_campaign_status(body["status"], newest["delivery_status"])
         # A draft asked to run (config.status active on create) is waiting: `inactive`.
         launch_requested = status == "draft" and original["config_status"] == "active"
@@ -417,18 +424,18 @@ class OriginalCampaignShape(VersionChange):
             "clicks_count": int(body["clicks"]),
             "impressions_count": int(body["impressions"]),
             "purchases_count": int(body["purchases"]),
-            "remaining_balance": 0.0,
+            "remaining_balance": micros_to_dollars(funding["remaining_micros"]),
             "revenue": body["purchase_value"],
             # The original shape documents ROAS as a percentage: 2.5x is 250.
             "return_on_ad_spend": round(body["return_on_ad_spend"] * 100, 2),
             "todays_spend": todays_spend,
-            "total_credits": 0.0,
+            "total_credits": micros_to_dollars(funding["total_credits_micros"]),
             "total_spend": body["spend"],
             # The product it promotes (docs/products.md); null when none.
             "product": original["product"],
             "created_by_user": original["created_by_user"],
-            "payment_method": None,
-            "billing_ledger_account": None,
+            "payment_method": funding["payment_method"],
+            "billing_ledger_account": funding["billing_ledger_account"],
             "config": config,
         }
 

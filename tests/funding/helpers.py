@@ -1,0 +1,51 @@
+"""Paying and crediting through the API and the checkout pages, as a company would."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adline.core.clock import Clock
+from adline.core.db import create_sessionmaker
+from adline.funding import ledger, service
+from adline.funding.processor import SUCCEEDS
+from tests.hierarchy.builders import ok
+
+
+async def checkout(
+    client: httpx.AsyncClient,
+    pages: httpx.AsyncClient,
+    amount: float,
+    card: str = SUCCEEDS,
+    save: bool = True,
+) -> dict[str, Any]:
+    """A checkout made through the API and paid on its page; answers the API's object."""
+    created = await ok(
+        await client.post(
+            "/checkout_sessions", json={"amount": amount, "save_payment_method": save}
+        )
+    )
+    page = await pages.post(
+        created["url"],
+        content=f"card_number={card}",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert page.status_code == 200, page.text
+    return await ok(await client.get(f"/checkout_sessions/{created['id']}"))
+
+
+async def balance(engine: AsyncEngine, company_id: str) -> int:
+    async with create_sessionmaker(engine)() as session:
+        return await service.company_balance_micros(session, company_id)
+
+
+async def reconciled(engine: AsyncEngine, company_id: str | None = None) -> list[str]:
+    async with create_sessionmaker(engine)() as session:
+        return await ledger.reconcile(session, company_id)
+
+
+async def bill(engine: AsyncEngine, clock: Clock, company_id: str) -> int:
+    async with create_sessionmaker(engine)() as session, session.begin():
+        return await service.bill_thresholds(session, clock, company_id=company_id)

@@ -1,0 +1,224 @@
+"""The ledger: transactions sum to zero, balances are their entries' sums, concurrent
+debits never take a balance below zero, and `adline funding reconcile` says so."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adline.auth.service import Principal
+from adline.core.clock import ManualClock
+from adline.core.db import create_sessionmaker
+from adline.core.errors import PaymentRequired
+from adline.funding import ledger, service
+from adline.funding.models import LedgerAccount, LedgerEntry
+from tests.conftest import Tenant
+from tests.funding.helpers import balance, reconciled
+from tests.hierarchy.builders import build_tree
+
+ADLINE = str(Path(sys.executable).parent / "adline")
+
+
+def principal_of(tenant: Tenant) -> Principal:
+    return Principal(
+        key_id=tenant.key_id,
+        company_id=tenant.company_id,
+        user_id=tenant.user_id,
+        scopes=frozenset(),
+        api_version_date=None,
+    )
+
+
+async def grant(engine: AsyncEngine, clock: ManualClock, company_id: str, micros: int) -> None:
+    async with create_sessionmaker(engine)() as session, session.begin():
+        await service.grant_balance(
+            session, clock, company_id, micros, f"grant:{company_id}:{micros}", "test grant"
+        )
+
+
+class TestPost:
+    async def test_entries_must_sum_to_zero(
+        self, engine: AsyncEngine, clock: ManualClock, poor: Tenant
+    ) -> None:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            balance_account = await ledger.ensure_account(
+                session, clock, poor.company_id, "company_balance"
+            )
+            outside = await ledger.ensure_account(session, clock, poor.company_id, "processor")
+            with pytest.raises(ValueError, match="sum to zero"):
+                await ledger.post(
+                    session,
+                    clock,
+                    company_id=poor.company_id,
+                    kind="topup",
+                    legs=[ledger.Leg(outside, -5), ledger.Leg(balance_account, 4)],
+                )
+
+    async def test_a_reference_is_written_once(
+        self, engine: AsyncEngine, clock: ManualClock, poor: Tenant
+    ) -> None:
+        await grant(engine, clock, poor.company_id, 7_000_000)
+        await grant(engine, clock, poor.company_id, 7_000_000)  # the same reference again
+        assert await balance(engine, poor.company_id) == 7_000_000
+        assert await reconciled(engine, poor.company_id) == []
+
+    async def test_an_account_is_made_once(
+        self, engine: AsyncEngine, clock: ManualClock, poor: Tenant
+    ) -> None:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            first = await ledger.ensure_account(session, clock, poor.company_id, "network_spend")
+            again = await ledger.ensure_account(session, clock, poor.company_id, "network_spend")
+        assert first.id == again.id and first.id.startswith("ldgr_")
+        assert first.balance_micros is None  # the outside world keeps no cached balance
+
+
+class TestConcurrentDebits:
+    async def test_two_credits_cannot_both_spend_the_balance(
+        self,
+        engine: AsyncEngine,
+        clock: ManualClock,
+        poor: Tenant,
+        poor_client,  # type: ignore[no-untyped-def]
+    ) -> None:
+        trees = [await build_tree(poor_client, title=f"C{n}") for n in range(2)]
+        await grant(engine, clock, poor.company_id, 10_000_000)
+        sessions = create_sessionmaker(engine)
+
+        async def credit(campaign_id: str) -> str:
+            try:
+                async with sessions() as session, session.begin():
+                    await service.add_credits(
+                        session, clock, principal_of(poor), campaign_id, 6_000_000
+                    )
+            except PaymentRequired:
+                return "refused"
+            return "credited"
+
+        outcomes = await asyncio.gather(*(credit(tree.campaign["id"]) for tree in trees))
+
+        assert sorted(outcomes) == ["credited", "refused"]
+        assert await balance(engine, poor.company_id) == 4_000_000
+        assert await reconciled(engine, poor.company_id) == []
+
+
+class TestReconcile:
+    async def test_finds_a_tampered_balance_and_entry(
+        self,
+        engine: AsyncEngine,
+        clock: ManualClock,
+        poor: Tenant,
+        cli_env: dict[str, str],
+    ) -> None:
+        await grant(engine, clock, poor.company_id, 5_000_000)
+        clean = await asyncio.to_thread(
+            subprocess.run,
+            [ADLINE, "funding", "reconcile", "--company", poor.company_id],
+            env=cli_env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert clean.returncode == 0, clean.stderr
+        assert "the ledger balances" in clean.stdout
+
+        async with create_sessionmaker(engine)() as session, session.begin():
+            account = await ledger.get_account(session, poor.company_id, "company_balance")
+            assert account is not None
+            await session.execute(
+                update(LedgerAccount)
+                .where(LedgerAccount.id == account.id)
+                .values(balance_micros=6_000_000)
+            )
+            await session.execute(
+                update(LedgerEntry)
+                .where(LedgerEntry.account_id == account.id)
+                .values(amount_micros=5_000_001)
+            )
+        broken = await asyncio.to_thread(
+            subprocess.run,
+            [ADLINE, "funding", "reconcile", "--company", poor.company_id],
+            env=cli_env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert broken.returncode == 1
+        lines = broken.stdout.splitlines()
+        assert len(lines) == 2, lines
+        assert lines[0].startswith("mismatch: transaction ltxn_")
+        assert "sum to 1 micros" in lines[0]
+        assert f"account {account.id} (company_balance of {poor.company_id})" in lines[1]
+        assert "cached balance 6000000 micros, entries sum to 5000001" in lines[1]
+
+
+OPERATIONS = st.lists(
+    st.one_of(
+        st.tuples(st.just("topup"), st.integers(0, 0), st.integers(1, 50_000_000)),
+        st.tuples(st.just("credit"), st.integers(0, 1), st.integers(1, 50_000_000)),
+        st.tuples(st.just("spend"), st.integers(0, 1), st.integers(-5_000_000, 30_000_000)),
+        st.tuples(st.just("bill"), st.integers(0, 0), st.integers(1, 40_000_000)),
+    ),
+    min_size=1,
+    max_size=25,
+)
+TREES: dict[str, list[str]] = {}
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(operations=OPERATIONS)
+async def test_the_ledger_always_balances(
+    engine: AsyncEngine,
+    clock: ManualClock,
+    poor: Tenant,
+    poor_client,  # type: ignore[no-untyped-def]
+    operations: list[tuple[str, int, int]],
+) -> None:
+    """Any mix of top-ups, credits (refused when short), spend reports (corrections down
+    too) and threshold billing: every transaction sums to zero, every cached balance is its
+    entries' sum, and the company balance is never below zero."""
+    if poor.company_id not in TREES:
+        TREES[poor.company_id] = [
+            (await build_tree(poor_client, title=f"P{n}")).campaign["id"] for n in range(2)
+        ]
+        async with create_sessionmaker(engine)() as session, session.begin():
+            await service.save_test_card(session, clock, poor.company_id, "4242424242424242")
+    campaigns = TREES[poor.company_id]
+    sessions = create_sessionmaker(engine)
+    for kind, index, micros in operations:
+        async with sessions() as session, session.begin():
+            if kind == "topup":
+                clock.advance(timedelta(microseconds=1))
+                await service.grant_balance(
+                    session, clock, poor.company_id, micros, f"t:{clock.now()}", "topup"
+                )
+            elif kind == "credit":
+                try:
+                    async with session.begin_nested():
+                        await service.add_credits(
+                            session, clock, principal_of(poor), campaigns[index], micros
+                        )
+                except PaymentRequired:
+                    pass
+            elif kind == "spend":
+                await service.record_spend(
+                    session, clock, {campaigns[index]: (poor.company_id, micros)}
+                )
+            else:
+                await service.bill_thresholds(
+                    session, clock, threshold_micros=micros, company_id=poor.company_id
+                )
+        assert await balance(engine, poor.company_id) >= 0
+    assert await reconciled(engine, poor.company_id) == []
