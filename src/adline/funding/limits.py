@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from adline.campaigns.models import AdCampaign
 from adline.campaigns.state_machine import LAUNCHED
 from adline.companies.models import Company
+from adline.delivery.pacing import floor_hour
 from adline.funding import ledger
 from adline.funding.models import LedgerAccount, PaymentMethod
 from adline.stats.models import AdStatHour
@@ -36,10 +37,6 @@ class FundsLimit:
     campaign_id: str
     limit_micros: int
     counted_from: datetime
-
-
-def _hour(at: datetime) -> datetime:
-    return at.replace(minute=0, second=0, microsecond=0)
 
 
 async def funds_limits(session: AsyncSession) -> dict[str, FundsLimit]:
@@ -82,7 +79,7 @@ async def funds_limits(session: AsyncSession) -> dict[str, FundsLimit]:
             max(0, funded.get(accounts.get(campaign_id, ""), 0)),
             # The network counts the hour that holds `counted_from` whole: from the hour
             # of the campaign's creation, it counts every hour the campaign could spend in.
-            _hour(created_at),
+            floor_hour(created_at),
         )
         for campaign_id, created_at in limited
     }
@@ -107,7 +104,7 @@ async def spend_before(
     )
     for campaign_id, hour_start, spent in rows:
         start, cap_start = starts[campaign_id]
-        if start <= hour_start < _hour(cap_start):
+        if start <= hour_start < floor_hour(cap_start):
             totals[campaign_id] += int(spent or 0)
     return totals
 
@@ -117,6 +114,6 @@ def combine(
 ) -> int:
     """The lower of a cap's limit and the funds, stated from the cap's `counted_from`: the
     funds less what was spent before the cap's hour (`spend_before`)."""
-    if _hour(cap_counted_from) <= funds.counted_from:
+    if floor_hour(cap_counted_from) <= funds.counted_from:
         return min(cap_limit_micros, funds.limit_micros)
     return min(cap_limit_micros, max(0, funds.limit_micros - spent_before))
