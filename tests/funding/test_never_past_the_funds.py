@@ -6,13 +6,17 @@ always balances (docs/funding.md#enforcement).
 The network (tests/spend_caps/fake_network.AdversarialNetwork) spends what each step asks
 as far as the hard limit Adline gave it allows, enforces a new limit up to ten minutes
 late, and reports each hour up to 2.5 h late, first short (even zero), corrected later.
+
+With a daily spend cap over both campaigns too, each new day's cap period starts after
+the campaigns' funds did, and the spend of the hours before midnight is still being
+reported when it starts: the funds must hold regardless, and so must the cap.
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import httpx
@@ -32,6 +36,7 @@ from tests.conftest import Tenant
 from tests.funding.helpers import reconciled
 from tests.hierarchy.builders import build_tree, ok
 from tests.spend_caps.fake_network import AdversarialNetwork
+from tests.spend_caps.payloads import cap_body
 
 # The worker's passes sync every company's campaigns: each test has a store of its own.
 database_url, engine = own_store.database_url, own_store.engine
@@ -63,16 +68,18 @@ async def _credit(client: httpx.AsyncClient, campaign_id: str, cents: int) -> No
     )
 
 
-@settings(
+SETTINGS = settings(
     max_examples=12,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(
-    first_cents=st.tuples(*[st.integers(1, 1500)] * CAMPAIGNS),
-    plan=st.lists(steps, min_size=1, max_size=20),
-    seed=st.integers(0, 2**32 - 1),
-)
+FIRST_CENTS = st.tuples(*[st.integers(1, 1500)] * CAMPAIGNS)
+PLAN = st.lists(steps, min_size=1, max_size=20)
+SEED = st.integers(0, 2**32 - 1)
+
+
+@SETTINGS
+@given(first_cents=FIRST_CENTS, plan=PLAN, seed=SEED)
 async def test_spend_never_exceeds_the_funds(
     poor_client: httpx.AsyncClient,
     engine: AsyncEngine,
@@ -82,6 +89,46 @@ async def test_spend_never_exceeds_the_funds(
     plan: list[Step],
     seed: int,
 ) -> None:
+    await _run(poor_client, engine, clock, poor, first_cents, plan, seed, daily_cap=None)
+
+
+@SETTINGS
+@given(
+    first_cents=FIRST_CENTS,
+    plan=PLAN,
+    seed=SEED,
+    # Mostly above the funds (the funds bind at midnight), sometimes below (the cap binds).
+    daily_cap=st.one_of(st.integers(20_000_000, 100_000_000), st.integers(500_000, 5_000_000)),
+    start_hour=st.integers(14, 23),
+)
+async def test_spend_under_a_daily_cap_never_exceeds_the_funds(
+    poor_client: httpx.AsyncClient,
+    engine: AsyncEngine,
+    clock: ManualClock,
+    poor: Tenant,
+    first_cents: tuple[int, ...],
+    plan: list[Step],
+    seed: int,
+    daily_cap: int,
+    start_hour: int,
+) -> None:
+    # Late in a UTC day, so most plans cross midnight: a cap period starting after the
+    # campaigns were funded, with the evening's reports still arriving.
+    day = clock.now().date() + timedelta(days=1)
+    clock.set(datetime.combine(day, time(start_hour - 1), UTC))
+    await _run(poor_client, engine, clock, poor, first_cents, plan, seed, daily_cap=daily_cap)
+
+
+async def _run(
+    poor_client: httpx.AsyncClient,
+    engine: AsyncEngine,
+    clock: ManualClock,
+    poor: Tenant,
+    first_cents: tuple[int, ...],
+    plan: list[Step],
+    seed: int,
+    daily_cap: int | None,
+) -> None:
     if poor.company_id not in FUNDED:
         async with create_sessionmaker(engine)() as session, session.begin():
             await grant_balance(
@@ -90,12 +137,22 @@ async def test_spend_never_exceeds_the_funds(
         FUNDED.add(poor.company_id)
     clock.set(clock.now().replace(minute=0, second=0, microsecond=0) + timedelta(hours=1))
     network = AdversarialNetwork(clock, seed)
+    cap_id = None
+    if daily_cap is not None:
+        body = cap_body(str(daily_cap), period="DAILY", start=clock.now().isoformat(), end=None)
+        cap_id = (await ok(await poor_client.post("/spend_caps", json=body)))["spend_cap"]["id"]
     campaigns: list[dict[str, Any]] = []
     credited: dict[str, int] = {}
     for cents in first_cents:
         tree = await build_tree(poor_client)
         campaign_id = tree.campaign["id"]
         await _credit(poor_client, campaign_id, cents)
+        if cap_id is not None:
+            await ok(
+                await poor_client.patch(
+                    f"/ad_campaigns/{campaign_id}", json={"spend_cap_id": cap_id}
+                )
+            )
         await ok(await poor_client.patch(f"/ad_campaigns/{campaign_id}", json={"status": "active"}))
         network.ad_of[campaign_id] = tree.ad["id"]
         campaigns.append(tree.campaign)
@@ -105,6 +162,13 @@ async def test_spend_never_exceeds_the_funds(
     sessionmaker = create_sessionmaker(engine)
     workers = [DeliveryWorker(sessionmaker, clock, registry) for _ in range(2)]
     await workers[0].run_once()
+
+    def billed_by_day() -> dict[date, int]:
+        days: dict[date, int] = {}
+        for campaign in campaigns:
+            for at, micros in network.billed[campaign["id"]]:
+                days[at.date()] = days.get(at.date(), 0) + micros
+        return days
 
     for step in plan:
         clock.advance(timedelta(minutes=step.minutes))
@@ -123,6 +187,9 @@ async def test_spend_never_exceeds_the_funds(
         for campaign in campaigns:
             spent = network.true_spend(campaign["id"], start)
             assert spent <= credited[campaign["id"]], (spent, credited, step)
+        if daily_cap is not None:
+            # The company's days are UTC days (its time zone).
+            assert max(billed_by_day().values(), default=0) <= daily_cap, billed_by_day()
 
     # Every report final: the ledger holds exactly what was billed, within the funds.
     clock.advance(timedelta(hours=8))

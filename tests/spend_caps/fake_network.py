@@ -17,6 +17,7 @@ from adline.delivery.adapter import (
     AdSpec,
     CampaignSpec,
     LifetimeBudget,
+    LimitBound,
     ObjectKind,
     ObjectRef,
     ReportedHour,
@@ -32,8 +33,7 @@ from adline.delivery.pacing import HOUR, floor_hour
 @dataclass(frozen=True)
 class _Limit:
     effective_at: datetime
-    limit_micros: int | None
-    counted_from: datetime | None
+    bounds: tuple[LimitBound, ...]  # none: no limit
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ class AdversarialNetwork:
             # Up to ten minutes before the network enforces it; the old one holds meanwhile.
             at = self.clock.now() + timedelta(seconds=self.rng.randint(0, 600))
             entries = self.limits[item.campaign_id]
-            entries.append(_Limit(at, item.limit_micros, item.counted_from))
+            entries.append(_Limit(at, item.bounds()))
             entries.sort(key=lambda entry: entry.effective_at)
             network_id = f"net-{item.campaign_id}"
             results.append(WriteResult("ad_campaign", item.campaign_id, network_id, "pending", at))
@@ -104,12 +104,15 @@ class AdversarialNetwork:
 
     def left(self, campaign_id: str, instant: datetime) -> int | None:
         in_force = [entry for entry in self.limits[campaign_id] if entry.effective_at <= instant]
-        if not in_force or in_force[-1].limit_micros is None:
+        if not in_force or not in_force[-1].bounds:
             return None
         entry = in_force[-1]
-        since = entry.counted_from or entry.effective_at
-        spent = sum(micros for at, micros in self.billed[campaign_id] if at >= since)
-        return max(0, entry.limit_micros - spent)
+        left = []
+        for bound in entry.bounds:
+            since = bound.counted_from or entry.effective_at
+            spent = sum(micros for at, micros in self.billed[campaign_id] if at >= since)
+            left.append(max(0, bound.limit_micros - spent))
+        return min(left)
 
     def spend(self, campaign_id: str, wanted: int) -> int:
         """Bill what the campaign wants now, as far as its limit allows. A campaign starts

@@ -361,11 +361,26 @@ class SpendAllowance:
 
 
 @dataclass(frozen=True)
+class LimitBound:
+    """At most `limit_micros` billed for delivery since `counted_from` (None: since the
+    network applies it)."""
+
+    limit_micros: int
+    counted_from: datetime | None = None
+
+
+@dataclass(frozen=True)
 class SpendingLimit:
     """A hard limit on what a campaign spends, as Meta's campaign spending limit and TikTok's
     lifetime budget are: the network never bills the campaign more than `limit_micros` for
     delivery since `counted_from` (spend it has not reported yet included), and it does not
     pace toward the limit: it just stops there. None removes the limit.
+
+    `also` holds further bounds that hold at the same time, each counted from its own
+    instant: a capped campaign on limited funds is held to its cap since the cap period's
+    start and to its funds since its creation. Counting each from its own start on the
+    network keeps both exact under reporting lag, where folding them into one figure would
+    need the spend between the two starts, which Adline may not have seen yet.
 
     Unlike an allowance, which networks overshoot by up to their stop latency, a limit is
     exact; Adline's spend caps are built on it (adline.spend_caps.ledger).
@@ -374,6 +389,13 @@ class SpendingLimit:
     campaign_id: str
     limit_micros: int | None
     counted_from: datetime | None = None
+    also: tuple[LimitBound, ...] = ()
+
+    def bounds(self) -> tuple[LimitBound, ...]:
+        """Every bound in force; none when the limit is removed (`limit_micros` None)."""
+        if self.limit_micros is None:
+            return ()
+        return (LimitBound(self.limit_micros, self.counted_from), *self.also)
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ from adline.delivery.adapter import (
     InvalidSpec,
     ItemError,
     LifetimeBudget,
+    LimitBound,
     ObjectKind,
     ObjectNotFound,
     ObjectRef,
@@ -271,8 +272,7 @@ class _OwnerState:
 @dataclass(frozen=True)
 class _Limit:
     effective_at: datetime
-    amount: int | None
-    counted_from: datetime | None
+    bounds: tuple[LimitBound, ...]  # none: no limit
 
 
 @dataclass
@@ -292,16 +292,15 @@ class _CampaignLimits:
         upcoming = bisect.bisect_left(times, hour_start + HOUR)
         left: float | None = None
         for entry in self.entries[max(current, 0) : upcoming]:
-            if entry.amount is None:
-                continue
-            since = entry.counted_from or entry.effective_at
-            counted = sum(
-                spent
-                for hour, spent in self.spend_by_hour.items()
-                if hour + HOUR > since and hour <= hour_start
-            )
-            remaining = max(float(entry.amount - counted), 0.0)
-            left = remaining if left is None else min(left, remaining)
+            for bound in entry.bounds:
+                since = bound.counted_from or entry.effective_at
+                counted = sum(
+                    spent
+                    for hour, spent in self.spend_by_hour.items()
+                    if hour + HOUR > since and hour <= hour_start
+                )
+                remaining = max(float(bound.limit_micros - counted), 0.0)
+                left = remaining if left is None else min(left, remaining)
         return left
 
 
@@ -656,7 +655,7 @@ class SimulatedNetwork:
                 error: ItemError | None = ItemError(
                     "object_not_found", f"ad_campaign {item.campaign_id} does not exist"
                 )
-            elif item.limit_micros is not None and item.limit_micros < 0:
+            elif any(bound.limit_micros < 0 for bound in item.bounds()):
                 error = ItemError("invalid_amount", "A spending limit cannot be negative")
             else:
                 error = None
@@ -668,9 +667,7 @@ class SimulatedNetwork:
                 continue
             entries = self._limits.setdefault(item.campaign_id, _CampaignLimits()).entries
             times = [entry.effective_at for entry in entries]
-            entries.insert(
-                bisect.bisect_right(times, at), _Limit(at, item.limit_micros, item.counted_from)
-            )
+            entries.insert(bisect.bisect_right(times, at), _Limit(at, item.bounds()))
             results.append(self._pending("ad_campaign", item.campaign_id, obj.network_id, at))
         return results
 

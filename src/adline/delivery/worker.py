@@ -71,6 +71,7 @@ from adline.delivery.adapter import (
     DeliverySchedule,
     FrequencyCap,
     LifetimeBudget,
+    LimitBound,
     ObjectRef,
     PlatformAdapter,
     ReportedHour,
@@ -85,7 +86,7 @@ from adline.delivery.journal import DurableNetworks
 from adline.delivery.pacing import HOUR
 from adline.delivery.registry import AdapterRegistry
 from adline.delivery.simulator import SimulatedNetwork
-from adline.funding.limits import combine, funds_limits, spend_before
+from adline.funding.limits import funds_limits
 from adline.funding.service import DEFAULT_BILLING_THRESHOLD_MICROS, bill_thresholds
 from adline.issues.models import PlatformIssue
 from adline.issues.service import IssueReport, report_issue, resolve_issue
@@ -536,27 +537,22 @@ class DeliveryWorker:
         return allocations
 
     async def _funds_limits(self, caps: dict[str, Allocation]) -> dict[str, SpendingLimit]:
-        """The limit funds put on each campaign they limit (adline.funding.limits), the
-        lower of it and its cap's where it has one."""
+        """The limit funds put on each campaign they limit (adline.funding.limits); for a
+        campaign under a cap too, its cap's limit with the funds as a second bound, each
+        counted from its own start by the network."""
         granted = {limit.campaign_id: limit for cap in caps.values() for limit in cap.limits}
         async with self.sessionmaker() as session:
             funds = await funds_limits(session)
-            both = {
-                campaign_id: (limit.counted_from, granted[campaign_id].counted_from)
-                for campaign_id, limit in funds.items()
-                if campaign_id in granted
-            }
-            before = await spend_before(session, both)
         limits: dict[str, SpendingLimit] = {}
         for campaign_id, limit in funds.items():
+            own = LimitBound(limit.limit_micros, limit.counted_from)
             cap = granted.get(campaign_id)
             if cap is None:
-                limits[campaign_id] = SpendingLimit(
-                    campaign_id, limit.limit_micros, limit.counted_from
-                )
+                limits[campaign_id] = SpendingLimit(campaign_id, own.limit_micros, own.counted_from)
             else:
-                lower = combine(limit, cap.limit_micros, cap.counted_from, before[campaign_id])
-                limits[campaign_id] = SpendingLimit(campaign_id, lower, cap.counted_from)
+                limits[campaign_id] = SpendingLimit(
+                    campaign_id, cap.limit_micros, cap.counted_from, also=(own,)
+                )
         return limits
 
     async def _send_limits(
@@ -613,7 +609,8 @@ class DeliveryWorker:
         limit's cap gets a message in `failures`."""
         for platform, items in by_platform.items():
             fingerprint = "|".join(
-                f"{item.campaign_id}:{item.limit_micros}:{item.counted_from}" for item in items
+                f"{item.campaign_id}:{item.limit_micros}:{item.counted_from}:{item.also}"
+                for item in items
             )
             if self._limits_sent.get(platform) == fingerprint:
                 continue

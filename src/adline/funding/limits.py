@@ -5,7 +5,8 @@ only the money put into its ledger account: credits, successful charges and corr
 counted from its creation. The delivery worker hands that to the campaign's network as a
 spending limit (`adline.delivery.adapter.SpendingLimit`), the same hard limit spend caps
 use, so the network stops there however late its reports reach Adline. With a spend cap
-too, the lower of the two is sent (`combine`).
+too, both go out as bounds of one limit (`SpendingLimit.also`), each counted from its own
+start, so neither depends on spend Adline has not seen reported yet.
 
 A campaign has its own account, shared with nobody: its whole funds are its limit, with no
 headroom to hand out in slices as a shared cap needs.
@@ -13,11 +14,10 @@ headroom to hand out in slices as a shared cap needs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adline.campaigns.models import AdCampaign
@@ -26,7 +26,6 @@ from adline.companies.models import Company
 from adline.delivery.pacing import floor_hour
 from adline.funding import ledger
 from adline.funding.models import LedgerAccount, PaymentMethod
-from adline.stats.models import AdStatHour
 
 # The transactions that put money into a campaign's account (all but spend).
 FUNDING_KINDS = ("credit", "charge", "topup", "refund", "correction")
@@ -83,37 +82,3 @@ async def funds_limits(session: AsyncSession) -> dict[str, FundsLimit]:
         )
         for campaign_id, created_at in limited
     }
-
-
-async def spend_before(
-    session: AsyncSession, starts: Mapping[str, tuple[datetime, datetime]]
-) -> dict[str, int]:
-    """Per campaign, the spend reported in the hours from its funds' start to (not
-    including) the hour of its cap's start. One query."""
-    if not starts:
-        return {}
-    totals: dict[str, int] = dict.fromkeys(starts, 0)
-    earliest = min(start for start, _ in starts.values())
-    rows = await session.execute(
-        select(AdStatHour.ad_campaign_id, AdStatHour.hour_start, func.sum(AdStatHour.spend_micros))
-        .where(
-            AdStatHour.ad_campaign_id.in_(list(starts)),
-            AdStatHour.hour_start >= earliest,
-        )
-        .group_by(AdStatHour.ad_campaign_id, AdStatHour.hour_start)
-    )
-    for campaign_id, hour_start, spent in rows:
-        start, cap_start = starts[campaign_id]
-        if start <= hour_start < floor_hour(cap_start):
-            totals[campaign_id] += int(spent or 0)
-    return totals
-
-
-def combine(
-    funds: FundsLimit, cap_limit_micros: int, cap_counted_from: datetime, spent_before: int
-) -> int:
-    """The lower of a cap's limit and the funds, stated from the cap's `counted_from`: the
-    funds less what was spent before the cap's hour (`spend_before`)."""
-    if floor_hour(cap_counted_from) <= funds.counted_from:
-        return min(cap_limit_micros, funds.limit_micros)
-    return min(cap_limit_micros, max(0, funds.limit_micros - spent_before))

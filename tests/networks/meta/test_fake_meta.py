@@ -19,6 +19,7 @@ from adline.delivery.adapter import (
     ConnectionBroken,
     GeoSelection,
     InvalidSpec,
+    LimitBound,
     ObjectRef,
     RateLimited,
     ReportedHour,
@@ -224,6 +225,39 @@ class TestLifecycle:
         clock.advance(DAY)
         fake.advance()
         assert fake.billed_since(meta_campaign, clock.now() - DAY) > 0
+
+    @pytest.mark.parametrize("binding", ["earlier", "later"])
+    async def test_of_two_bounds_the_tighter_holds_each_counted_from_its_own_start(
+        self, connect: Connect, clock: ManualClock, binding: str
+    ) -> None:
+        """A capped campaign on limited funds: the funds counted from its creation, the cap
+        from its period's start. Whichever leaves less holds, with the spend between the
+        two starts counted by Meta itself, reported or not."""
+        fake = FakeMeta(clock, seed=7, access_token=TOKEN, spend_decimals=6)
+        adapter = connect(fake)
+        meta_campaign, _, _ = await launch(adapter)
+        created = clock.now()
+        clock.advance(DAY + 6 * HOUR)
+        fake.advance()
+        earlier_spend = fake.billed_since(meta_campaign, created)
+        assert earlier_spend > 5 * DOLLAR
+        cap_from = clock.now() - 2 * HOUR
+        tight, loose = 5 * DOLLAR, 500 * DOLLAR
+        funds = earlier_spend + (tight if binding == "earlier" else loose)
+        cap = loose if binding == "earlier" else tight
+        await adapter.set_spending_limits(
+            [SpendingLimit(CAMPAIGN, cap, cap_from, also=(LimitBound(funds, created),))],
+            idempotency_key="l1",
+        )
+        clock.advance(3 * DAY)
+        fake.advance()
+        since_creation = fake.billed_since(meta_campaign, created)
+        since_cap = fake.billed_since(meta_campaign, cap_from)
+        assert since_creation <= funds and since_cap <= cap
+        if binding == "earlier":
+            assert since_creation > funds - DOLLAR  # the funds stopped it
+        else:
+            assert since_cap > cap - DOLLAR  # the cap stopped it
 
 
 class TestRounding:

@@ -18,6 +18,7 @@ from adline.delivery.adapter import (
     ConnectionBroken,
     InvalidSpec,
     LifetimeBudget,
+    LimitBound,
     ObjectRef,
     RateLimited,
     SpendAllowance,
@@ -269,6 +270,35 @@ class TestSpendingLimits:
         )
         assert result.state == "pending"
         assert status(w, campaign_id) == "DISABLE"
+
+    @pytest.mark.parametrize("binding", ["earlier", "later"])
+    async def test_of_two_bounds_the_tighter_holds_each_counted_from_its_own_start(
+        self, binding: str
+    ) -> None:
+        """A capped campaign on limited funds: the funds counted from its creation, the cap
+        from its period's start; the adapter holds the campaign at whichever leaves less."""
+        w = world()
+        campaign_id = await launch(w)
+        await w.run_hours(30)
+        earlier_spend = w.fake.billed_micros(campaign_id, since=START)
+        cap_from = w.clock.now() - timedelta(hours=2)
+        tight, loose = 150_000_000, 5_000_000_000
+        funds = earlier_spend + (tight if binding == "earlier" else loose)
+        cap = loose if binding == "earlier" else tight
+        await w.adapter.set_spending_limits(
+            [SpendingLimit(CAMPAIGN_ID, cap, cap_from, also=(LimitBound(funds, START),))],
+            idempotency_key="l1",
+        )
+        await w.run_hours(4 * 24)
+        since_creation = w.fake.billed_micros(campaign_id, since=START)
+        since_cap = w.fake.billed_micros(campaign_id, since=cap_from)
+        assert since_creation <= funds and since_cap <= cap
+        assert status(w, campaign_id) == "DISABLE"
+        check = w.adapter.limit_checks[CAMPAIGN_ID]
+        if binding == "earlier":
+            assert check.reported_micros + check.margin_micros >= funds
+        else:
+            assert check.reported_micros + check.margin_micros >= cap
 
     async def test_the_margin_is_the_budget_rate_over_lag_interval_and_propagation(self) -> None:
         w = world()

@@ -492,20 +492,28 @@ class MetaAdapter:
 
     async def _set_limit(self, item: SpendingLimit, network_id: str | None = None) -> WriteResult:
         """The campaign's `spend_cap`. Meta counts it over the campaign's whole life, so the
-        cap is the spend before `counted_from` (or now) plus the limit, rounded down."""
+        cap is the spend before `counted_from` (or now) plus the limit, rounded down; the
+        lowest such figure over the limit's bounds."""
         network_id = network_id or await self.directory.network_id("ad_campaign", item.campaign_id)
         if network_id is None:
             error = ItemError("object_not_found", f"ad_campaign {item.campaign_id} is not on Meta")
             return WriteResult("ad_campaign", item.campaign_id, None, "failed", None, error)
         try:
-            if item.limit_micros is None:
+            bounds = item.bounds()
+            if not bounds:
                 cap = NO_SPEND_CAP
-            elif item.limit_micros < 0:
+            elif any(bound.limit_micros < 0 for bound in bounds):
                 raise InvalidSpec("A spending limit cannot be negative", "limit")
             else:
+                # One lifetime cap holds every bound: the lowest of them, each stated over
+                # the campaign's life from its own start.
                 per_major = (await self.account()).per_major
-                spent = await self.campaign_spend_before(network_id, item.counted_from)
-                cap = spend_cap_minor(spent + item.limit_micros, per_major)
+                lifetime = [
+                    await self.campaign_spend_before(network_id, bound.counted_from)
+                    + bound.limit_micros
+                    for bound in bounds
+                ]
+                cap = spend_cap_minor(min(lifetime), per_major)
             await self.client.post(network_id, {"spend_cap": cap})
         except (RateLimited, ConnectionBroken):
             raise  # the whole batch would fail the same way: the caller backs off

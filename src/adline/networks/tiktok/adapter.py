@@ -124,7 +124,7 @@ class Advertiser:
 
 @dataclass(frozen=True)
 class LimitWatch:
-    """A positive spending limit the adapter enforces on one campaign."""
+    """One bound of a positive spending limit the adapter enforces on one campaign."""
 
     network_id: str
     limit_micros: int
@@ -134,7 +134,8 @@ class LimitWatch:
 @dataclass(frozen=True)
 class LimitCheck:
     """One campaign's state at a limit check, in micro-units: the spend TikTok has reported
-    since `counted_from`, the margin, and whether the campaign is held."""
+    since the `counted_from` of its tightest bound, the margin, and whether the campaign is
+    held."""
 
     reported_micros: int
     margin_micros: int
@@ -193,7 +194,7 @@ class TikTokAdapter:
         self._answers: dict[str, tuple[tuple[str, str], object]] = {}
         # Per Adline campaign: the positive spending limit enforced here (process memory,
         # like the holds: the next limit pass after a restart sets it again).
-        self._watches: dict[str, LimitWatch] = {}
+        self._watches: dict[str, tuple[LimitWatch, ...]] = {}
         self.report_lag = report_lag
         self.check_interval = check_interval
         # The last check of each watched campaign (tests, diagnostics).
@@ -437,18 +438,21 @@ class TikTokAdapter:
         watched: list[tuple[int, str, str]] = []
         for index, item in enumerate(items):
             ref = ObjectRef("ad_campaign", item.campaign_id)
-            if item.limit_micros is None or item.limit_micros <= 0:
+            bounds = item.bounds()
+            lowest = min((bound.limit_micros for bound in bounds), default=None)
+            if lowest is None or lowest <= 0:
                 self._watches.pop(item.campaign_id, None)
-                holds.append((index, ref, item.limit_micros))
+                holds.append((index, ref, lowest))
                 continue
             network_id = await self._network_id(CAMPAIGN, item.campaign_id, None)
             if network_id is None:
-                error = _hold_error(ref, item.limit_micros, None)
+                error = _hold_error(ref, lowest, None)
                 results[index] = WriteResult(ref.kind, ref.id, None, "failed", None, error)
                 continue
-            counted_from = item.counted_from or self.clock.now()
-            self._watches[item.campaign_id] = LimitWatch(
-                network_id, item.limit_micros, counted_from
+            now = self.clock.now()
+            self._watches[item.campaign_id] = tuple(
+                LimitWatch(network_id, bound.limit_micros, bound.counted_from or now)
+                for bound in bounds
             )
             watched.append((index, item.campaign_id, network_id))
         held = await self._holds_for([(ref, amount) for _, ref, amount in holds], "limit")
@@ -472,13 +476,16 @@ class TikTokAdapter:
         """Check each watched campaign: hold it DISABLEd once `reported + margin` reaches
         its limit; lift the hold (back to what the last upsert asked) once it is below."""
         watches = {local_id: self._watches[local_id] for local_id in local_ids}
-        network_ids = sorted({watch.network_id for watch in watches.values()})
+        every_bound = [watch for bounds in watches.values() for watch in bounds]
+        network_ids = sorted({watch.network_id for watch in every_bound})
         ceilings = await self._hourly_ceilings(network_ids)
-        reported = await self._reported_spend(watches)
+        reported = dict(zip(every_bound, await self._reported_spend(every_bound), strict=True))
         results: dict[str, WriteResult] = {}
-        for local_id, watch in watches.items():
+        for local_id, bounds in watches.items():
+            # The bound with the least headroom decides.
+            watch = min(bounds, key=lambda bound: bound.limit_micros - reported[bound])
             margin = self.spend_margin(ceilings.get(watch.network_id, 0.0))
-            spent = reported.get(local_id, 0)
+            spent = reported[watch]
             hold = spent + margin >= watch.limit_micros
             self.limit_checks[local_id] = LimitCheck(spent, margin, hold)
             held = "limit" in self._holds.get(("ad_campaign", local_id), set())
@@ -522,13 +529,13 @@ class TikTokAdapter:
                     ceilings[network_id] += _owner_ceiling(group, _schedule_end(group), now)
         return ceilings
 
-    async def _reported_spend(self, watches: Mapping[str, LimitWatch]) -> dict[str, int]:
-        """Each watched campaign's spend TikTok reports since its `counted_from`: the hours
+    async def _reported_spend(self, watches: Sequence[LimitWatch]) -> list[int]:
+        """Each bound's campaign spend TikTok reports since its `counted_from`: the hours
         of `counted_from`'s local day from the hour that contains it (that hour counts
         whole, erring on the side of the limit), then whole local days up to today."""
         today = self.clock.now().astimezone(self.time_zone).date()
         hourly: dict[tuple[str, datetime], int] = {}
-        first_days = [_local_day(w.counted_from, self.time_zone) for w in watches.values()]
+        first_days = [_local_day(w.counted_from, self.time_zone) for w in watches]
         for day in sorted(set(first_days)):
             for row in await self._campaign_report(day, day, "stat_time_hour"):
                 hour_key = (_row_campaign(row), _row_instant(row, self.time_zone))
@@ -541,8 +548,8 @@ class TikTokAdapter:
                 day_key = (_row_campaign(row), _row_day(row))
                 daily[day_key] = daily.get(day_key, 0) + _spend(row)
             start = end + timedelta(days=1)
-        spent: dict[str, int] = {}
-        for local_id, watch in watches.items():
+        spent: list[int] = []
+        for watch in watches:
             first_day = _local_day(watch.counted_from, self.time_zone)
             from_hour = _floor_hour(watch.counted_from)
             total = sum(
@@ -557,7 +564,7 @@ class TikTokAdapter:
                 for (network_id, day), amount in daily.items()
                 if network_id == watch.network_id and day > first_day
             )
-            spent[local_id] = total
+            spent.append(total)
         return spent
 
     async def _campaign_report(self, start: date, end: date, time_dimension: str) -> list[Any]:
