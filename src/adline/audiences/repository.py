@@ -78,6 +78,17 @@ async def known_members(
     return known
 
 
+async def member_hashes(session: AsyncSession, audience_id: str) -> list[str]:
+    """Every person's identifier hash of the audience, sorted: what a network adapter
+    uploads (docs/networks-tiktok.md#audiences)."""
+    rows = await session.scalars(
+        select(AudienceMember.identifier_hash)
+        .where(AudienceMember.audience_id == audience_id)
+        .order_by(AudienceMember.identifier_hash)
+    )
+    return list(rows)
+
+
 async def add_members(session: AsyncSession, rows: list[dict[str, object]]) -> None:
     for offset in range(0, len(rows), CHUNK):
         await session.execute(insert(AudienceMember), rows[offset : offset + CHUNK])

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from adline.audiences.repository import find_audience, member_hashes
 from adline.config import Settings
 from adline.connections.directory import DatabaseDirectory
 from adline.connections.models import NetworkConnection
@@ -48,7 +49,13 @@ from adline.delivery.adapter import (
 )
 from adline.files.repository import files_by_id
 from adline.files.storage import FileStorage, storage_from_settings
-from adline.networks.base import DirectoryKind, MediaFile, NetworkCredentials, ObjectDirectory
+from adline.networks.base import (
+    AudiencePeople,
+    DirectoryKind,
+    MediaFile,
+    NetworkCredentials,
+    ObjectDirectory,
+)
 from adline.networks.meta.adapter import create_meta_adapter
 from adline.networks.tiktok.adapter import create_tiktok_adapter
 
@@ -121,6 +128,24 @@ class StoredMedia:
         return MediaFile(file_id, filename, content_type, data)
 
 
+class StoredAudiences:
+    """A company's saved audiences as an adapter reads them to upload them to a network
+    (an `AudienceReader`): a live audience of the company and its people's hashes, in a
+    short read of its own."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], company_id: str) -> None:
+        self._sessionmaker = sessionmaker
+        self._company_id = company_id
+
+    async def __call__(self, audience_id: str) -> AudiencePeople:
+        async with self._sessionmaker() as session:
+            audience = await find_audience(session, self._company_id, audience_id)
+            if audience is None:
+                raise InvalidSpec(f"The audience {audience_id} does not exist", "audiences")
+            hashes = await member_hashes(session, audience_id)
+            return AudiencePeople(audience.id, audience.name, tuple(hashes))
+
+
 AdapterBuilder = Callable[[NetworkCredentials, ObjectDirectory], PlatformAdapter]
 
 
@@ -173,12 +198,17 @@ class ConnectionAdapters:
             return kept[1]
         directory = CommittingDirectory(self._sessionmaker, connection, self._clock)
         media = StoredMedia(self._sessionmaker, self.file_storage, connection.company_id)
-        built = self._build(credentials(connection, self._cipher), directory, media)
+        audiences = StoredAudiences(self._sessionmaker, connection.company_id)
+        built = self._build(credentials(connection, self._cipher), directory, media, audiences)
         self._adapters[connection.id] = (token, built)
         return built
 
     def _build(
-        self, wanted: NetworkCredentials, directory: ObjectDirectory, media: StoredMedia
+        self,
+        wanted: NetworkCredentials,
+        directory: ObjectDirectory,
+        media: StoredMedia,
+        audiences: StoredAudiences,
     ) -> PlatformAdapter:
         transport = self._transports.get(wanted.platform)
         if wanted.platform == "meta":
@@ -191,6 +221,7 @@ class ConnectionAdapters:
                 transport=transport,
                 sleep=self._sleep,
                 media=media,
+                audiences=audiences,
             )
         if wanted.platform == "tiktok":
             return create_tiktok_adapter(
@@ -202,6 +233,8 @@ class ConnectionAdapters:
                 check_interval=self._pass_interval,
                 report_lag=timedelta(seconds=self._settings.tiktok_report_lag_seconds),
                 sleep=self._sleep,
+                media=media,
+                audiences=audiences,
             )
         raise ValueError(f"No real adapter for platform {wanted.platform!r}")
 

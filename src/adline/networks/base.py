@@ -13,9 +13,21 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-# What a directory pairs: Adline's objects, and the files uploaded to the network as an
-# image or a video (keyed by the Adline file id; docs/networks-meta.md#media).
-DirectoryKind = Literal["ad_campaign", "ad_group", "ad", "image", "video"]
+# What a directory pairs: Adline's objects, the files uploaded to the network as an
+# image or a video (keyed by the Adline file id; docs/networks-meta.md#media; a video's
+# cover image on TikTok as `video_cover`), and saved audiences uploaded as the network's
+# own (`audience`; `audience_rows` keeps how many people the upload held, as
+# `<network id>:<rows>`: docs/networks-tiktok.md#audiences).
+DirectoryKind = Literal[
+    "ad_campaign",
+    "ad_group",
+    "ad",
+    "image",
+    "video",
+    "video_cover",
+    "audience",
+    "audience_rows",
+]
 
 
 @dataclass(frozen=True)
@@ -54,6 +66,22 @@ class MediaFile:
 # reads it from the file store); raises `InvalidSpec` for a file that is missing or not
 # ready.
 MediaReader = Callable[[str], Awaitable[MediaFile]]
+
+
+@dataclass(frozen=True)
+class AudiencePeople:
+    """A saved audience as an adapter uploads it to the network: its name and the hashed
+    identifiers of its people (`ad_audience_members`: per person the lowercase hex SHA-256
+    of the email, else of the phone; which one is not stored). `hashes` are sorted."""
+
+    id: str
+    name: str
+    hashes: tuple[str, ...]
+
+
+# The connection's company's live saved audience, by Adline id (`adline.connections.
+# adapters` reads it from the store); raises `InvalidSpec` for one that is gone.
+AudienceReader = Callable[[str], Awaitable[AudiencePeople]]
 
 
 class ObjectDirectory(Protocol):

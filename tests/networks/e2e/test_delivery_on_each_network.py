@@ -188,11 +188,11 @@ async def test_the_original_version_shows_todays_spend_and_what_is_left(
 async def test_a_setting_the_network_refuses_is_an_issue_until_it_changes(
     network: Network, clock: ManualClock
 ) -> None:
-    """Meta refuses what Adline cannot map yet (an ISO language is not a Meta locale): the
-    ad group shows why it is not delivering, and the issue goes once the setting does."""
+    """Meta refuses what Adline cannot map (a language Meta has no locale for): the ad group
+    shows why it is not delivering, and the issue goes once the setting does."""
     live = await network.live_campaign(daily_budget=40)
     path = f"/ad_groups/{live.group['id']}"
-    await ok(await network.client.patch(path, json={"languages": ["en"]}))
+    await ok(await network.client.patch(path, json={"languages": ["ab"]}))
     await network.hours(clock, 1)
     issues = (await ok(await network.client.get(path)))["issues"]
     refused = {
@@ -200,7 +200,7 @@ async def test_a_setting_the_network_refuses_is_an_issue_until_it_changes(
         for issue in issues
         if issue["title"] == "The ad network refused a setting"
     }
-    assert "Languages are not mapped to Meta locales yet." in refused["ad_group"]
+    assert "Meta has no locale for the language 'ab'" in refused["ad_group"]
     # Its ad cannot go out without it, and says so.
     assert "ad set is not on Meta yet" in refused["ad"]
 

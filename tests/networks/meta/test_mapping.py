@@ -22,6 +22,7 @@ from adline.delivery.adapter import (
     Targeting,
 )
 from adline.networks.meta.mapping import (
+    MetaTargetingIds,
     ad_set_payload,
     adline_param,
     campaign_payload,
@@ -196,20 +197,47 @@ class TestTargeting:
             "targeting_automation": {"advantage_audience": 1},
         }
 
+    def test_saved_audiences_and_languages_go_as_the_accounts_ids(self) -> None:
+        targeting = Targeting(
+            include=GeoSelection(countries=("US",)),
+            languages=("en", "pt"),
+            audiences_include=("adaud_buyers0000001", "adaud_leads00000001"),
+            audiences_exclude=("adaud_churned000001",),
+        )
+        ids = MetaTargetingIds(
+            custom_audiences={
+                "adaud_buyers0000001": "2385001",
+                "adaud_leads00000001": "2385002",
+                "adaud_churned000001": "2385003",
+            },
+            locales={"en": (1001,), "pt": (16, 31)},
+        )
+        spec = targeting_spec(targeting, ids)
+        assert spec["custom_audiences"] == [{"id": "2385001"}, {"id": "2385002"}]
+        assert spec["excluded_custom_audiences"] == [{"id": "2385003"}]
+        assert spec["locales"] == [16, 31, 1001]
+
     @pytest.mark.parametrize(
-        ("targeting", "param"),
+        ("targeting", "param", "named"),
         [
-            (Targeting(audiences_include=("aud_1",)), "audiences"),
-            (Targeting(languages=("en",)), "languages"),
-            (Targeting(demographic_ids=("6002714398172",)), "demographics"),
+            (Targeting(audiences_include=("adaud_1",)), "audiences", "adaud_1"),
+            (Targeting(audiences_exclude=("adaud_2",)), "audiences", "adaud_2"),
+            (Targeting(languages=("en", "ab")), "languages", "'ab'"),
+            (
+                Targeting(demographic_ids=("6002714398172",)),
+                "detailed_targeting.demographics",
+                "6002714398172",
+            ),
         ],
     )
-    def test_what_is_not_mapped_is_refused_not_dropped(
-        self, targeting: Targeting, param: str
+    def test_what_has_no_meta_id_is_refused_naming_it_not_dropped(
+        self, targeting: Targeting, param: str, named: str
     ) -> None:
+        ids = MetaTargetingIds(locales={"en": (1001,), "ab": ()})
         with pytest.raises(InvalidSpec) as raised:
-            targeting_spec(targeting)
+            targeting_spec(targeting, ids)
         assert raised.value.param == param
+        assert named in str(raised.value)
 
 
 class TestReference:

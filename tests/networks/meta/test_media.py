@@ -27,7 +27,7 @@ from adline.networks.meta.mapping import MetaMedia, creative_payload
 
 from .conftest import NOW, PAGE_ID
 from .contracts import Replay
-from .specs import AD_GROUP, META_AD, META_AD_SET, ad
+from .specs import AD_GROUP, META_AD, META_AD_SET, ad, ad_group, campaign
 
 Contract = Callable[..., Replay]
 
@@ -173,6 +173,24 @@ class TestVideos:
         assert uploaded["name"] == plain["name"]
 
 
+def adapter_on(fake: FakeMeta, files: Files) -> MetaAdapter:
+    """A Meta adapter reaching the fake, uploading `files`, never waiting."""
+
+    async def no_wait(seconds: float) -> None:
+        return None
+
+    adapter = create_meta_adapter(
+        NetworkCredentials("meta", "act_1234", "EAAfake", page_id=PAGE_ID),
+        MemoryDirectory(),
+        clock=ManualClock(NOW),
+        transport=httpx.ASGITransport(app=fake),
+        sleep=no_wait,
+        media=files,
+    )
+    adapter.client.video_polling = VideoPolling(interval=1.0, max_wait=10.0)
+    return adapter
+
+
 class TestOnTheFake:
     """The uploads against the stateful fake: what the e2e runs go through."""
 
@@ -181,19 +199,7 @@ class TestOnTheFake:
         return FakeMeta(ManualClock(NOW), access_token="EAAfake", video_processing_polls=2)
 
     def adapter_on(self, fake: FakeMeta, files: Files) -> MetaAdapter:
-        async def no_wait(seconds: float) -> None:
-            return None
-
-        adapter = create_meta_adapter(
-            NetworkCredentials("meta", "act_1234", "EAAfake", page_id=PAGE_ID),
-            MemoryDirectory(),
-            clock=ManualClock(NOW),
-            transport=httpx.ASGITransport(app=fake),
-            sleep=no_wait,
-            media=files,
-        )
-        adapter.client.video_polling = VideoPolling(interval=1.0, max_wait=10.0)
-        return adapter
+        return adapter_on(fake, files)
 
     async def test_each_file_is_uploaded_once(self, fake: FakeMeta, files: Files) -> None:
         adapter = self.adapter_on(fake, files)
@@ -232,3 +238,84 @@ class TestOnTheFake:
         fake.videos[next(iter(fake.videos))].processing_polls = 0
         assert (await adapter.uploaded(VIDEO_FILE)).kind == "video"
         assert len(fake.videos) == 1
+
+
+def video_ad(*media_ids: str) -> AdSpec:
+    creative = dataclasses.replace(ad().creative, format="video", media_ids=media_ids)
+    return ad(creative=creative)
+
+
+class TestVideoThumbnails:
+    """Meta's `video_data` needs a thumbnail: the ad's own image file when it has one, else
+    the preferred thumbnail Meta made of the processed video."""
+
+    async def test_the_creative_shows_the_videos_preferred_thumbnail(
+        self, contract: Contract, uploading: MetaAdapter, directory: MemoryDirectory
+    ) -> None:
+        await directory.remember("ad_group", AD_GROUP, META_AD_SET)
+        contract("ad_create_uploaded_video")
+        result = await uploading.upsert_ad(video_ad(VIDEO_FILE), idempotency_key="k1")
+        assert result.network_id == META_AD
+
+    async def test_an_image_file_of_the_ad_is_the_thumbnail_and_no_thumbnail_is_read(
+        self,
+        contract: Contract,
+        uploading: MetaAdapter,
+        directory: MemoryDirectory,
+        files: Files,
+    ) -> None:
+        await directory.remember("ad_group", AD_GROUP, META_AD_SET)
+        contract("ad_create_video_with_image")
+        spec = video_ad(VIDEO_FILE, IMAGE_FILE)
+        assert (await uploading.upsert_ad(spec, idempotency_key="k1")).network_id == META_AD
+        assert files.reads == [VIDEO_FILE, IMAGE_FILE]
+
+    async def test_the_preferred_thumbnail_is_taken_over_the_first(
+        self, contract: Contract, uploading: MetaAdapter
+    ) -> None:
+        contract("video_thumbnails")
+        uri = await uploading.video_thumbnail(VIDEO_ID)
+        assert uri.endswith("spring_2.jpg")
+
+    async def test_no_thumbnail_yet_fails_retryably(
+        self, contract: Contract, uploading: MetaAdapter
+    ) -> None:
+        contract("video_thumbnails_none")
+        with pytest.raises(TransientError, match="no thumbnail"):
+            await uploading.video_thumbnail(VIDEO_ID)
+
+    def test_the_thumbnail_does_not_name_the_creative(self) -> None:
+        # A thumbnail URL Meta changes must not read as a changed creative (back to review).
+        spec = video_ad(VIDEO_FILE)
+        first = MetaMedia("video", VIDEO_ID, "https://cdn.example/a.jpg")
+        second = MetaMedia("video", VIDEO_ID, "https://cdn.example/b.jpg")
+        one = creative_payload(spec, page_id=PAGE_ID, media={VIDEO_FILE: first})
+        two = creative_payload(spec, page_id=PAGE_ID, media={VIDEO_FILE: second})
+        assert one["name"] == two["name"]
+        assert one["object_story_spec"]["video_data"]["image_url"] == "https://cdn.example/a.jpg"
+
+
+class TestVideoAdsOnTheFake:
+    """A video ad end to end on the fake, which refuses `video_data` without a thumbnail
+    as Meta does."""
+
+    async def test_a_video_ad_is_created_with_metas_thumbnail(self, files: Files) -> None:
+        fake = FakeMeta(ManualClock(NOW), access_token="EAAfake", video_processing_polls=1)
+        adapter = adapter_on(fake, files)
+        await adapter.upsert_campaign(campaign(), idempotency_key="c")
+        await adapter.upsert_ad_group(ad_group(), idempotency_key="g")
+        result = await adapter.upsert_ad(video_ad(VIDEO_FILE), idempotency_key="a")
+        assert result.state == "pending"
+        creative = next(o for o in fake.objects.values() if o.kind == "adcreative")
+        video_data = creative.fields["object_story_spec"]["video_data"]
+        assert video_data["image_url"].endswith("thumb_2.jpg")
+
+    async def test_the_fake_refuses_video_data_without_a_thumbnail(self, files: Files) -> None:
+        fake = FakeMeta(ManualClock(NOW), access_token="EAAfake", video_processing_polls=0)
+        adapter = adapter_on(fake, files)
+        video = await adapter.uploaded(VIDEO_FILE)
+        story = {"page_id": PAGE_ID, "video_data": {"video_id": video.id, "message": "Hi"}}
+        with pytest.raises(InvalidSpec, match="thumbnail"):
+            await adapter.client.create(
+                "act_1234/adcreatives", {"name": "x", "object_story_spec": story}
+            )

@@ -3,16 +3,22 @@
 A fixture is one exchange: the request TikTok's documentation says we send and the answer
 it documents. `Replay(name, ...)` serves the named fixtures in order per endpoint, checks
 each outgoing request against its fixture exactly (method, path, the `Access-Token` header,
-every JSON or query key: exact values, `*_regex` patterns, no key unlisted, `forbidden`
-keys absent), and answers the fixture's response. Nothing reaches the network: the
-client's transport is the router, which also refuses any unmocked request.
+every JSON, query or multipart key: exact values, `*_regex` patterns, no key unlisted,
+`forbidden` keys absent; a multipart file part by its file name, content type and MD5),
+and answers the fixture's response (`body` null: an answer without an envelope). Nothing
+reaches the network: the client's transport is the router, which also refuses any unmocked
+request.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections import deque
+from email.message import Message
+from email.parser import BytesParser
+from email.policy import HTTP
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -76,6 +82,8 @@ class Replay:
         check_request(name, fixture["request"], request)
         self.served.append(name)
         response = fixture["response"]
+        if response["body"] is None:
+            return httpx.Response(response["status"])
         return httpx.Response(response["status"], json=response["body"])
 
 
@@ -87,6 +95,11 @@ def check_request(name: str, expected: dict[str, Any], request: httpx.Request) -
         sent: dict[str, Any] = dict(request.url.params)
         decode = _query_value
         wanted = expected.get("query", {})
+    elif "multipart" in expected:
+        sent = _multipart(name, request)
+        decode = _same
+        wanted = expected["multipart"]
+        assert not request.url.params, f"{name}: a POST carries no query"
     else:
         assert request.headers.get("content-type") == "application/json", name
         sent = json.loads(request.content)
@@ -103,6 +116,33 @@ def check_request(name: str, expected: dict[str, Any], request: httpx.Request) -
         assert decode(sent[key], value) == value, f"{name}: {key}={sent[key]!r}, wanted {value!r}"
     for key, pattern in patterns.items():
         assert re.fullmatch(pattern, str(sent[key])), f"{name}: {key}={sent[key]!r} !~ {pattern}"
+
+
+def _multipart(name: str, request: httpx.Request) -> dict[str, Any]:
+    """A multipart/form-data request's parts: text fields as strings, each file part as
+    `{"filename", "content_type", "md5"}` (the form the fixtures name them in)."""
+    content_type = request.headers.get("content-type", "")
+    assert content_type.startswith("multipart/form-data"), f"{name}: not multipart"
+    message = BytesParser(policy=HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + request.read()
+    )
+    parts: dict[str, Any] = {}
+    for part in message.iter_parts():
+        assert isinstance(part, Message)
+        field = part.get_param("name", header="content-disposition")
+        assert isinstance(field, str), f"{name}: a part without a name"
+        data = part.get_payload(decode=True)
+        payload = data if isinstance(data, bytes) else b""
+        filename = part.get_filename()
+        if filename is None:
+            parts[field] = payload.decode()
+        else:
+            parts[field] = {
+                "filename": filename,
+                "content_type": part.get_content_type(),
+                "md5": hashlib.md5(payload).hexdigest(),
+            }
+    return parts
 
 
 def _query_value(sent: str, wanted: Any) -> Any:

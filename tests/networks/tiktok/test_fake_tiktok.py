@@ -30,7 +30,19 @@ from adline.networks.fakes.tiktok import AD, AD_GROUP, CAMPAIGN, FakeTikTok
 from adline.networks.tiktok import create_tiktok_adapter
 from adline.networks.tiktok.adapter import PACING_PEAK, TikTokAdapter
 
-from .builders import AD_ID, CAMPAIGN_ID, GROUP2_ID, GROUP_ID, Sleeps, ad, ad_group, campaign
+from .builders import (
+    AD_ID,
+    CAMPAIGN_ID,
+    GROUP2_ID,
+    GROUP_ID,
+    IMAGE,
+    VIDEO,
+    Shelf,
+    Sleeps,
+    ad_group,
+    campaign,
+    media_ad,
+)
 
 BASE_URL = "https://business-api.tiktok.com/open_api/v1.3"
 # Twenty past the hour: each hourly pass comes after the last hour's report (lag 15 min).
@@ -74,6 +86,7 @@ def _adapter(
         sleep=sleeps,
         report_lag=fake.reporting_lag,
         check_interval=HOUR,
+        media=Shelf(VIDEO, IMAGE),
     )
 
 
@@ -92,7 +105,7 @@ async def launch(w: World, spec: CampaignSpec | None = None) -> str:
     """A CBO campaign, one ad group, one ad, all active; the campaign's TikTok id."""
     result = await w.adapter.upsert_campaign(spec or cbo_campaign(), idempotency_key="c1")
     await w.adapter.upsert_ad_group(ad_group(budget=None, bidding=None), idempotency_key="g1")
-    await w.adapter.upsert_ad(ad(), idempotency_key="a1")
+    await w.adapter.upsert_ad(media_ad(VIDEO), idempotency_key="a1")
     assert result.network_id is not None
     return result.network_id
 
@@ -119,7 +132,7 @@ class TestLifecycle:
         assert w.fake.calls[1].params["operation_status"] == "DISABLE"
         assert status(w, campaign_id) == "ENABLE"
         await w.adapter.upsert_ad_group(ad_group(budget=None, bidding=None), idempotency_key="g1")
-        await w.adapter.upsert_ad(ad(), idempotency_key="a1")
+        await w.adapter.upsert_ad(media_ad(VIDEO), idempotency_key="a1")
         [group], [the_ad] = w.fake.live(AD_GROUP), w.fake.live(AD)
         assert (group.fields["operation_status"], the_ad.fields["operation_status"]) == (
             "ENABLE",
@@ -242,7 +255,7 @@ class TestSpendingLimits:
         await w.adapter.upsert_ad_group(
             ad_group(budget=None, bidding=None, ends_at=ends), idempotency_key="g1"
         )
-        await w.adapter.upsert_ad(ad(), idempotency_key="a1")
+        await w.adapter.upsert_ad(media_ad(VIDEO), idempotency_key="a1")
         await w.adapter.set_spending_limits(
             [SpendingLimit(CAMPAIGN_ID, 200_000_000, counted_from=START)], idempotency_key="l1"
         )

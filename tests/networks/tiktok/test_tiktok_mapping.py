@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,6 +11,8 @@ import pytest
 from adline.delivery.adapter import (
     Bidding,
     Budget,
+    CreativeFormat,
+    CreativeSummary,
     DeliverySchedule,
     FrequencyCap,
     GeoSelection,
@@ -20,7 +23,7 @@ from adline.delivery.adapter import (
 from adline.networks.tiktok import mapping
 from adline.networks.tiktok.mapping import KnownSettings
 
-from .builders import START, ad_group, campaign
+from .builders import START, ad, ad_group, campaign
 
 
 class TestMoney:
@@ -161,6 +164,21 @@ class TestTargeting:
         with pytest.raises(InvalidSpec):
             mapping.targeting_fields(Targeting(exclude=GeoSelection(countries=("US",))))
 
+    @pytest.mark.parametrize(
+        ("targeting", "param"),
+        [
+            (Targeting(behaviors=("6002714895372",)), "detailed_targeting"),
+            (Targeting(demographic_ids=("6002714398172",)), "demographics"),
+            (Targeting(include=GeoSelection(zips=("US:10001",))), "regions"),
+        ],
+    )
+    def test_what_tiktok_does_not_take_is_refused_not_dropped(
+        self, targeting: Targeting, param: str
+    ) -> None:
+        with pytest.raises(InvalidSpec) as refused:
+            mapping.targeting_fields(targeting)
+        assert refused.value.param == param
+
     def test_automatic_placements_and_the_rest(self) -> None:
         fields = mapping.targeting_fields(
             Targeting(
@@ -192,3 +210,35 @@ class TestReports:
 
     def test_budget_type_of_a_lifetime_budget(self) -> None:
         assert mapping.campaign_budget_mode(Budget("lifetime", 1)) == "BUDGET_MODE_TOTAL"
+
+
+class TestUploadedMedia:
+    """A creative's files as the asset library knows them (`media`, from media.py)."""
+
+    MEDIA: ClassVar[dict[str, mapping.TikTokFile]] = {
+        "file_V": mapping.TikTokFile("video", "v10033g50000a", cover="ad-site-i18n-sg/cover"),
+        "file_A": mapping.TikTokFile("image", "ad-site-i18n-sg/a"),
+        "file_B": mapping.TikTokFile("image", "ad-site-i18n-sg/b"),
+    }
+
+    def creative(self, format: CreativeFormat, *media_ids: str) -> dict[str, Any]:
+        spec = ad(creative=CreativeSummary(format=format, media_ids=media_ids))
+        return mapping.ad_creative(spec, None, self.MEDIA)
+
+    def test_a_video_shows_with_its_own_cover_or_the_creatives_first_image(self) -> None:
+        alone = self.creative("image", "file_V")
+        assert (alone["ad_format"], alone["video_id"]) == ("SINGLE_VIDEO", "v10033g50000a")
+        assert alone["image_ids"] == ["ad-site-i18n-sg/cover"]
+        with_image = self.creative("video", "file_V", "file_B")
+        assert with_image["image_ids"] == ["ad-site-i18n-sg/b"]
+
+    def test_images_are_one_image_or_a_carousel(self) -> None:
+        assert self.creative("image", "file_A", "file_B")["image_ids"] == ["ad-site-i18n-sg/a"]
+        carousel = self.creative("carousel", "file_A", "file_B")
+        assert carousel["ad_format"] == "CAROUSEL_ADS"
+        assert carousel["image_ids"] == ["ad-site-i18n-sg/a", "ad-site-i18n-sg/b"]
+
+    def test_a_video_ad_without_a_video_is_refused(self) -> None:
+        with pytest.raises(InvalidSpec) as refused:
+            self.creative("video", "file_A")
+        assert refused.value.param == "creatives"

@@ -15,7 +15,12 @@ with no socket. It answers the endpoints and encodings the Meta adapter uses
   bytes as Meta's is a content hash, so the same bytes make one image), `POST
   act_…/advideos` (multipart `source`: a new video each time), `GET act_…/advideos` and a
   video's `status` read (`processing` for its first `video_processing_polls` reads, then
-  `ready`; `fail_videos()` makes the next upload end in `error`).
+  `ready`; `fail_videos()` makes the next upload end in `error`), and a processed video's
+  `thumbnails`; a creative's `video_data` without a thumbnail is refused, as Meta does;
+- customer list Custom Audiences: `POST`/`GET act_…/customaudiences` and `POST
+  /{audience_id}/users` (hashed people, at most 10,000 a request); an ad set's targeting
+  naming an audience the account does not have, or a locale key the fake's table
+  (`LOCALES`, answered by `search?type=adlocale`) does not have, is refused.
 
 The token rule: the fake accepts its `access_token` and the `tokens` given beside it (a
 test's several connections); any other answers 190 ("Cannot parse access token"). With
@@ -88,6 +93,7 @@ from adline.delivery.adapter import (
     TargetingOptionType,
     TargetingSearch,
 )
+from adline.delivery.audience import person_matched
 from adline.delivery.simulator import SimulatedNetwork
 from adline.networks.meta.client import DEFAULT_API_VERSION, DEFAULT_GRAPH_URL
 from adline.networks.meta.mapping import (
@@ -203,6 +209,34 @@ AD_ACCOUNT_NODE = re.compile(r"act_[0-9]+")
 # Generous enough that a test's calls never reach Meta's 95% ceiling on their own.
 HOURLY_CALL_QUOTA = 10_000
 
+# The fake's ad locales: (key, name, ISO 639-1 language). Shaped as Meta's `adlocale`
+# search answers them; the keys are the fake's own, not a copy of Meta's.
+LOCALES: tuple[tuple[int, str, str], ...] = (
+    (6, "English (US)", "en"),
+    (24, "English (UK)", "en"),
+    (1001, "English (All)", "en"),
+    (23, "Spanish", "es"),
+    (7, "Spanish (Spain)", "es"),
+    (1002, "Spanish (All)", "es"),
+    (9, "French (France)", "fr"),
+    (44, "French (Canada)", "fr"),
+    (1003, "French (All)", "fr"),
+    (5, "German", "de"),
+    (10, "Italian", "it"),
+    (16, "Portuguese (Brazil)", "pt"),
+    (31, "Portuguese (Portugal)", "pt"),
+    (11, "Japanese", "ja"),
+)
+LOCALE_LANGUAGES = {key: code for key, _, code in LOCALES}
+# Custom Audiences: what a customer list is created with, and the keys its people take.
+AUDIENCE_WRITABLE = _names("name subtype customer_file_source description")
+CUSTOMER_FILE_SOURCES = _names(
+    "USER_PROVIDED_ONLY PARTNER_PROVIDED_ONLY BOTH_USER_AND_PARTNER_PROVIDED"
+)
+USER_KEYS = _names("EMAIL PHONE GEN DOBY DOBM DOBD LN FN FI CT ST ZIP COUNTRY MADID EXTERN_ID")
+MAX_USERS = 10_000
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
 # Graph's search types, as the taxonomy's option types.
 SEARCH_TYPES: dict[str, TargetingOptionType] = {
     "adinterest": "interests",
@@ -316,6 +350,21 @@ class FakeVideo:
     data: bytes
     processing_polls: int
     error: str | None = None
+
+
+@dataclass
+class FakeAudience:
+    """A customer list Custom Audience: its name and its people, by the first hashed value
+    of each row sent (a person is held once)."""
+
+    id: str
+    name: str
+    people: set[str] = field(default_factory=set)
+
+    @property
+    def matched(self) -> int:
+        # The simulated network's match rule, so delivery shrinks as Adline's does.
+        return sum(1 for value in self.people if person_matched(value))
 
 
 def parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, str], dict[str, Any]]:
@@ -438,6 +487,8 @@ class FakeMeta:
         self.images: dict[str, bytes] = {}
         self.videos: dict[str, FakeVideo] = {}
         self.video_processing_polls = video_processing_polls
+        # Customer list Custom Audiences, by id.
+        self.audiences: dict[str, FakeAudience] = {}
         self._video_errors: list[str] = []
         # Every request, in order: tests count and inspect them.
         self.calls: list[Call] = []
@@ -628,9 +679,15 @@ class FakeMeta:
         if node == self.account_path:
             if edge in ("adimages", "advideos"):
                 return self._media(method, edge, params, files or {})
+            if edge == "customaudiences":
+                return self._custom_audiences(method, path, params)
             return await self._account(method, edge, params)
+        if node in self.audiences and method == "POST" and edge == "users":
+            return self._add_users(self.audiences[node], params)
         if node in self.videos and method == "GET" and not edge:
             return self._video_read(self.videos[node], params)
+        if node in self.videos and method == "GET" and edge == "thumbnails":
+            return self._video_thumbnails(self.videos[node])
         if self.any_account and AD_ACCOUNT_NODE.fullmatch(node) and method == "GET" and not edge:
             name = f"Ad account {node.removeprefix('act_')}"
             return self._account_read(node, name, params)
@@ -732,6 +789,131 @@ class FakeMeta:
             for name, _ in _known(_field_list(params.get("fields"), "id"), body, "AdVideo")
         }
 
+    def _video_thumbnails(self, video: FakeVideo) -> dict[str, Any]:
+        """The frames Meta picked from a processed video (none before, or after an error);
+        the second is the preferred one, so a reader that takes the first is caught."""
+        if video.processing_polls > 0 or video.error is not None:
+            return {"data": []}
+        rows = [
+            {
+                "id": f"{video.id}{n}",
+                "uri": f"https://scontent.example.invalid/v/{video.id}/thumb_{n}.jpg",
+                "is_preferred": n == 2,
+                "width": 1080,
+                "height": 1080,
+                "scale": 1,
+            }
+            for n in (1, 2)
+        ]
+        return {"data": rows}
+
+    # --- Custom Audiences --------------------------------------------------------------------
+
+    def _custom_audiences(self, method: str, path: str, params: dict[str, str]) -> dict[str, Any]:
+        if method == "GET":
+            fields = _field_list(params.get("fields"), "id")
+            rows = []
+            for number, audience in enumerate(self.audiences.values()):
+                body = {"id": audience.id, "name": audience.name, "subtype": "CUSTOM"}
+                rows.append(
+                    (number, {n: body[n] for n, _ in _known(fields, body, "CustomAudience")})
+                )
+            return self._page(path, params, rows)
+        if method != "POST":
+            raise not_found(path, method)
+        unknown = sorted(set(params) - AUDIENCE_WRITABLE)
+        if unknown:
+            raise invalid(f"Param {unknown[0]} is not allowed", unknown[0])
+        if not params.get("name"):
+            raise invalid("The parameter name is required", "name")
+        if params.get("subtype") != "CUSTOM":
+            raise invalid("A customer list audience takes subtype CUSTOM", "subtype")
+        if params.get("customer_file_source") not in CUSTOMER_FILE_SOURCES:
+            raise invalid(
+                "customer_file_source must say where the customer list comes from",
+                "customer_file_source",
+            )
+        audience = FakeAudience(str(self._next_id()), params["name"])
+        self.audiences[audience.id] = audience
+        return {"id": audience.id}
+
+    def _add_users(self, audience: FakeAudience, params: dict[str, str]) -> dict[str, Any]:
+        """`payload={"schema": [...], "data": [[...], ...]}`: each row's values in the
+        schema's order, each a lowercase hex SHA-256 (or empty)."""
+        unknown = sorted(set(params) - {"payload", "session"})
+        if unknown:
+            raise invalid(f"Param {unknown[0]} is not allowed", unknown[0])
+        payload = _decode(params.get("payload") or "")
+        if not isinstance(payload, dict):
+            raise invalid("The parameter payload is required", "payload")
+        schema, data = payload.get("schema"), payload.get("data")
+        if isinstance(schema, str):
+            schema = [schema]
+        if not isinstance(schema, list) or not schema or not set(schema) <= USER_KEYS:
+            raise invalid("Invalid schema: name the keys each row holds", "payload")
+        if not isinstance(data, list) or not data:
+            raise invalid("The payload has no data", "payload")
+        if len(data) > MAX_USERS:
+            raise invalid(f"At most {MAX_USERS} users can be added per request", "payload")
+        received = set()
+        for row in data:
+            values = row if isinstance(row, list) else [row]
+            if len(values) != len(schema):
+                raise invalid("Each row must hold a value per schema key", "payload")
+            if not all(v == "" or (isinstance(v, str) and SHA256_HEX.fullmatch(v)) for v in values):
+                raise invalid("Values must be SHA-256 hashes of normalized data", "payload")
+            present = [v for v in values if v]
+            if present:
+                received.add(present[0])
+        audience.people.update(received)
+        return {
+            "audience_id": audience.id,
+            "session_id": str(self._next_id()),
+            "num_received": len(data),
+            "num_invalid_entries": 0,
+            "invalid_entry_samples": {},
+        }
+
+    def _check_targeting(self, values: Mapping[str, Any]) -> None:
+        """What Meta checks of a targeting the fake can: its Custom Audiences are the
+        account's and its locales are keys it has."""
+        targeting = values.get("targeting")
+        if not isinstance(targeting, dict):
+            return
+        for key in ("custom_audiences", "excluded_custom_audiences"):
+            for entry in targeting.get(key) or ():
+                audience_id = str(entry.get("id")) if isinstance(entry, dict) else str(entry)
+                if audience_id not in self.audiences:
+                    raise invalid(
+                        f"Invalid custom audience: {audience_id} is not an audience of this ad "
+                        "account",
+                        key,
+                    )
+        for key in targeting.get("locales") or ():
+            if not isinstance(key, int) or key not in LOCALE_LANGUAGES:
+                raise invalid(f"Invalid locale: {key!r}", "locales")
+
+    def _audience_sizes(self) -> dict[str, int]:
+        return {audience.id: audience.matched for audience in self.audiences.values()}
+
+    def _check_creative(self, values: Mapping[str, Any]) -> None:
+        """What Meta checks of a creative the fake can: a video is one of the account's,
+        and `video_data` carries its thumbnail (`image_url`, or a known `image_hash`)."""
+        story = values.get("object_story_spec")
+        video = story.get("video_data") if isinstance(story, dict) else None
+        if not isinstance(video, dict):
+            return
+        if str(video.get("video_id")) not in self.videos:
+            raise invalid("The video is not one of the ad account's", "video_id")
+        image_hash = video.get("image_hash")
+        if image_hash is not None and str(image_hash) not in self.images:
+            raise invalid("Image hash is invalid: no such image on the ad account", "image_hash")
+        if image_hash is None and not video.get("image_url"):
+            raise invalid(
+                "Your video ad needs a thumbnail image: set image_url or image_hash in video_data",
+                "video_data",
+            )
+
     def _account_read(self, node: str, account_name: str, params: dict[str, str]) -> dict[str, Any]:
         fields = _field_list(params.get("fields"), "id")
         account = {
@@ -768,11 +950,14 @@ class FakeMeta:
                 raise invalid("The campaign does not exist", "campaign_id")
             if "targeting" not in values:
                 raise invalid("The parameter targeting is required", "targeting")
+            self._check_targeting(values)
         if kind == "ad":
             parent = self.objects.get(str(values.get("adset_id")))
             if parent is None or parent.kind != "adset" or parent.status == "DELETED":
                 raise invalid("The ad set does not exist", "adset_id")
             self._creative_of(values)
+        if kind == "adcreative":
+            self._check_creative(values)
         if _validate_only(values):
             return {"success": True}
         now = self.clock.now()
@@ -808,6 +993,8 @@ class FakeMeta:
             _check_status(str(values["status"]))
         if obj.kind == "ad" and "creative" in values:
             self._creative_of(values)
+        if obj.kind == "adset":
+            self._check_targeting(values)
         if _validate_only(values):
             return {"success": True}
         if values.get("status") == "DELETED":
@@ -955,7 +1142,7 @@ class FakeMeta:
             ends_at=_instant(fields.get("end_time")),
             schedule=_schedule(fields.get("adset_schedule")),
             frequency_cap=_frequency_cap(fields.get("frequency_control_specs")),
-            targeting=targeting_of(fields.get("targeting") or {}),
+            targeting=targeting_of(fields.get("targeting") or {}, self._audience_sizes()),
         )
 
     def _ad_spec(self, obj: FakeObject) -> AdSpec:
@@ -1149,7 +1336,7 @@ class FakeMeta:
         spec = _decode(params.get("targeting_spec") or "{}")
         if not isinstance(spec, dict):
             raise invalid("targeting_spec must be a JSON object", "targeting_spec")
-        lower, upper = await self.network.estimate_reach(targeting_of(spec))
+        lower, upper = await self.network.estimate_reach(targeting_of(spec, self._audience_sizes()))
         if lower is None or upper is None:
             return {"data": [{"estimate_ready": False}]}
         estimate = {
@@ -1171,6 +1358,14 @@ class FakeMeta:
             if category not in CATEGORY_CLASSES:
                 raise invalid(f"Unsupported targeting category class {category!r}", "class")
             search = TargetingSearch((cast(TargetingOptionType, category),), limit=1000)
+        elif kind == "adlocale":
+            wanted = query.strip().lower()
+            locales = [
+                {"key": key, "name": name}
+                for key, name, _ in LOCALES
+                if wanted and wanted in name.lower()
+            ]
+            return {"data": locales[:limit]}
         elif kind == "adgeolocation":
             types = _decode(params.get("location_types") or "[]")
             search = TargetingSearch(
@@ -1400,8 +1595,11 @@ _META_PARAMS = {
 }
 
 
-def targeting_of(spec: Mapping[str, Any]) -> Targeting:
-    """Meta's targeting spec as the simulator's `Targeting` (the parts that shape delivery)."""
+def targeting_of(
+    spec: Mapping[str, Any], audience_sizes: Mapping[str, int] | None = None
+) -> Targeting:
+    """Meta's targeting spec as the simulator's `Targeting` (the parts that shape delivery).
+    `audience_sizes` are the matched people of the account's Custom Audiences."""
     geo = spec.get("geo_locations") or {}
     excluded = spec.get("excluded_geo_locations") or {}
     detailed: dict[str, list[str]] = {"interests": [], "behaviors": []}
@@ -1410,6 +1608,10 @@ def targeting_of(spec: Mapping[str, Any]) -> Targeting:
             detailed[kind].extend(str(item["id"]) for item in entry.get(kind) or ())
     genders = spec.get("genders") or []
     platforms = spec.get("publisher_platforms")
+    include = tuple(str(entry["id"]) for entry in spec.get("custom_audiences") or ())
+    exclude = tuple(str(entry["id"]) for entry in spec.get("excluded_custom_audiences") or ())
+    sizes = audience_sizes or {}
+    languages = sorted({LOCALE_LANGUAGES[key] for key in spec.get("locales") or ()})
     return Targeting(
         include=_geo(geo),
         exclude=_geo(excluded),
@@ -1417,9 +1619,15 @@ def targeting_of(spec: Mapping[str, Any]) -> Targeting:
         maximum_age=spec.get("age_max"),
         gender="all" if len(genders) != 1 else ("male" if genders[0] == 1 else "female"),
         automatic=bool((spec.get("targeting_automation") or {}).get("advantage_audience")),
+        languages=tuple(languages),
         device_platforms=tuple(spec.get("device_platforms") or ()),
         interests=tuple(detailed["interests"]),
         behaviors=tuple(detailed["behaviors"]),
+        audiences_include=include,
+        audiences_exclude=exclude,
+        audience_sizes=tuple(
+            sorted((each, sizes.get(each, 0)) for each in dict.fromkeys((*include, *exclude)))
+        ),
         placements=(
             None
             if platforms is None

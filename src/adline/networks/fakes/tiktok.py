@@ -8,8 +8,18 @@ with no sockets. It serves exactly what the TikTok adapter uses, in TikTok's env
   results, `20001` partial success with `allow_partial_success`), `/…/get/` (filtering,
   `page`/`page_size`, `page_info`), `/report/integrated/get/` (ad or campaign level, hourly
   or daily), `/pixel/list/`, `/advertiser/info/`;
+- the asset library: `/file/image/ad/upload/` and `/file/video/ad/upload/` (multipart,
+  `UPLOAD_BY_FILE`, the signature checked against the bytes' MD5, a `file_name` unique per
+  kind; an image also `UPLOAD_BY_URL` from one of the fake's video cover URLs),
+  `/file/image/ad/search/`, `/file/video/ad/search/`, `/file/video/ad/info/` (each video's
+  `video_cover_url`);
+- custom audiences: `/dmp/custom_audience/file/upload/` (multipart: one SHA-256 per line,
+  `file_signature` checked), `/dmp/custom_audience/create/` (from `file_paths` of one
+  `calculate_type`), `/dmp/custom_audience/update/` (`APPEND`), `/dmp/custom_audience/list/`;
 - create `request_id` de-duplication (`40050`), `operation_status` `ENABLE` by default,
-  `objective_type`/`budget_mode` refused on update, deleted objects hidden from reads.
+  `objective_type`/`budget_mode` refused on update, deleted objects hidden from reads; an
+  ad naming an image or video id the library does not hold, or an ad group naming an
+  unknown custom audience, is refused (`40002`).
 
 Delivery is not canned: every object the fake holds is mirrored into a `SimulatedNetwork`
 (seeded, on the injected clock) under the fake's own numeric ids, budgets back in
@@ -20,7 +30,8 @@ deliver up to the clock's now.
 Switches, for the failure modes of a real network: `slow_consistency(reads)` (a new
 object is missing from reads for its first N reads), `rate_limit(calls, window)` (40100),
 `expire_token()` (40105 on every call), `lose_next_create_answer()` (the create happens,
-its answer is lost), and `correction_rate` (re-read past days come back revised).
+its answer is lost), `lose_next_upload_answer()` (the same for a file upload or a custom
+audience create), and `correction_rate` (re-read past days come back revised).
 
 The token rule: the fake accepts its `access_token`, the `tokens` given beside it (a test's
 several connections) and, for pixel reads, `pixel_tokens`; a missing token answers 40104,
@@ -33,12 +44,17 @@ and `remove_advertiser` make one unusable (a status other than `STATUS_ENABLE`) 
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import itertools
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
+from email.parser import BytesParser
+from email.policy import HTTP
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -69,6 +85,7 @@ from adline.delivery.adapter import (
     ScheduleWindow,
     Targeting,
 )
+from adline.delivery.audience import person_matched
 from adline.delivery.simulator import SimulatedNetwork
 from adline.networks.tiktok import mapping
 
@@ -102,6 +119,10 @@ FORMAT_OF = {
     "CAROUSEL_ADS": "carousel",
 }
 AGE_BOUNDS = {name: (start, end) for start, end, name in mapping.AGE_GROUPS}
+# What the fake's custom audience files may hold (the encryption types it serves).
+CALCULATE_TYPES = frozenset({"EMAIL_SHA256", "PHONE_SHA256"})
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+MAX_AUDIENCE_NAME = 128
 
 
 class TikTokError(Exception):
@@ -162,6 +183,66 @@ class FakeObject:
 
 
 @dataclass(frozen=True)
+class UploadPart:
+    """One file part of a multipart request."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class FakeAsset:
+    """An image or a video in the advertiser's asset library."""
+
+    kind: Literal["image", "video"]
+    id: str
+    file_name: str
+    signature: str
+    data: bytes
+
+    def row(self) -> dict[str, Any]:
+        row: dict[str, Any] = {
+            f"{self.kind}_id": self.id,
+            "material_id": f"m{self.id[-12:]}",
+            "file_name": self.file_name,
+            "signature": self.signature,
+            "size": len(self.data),
+        }
+        if self.kind == "video":
+            row["video_cover_url"] = cover_url(self.id)
+        return row
+
+
+def cover_url(video_id: str) -> str:
+    """Where the fake serves a video's cover frame (an image upload by URL may name it)."""
+    return f"https://p16-fake-tiktok.test/cover/{video_id}.jpg"
+
+
+@dataclass
+class FakeAudience:
+    """A custom audience: its name, encryption type and the hashes uploaded to it."""
+
+    id: str
+    name: str
+    calculate_type: str
+    hashes: set[str]
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "custom_audience_id": self.id,
+            "name": self.name,
+            "calculate_type": self.calculate_type,
+            "audience_type": "Customer File",
+        }
+
+    @property
+    def matched(self) -> int:
+        """The people the simulated network finds among the uploaded hashes."""
+        return sum(1 for value in self.hashes if person_matched(value))
+
+
+@dataclass(frozen=True)
 class FakeCall:
     """One request the fake received: `path` after `/open_api/v1.3/`; `params` the query
     (lists and objects still JSON text) or the JSON body."""
@@ -178,6 +259,7 @@ class _Switches:
     rate_window: RateWindow = "QPS"
     token_expired: bool = False
     lose_create_answers: int = 0
+    lose_upload_answers: int = 0
 
 
 @dataclass(eq=False, repr=False)
@@ -206,6 +288,11 @@ class FakeTikTok:
     removed_advertisers: set[str] = field(init=False, default_factory=set)
     network: SimulatedNetwork = field(init=False)
     objects: dict[str, FakeObject] = field(init=False, default_factory=dict)
+    # The asset library (images and videos by id), uploaded audience files (by
+    # file_path: their encryption type and hashes) and custom audiences (by id).
+    assets: dict[str, FakeAsset] = field(init=False, default_factory=dict)
+    audience_files: dict[str, tuple[str, tuple[str, ...]]] = field(init=False, default_factory=dict)
+    audiences: dict[str, FakeAudience] = field(init=False, default_factory=dict)
     # Every call, answered or refused, in order.
     calls: list[FakeCall] = field(init=False, default_factory=list)
 
@@ -223,6 +310,7 @@ class FakeTikTok:
         self._ids = {level.path: itertools.count(1) for level in (CAMPAIGN, AD_GROUP, AD)}
         self._answers = itertools.count(1)
         self._writes = itertools.count(1)
+        self._uploads = itertools.count(1)
         routes = [
             *(
                 Route(f"/open_api/{API_VERSION}/{level.path}/{action}/", handler, methods=[method])
@@ -241,6 +329,38 @@ class FakeTikTok:
             ),
             Route(
                 f"/open_api/{API_VERSION}/pixel/list/", self._serve(self._pixels), methods=["GET"]
+            ),
+            *(
+                route
+                for kind in ("image", "video")
+                for route in (
+                    Route(
+                        f"/open_api/{API_VERSION}/file/{kind}/ad/upload/",
+                        self._serve(self._asset_uploader(kind)),
+                        methods=["POST"],
+                    ),
+                    Route(
+                        f"/open_api/{API_VERSION}/file/{kind}/ad/search/",
+                        self._serve(self._asset_searcher(kind)),
+                        methods=["GET"],
+                    ),
+                )
+            ),
+            Route(
+                f"/open_api/{API_VERSION}/file/video/ad/info/",
+                self._serve(self._video_info),
+                methods=["GET"],
+            ),
+            *(
+                Route(
+                    f"/open_api/{API_VERSION}/dmp/custom_audience/{path}/", action, methods=[verb]
+                )
+                for path, verb, action in (
+                    ("file/upload", "POST", self._serve(self._audience_file)),
+                    ("create", "POST", self._serve(self._audience_create)),
+                    ("update", "POST", self._serve(self._audience_update)),
+                    ("list", "GET", self._serve(self._audience_list)),
+                )
             ),
             Route(
                 f"/open_api/{API_VERSION}/advertiser/info/",
@@ -285,6 +405,11 @@ class FakeTikTok:
         """The next create is made, but its answer is lost (HTTP 504 without a body), as
         when a connection drops after TikTok committed."""
         self._switches.lose_create_answers += 1
+
+    def lose_next_upload_answer(self) -> None:
+        """The next file upload (an image, a video, an audience file) or custom audience
+        create is made, but its answer is lost (HTTP 504 without a body)."""
+        self._switches.lose_upload_answers += 1
 
     def live(self, level: FakeLevel) -> list[FakeObject]:
         """The level's objects that are not deleted, oldest first."""
@@ -412,6 +537,7 @@ class FakeTikTok:
                 )
             for name in ("optimization_goal", "billing_event", "schedule_start_time"):
                 _require(fields, name)
+            self._check_audiences(fields)
             if not cbo:
                 _require(fields, "budget_mode")
                 _check_budget(fields, owner=True)
@@ -433,6 +559,7 @@ class FakeTikTok:
             _require(fields, "ad_name")
             if fields.get("ad_format") not in FORMAT_OF:
                 raise TikTokError(INVALID, "ad_format is not a valid format.")
+            self._check_media(fields)
             created.append(self._store(AD, fields))
         return created
 
@@ -465,9 +592,13 @@ class FakeTikTok:
             ]
             if not changes:
                 raise TikTokError(INVALID, "creatives: at least one creative is required.")
+            for _, creative in changes:
+                self._check_media(creative)
         else:
             obj = self._live(level, params.get(level.id_field))
             fields = {key: value for key, value in params.items() if key != "advertiser_id"}
+            if level is AD_GROUP:
+                self._check_audiences(fields)
             if "budget" in fields:
                 _check_budget({**obj.fields, **fields}, owner=True)
             changes = [(obj, fields)]
@@ -519,6 +650,150 @@ class FakeTikTok:
         if len(changed) < len(ids):
             return (PARTIAL_SUCCESS, "Partial success: some objects failed to update.", data)
         return data
+
+    def _check_media(self, creative: Mapping[str, Any]) -> None:
+        """An ad's `video_id` and `image_ids` must be the library's (TikTok's own ids)."""
+        video = creative.get("video_id")
+        if video is not None and self._asset("video", video) is None:
+            raise TikTokError(INVALID, f"video_id: the video {video} does not exist.")
+        for image in creative.get("image_ids") or []:
+            if self._asset("image", image) is None:
+                raise TikTokError(INVALID, f"image_ids: the image {image} does not exist.")
+
+    def _check_audiences(self, fields: Mapping[str, Any]) -> None:
+        for name in ("audience_ids", "excluded_audience_ids"):
+            for value in fields.get(name) or []:
+                if str(value) not in self.audiences:
+                    raise TikTokError(INVALID, f"{name}: the audience {value} does not exist.")
+
+    def _asset(self, kind: str, asset_id: Any) -> FakeAsset | None:
+        asset = self.assets.get(str(asset_id))
+        return asset if asset is not None and asset.kind == kind else None
+
+    # --- The asset library and custom audiences ----------------------------------------------
+
+    def _asset_uploader(
+        self, kind: Literal["image", "video"]
+    ) -> Callable[[dict[str, Any]], Mapping[str, Any]]:
+        return lambda params: self._upload_asset(kind, params)
+
+    def _asset_searcher(self, kind: str) -> Callable[[dict[str, Any]], Mapping[str, Any]]:
+        def search(params: dict[str, Any]) -> Mapping[str, Any]:
+            rows = [asset.row() for asset in self.assets.values() if asset.kind == kind]
+            return _page(rows, params, "list")
+
+        return search
+
+    def _upload_asset(self, kind: Literal["image", "video"], params: dict[str, Any]) -> Any:
+        """`UPLOAD_BY_FILE`: the `<kind>_file` part, its MD5 as `<kind>_signature`; or, for
+        an image, `UPLOAD_BY_URL` of a video's cover frame. A `file_name` already in the
+        library is refused (the fake's rule [verify])."""
+        if kind == "image" and params.get("upload_type") == "UPLOAD_BY_URL":
+            covers = {cover_url(a.id): a for a in self.assets.values() if a.kind == "video"}
+            video = covers.get(str(params.get("image_url")))
+            if video is None:
+                raise TikTokError(INVALID, "image_url: the image cannot be downloaded.")
+            data = b"\xff\xd8\xff cover of " + video.id.encode()
+            signature = hashlib.md5(data).hexdigest()
+        elif params.get("upload_type") == "UPLOAD_BY_FILE":
+            part = params.get(f"{kind}_file")
+            if not isinstance(part, UploadPart):
+                raise TikTokError(INVALID, f"{kind}_file is required.")
+            if not part.content_type.startswith(f"{kind}/"):
+                raise TikTokError(INVALID, f"{kind}_file: not an {kind} ({part.content_type}).")
+            data, signature = part.data, hashlib.md5(part.data).hexdigest()
+            if params.get(f"{kind}_signature") != signature:
+                raise TikTokError(INVALID, f"{kind}_signature does not match the file.")
+        else:
+            raise TikTokError(INVALID, "upload_type: UPLOAD_BY_FILE (or an image's URL) only.")
+        name = str(params.get("file_name") or signature)
+        if any(a.kind == kind and a.file_name == name for a in self.assets.values()):
+            raise TikTokError(INVALID, f"file_name: {name!r} already exists.")
+        number = next(self._uploads)
+        asset_id = (
+            f"ad-site-i18n-sg/{number:020d}" if kind == "image" else f"v10033g50000{number:08d}"
+        )
+        asset = FakeAsset(kind, asset_id, name, signature, data)
+        self.assets[asset_id] = asset
+        self._lose_upload_answer()
+        # An image upload answers the image; a video upload a list of videos [verify].
+        return asset.row() if kind == "image" else {"list": [asset.row()]}
+
+    def _video_info(self, params: dict[str, Any]) -> Mapping[str, Any]:
+        ids = _json(params.get("video_ids"))
+        if not isinstance(ids, list) or not ids:
+            raise TikTokError(INVALID, "video_ids: a list of video ids is required.")
+        found = [self._asset("video", value) for value in ids]
+        return {"list": [asset.row() for asset in found if asset is not None]}
+
+    def _audience_file(self, params: dict[str, Any]) -> Mapping[str, Any]:
+        """One lowercase hex SHA-256 per line of the `file` part; `file_signature` its MD5."""
+        calculate_type = params.get("calculate_type")
+        if calculate_type not in CALCULATE_TYPES:
+            raise TikTokError(INVALID, "calculate_type is not a valid encryption type.")
+        part = params.get("file")
+        if not isinstance(part, UploadPart):
+            raise TikTokError(INVALID, "file is required.")
+        if params.get("file_signature") != hashlib.md5(part.data).hexdigest():
+            raise TikTokError(INVALID, "file_signature does not match the file.")
+        lines = [line.strip() for line in part.data.decode("ascii", "replace").splitlines()]
+        hashes = tuple(line for line in lines if line)
+        if not hashes or not all(SHA256_HEX.fullmatch(value) for value in hashes):
+            raise TikTokError(INVALID, "file: every line must be a lowercase SHA-256.")
+        file_path = f"dmp/{self.advertiser_id}/{next(self._uploads):020d}.txt"
+        self.audience_files[file_path] = (str(calculate_type), hashes)
+        return {"file_path": file_path}
+
+    def _audience_hashes(self, params: Mapping[str, Any], calculate_type: str) -> set[str]:
+        paths = params.get("file_paths")
+        if not isinstance(paths, list) or not paths:
+            raise TikTokError(INVALID, "file_paths is required.")
+        hashes: set[str] = set()
+        for path in paths:
+            uploaded = self.audience_files.get(str(path))
+            if uploaded is None:
+                raise TikTokError(INVALID, f"file_paths: {path} does not exist.")
+            if uploaded[0] != calculate_type:
+                raise TikTokError(INVALID, "calculate_type: the files are of another type.")
+            hashes.update(uploaded[1])
+        return hashes
+
+    def _audience_create(self, params: dict[str, Any]) -> Mapping[str, Any]:
+        name = str(params.get("custom_audience_name") or "")
+        if not 1 <= len(name) <= MAX_AUDIENCE_NAME:
+            raise TikTokError(INVALID, "custom_audience_name must be 1 to 128 characters.")
+        calculate_type = str(params.get("calculate_type"))
+        if calculate_type not in CALCULATE_TYPES:
+            raise TikTokError(INVALID, "calculate_type is not a valid encryption type.")
+        hashes = self._audience_hashes(params, calculate_type)
+        audience_id = str(1830 * 10**15 + next(self._uploads))
+        self.audiences[audience_id] = FakeAudience(audience_id, name, calculate_type, hashes)
+        self._lose_upload_answer()
+        return {"custom_audience_id": audience_id}
+
+    def _audience_update(self, params: dict[str, Any]) -> Mapping[str, Any]:
+        audience = self.audiences.get(str(params.get("custom_audience_id")))
+        if audience is None:
+            raise TikTokError(NOT_FOUND, "custom_audience_id does not exist.")
+        if params.get("action") != "APPEND":
+            raise TikTokError(INVALID, "action: only APPEND is served.")
+        audience.hashes.update(self._audience_hashes(params, audience.calculate_type))
+        for obj in self.objects.values():
+            names = (
+                *(obj.fields.get("audience_ids") or ()),
+                *(obj.fields.get("excluded_audience_ids") or ()),
+            )
+            if obj.level is AD_GROUP and not obj.deleted and audience.id in map(str, names):
+                self._sync(obj)  # the group reaches the audience's new people
+        return {"custom_audience_id": audience.id}
+
+    def _audience_list(self, params: dict[str, Any]) -> Mapping[str, Any]:
+        return _page([audience.row() for audience in self.audiences.values()], params, "list")
+
+    def _lose_upload_answer(self) -> None:
+        if self._switches.lose_upload_answers > 0:
+            self._switches.lose_upload_answers -= 1
+            raise _LostAnswer
 
     # --- Reads ------------------------------------------------------------------------------
 
@@ -685,7 +960,20 @@ class FakeTikTok:
             ends_at=_instant(fields.get("schedule_end_time")),
             schedule=_schedule(fields.get("dayparting")),
             frequency_cap=cap,
-            targeting=_targeting(fields),
+            targeting=self._audience_targeting(_targeting(fields), fields),
+        )
+
+    def _audience_targeting(self, targeting: Targeting, fields: Mapping[str, Any]) -> Targeting:
+        """The group's custom audiences, sized by the people the simulator matches."""
+        include = tuple(str(value) for value in fields.get("audience_ids") or ())
+        exclude = tuple(str(value) for value in fields.get("excluded_audience_ids") or ())
+        sizes = tuple(
+            (audience_id, self.audiences[audience_id].matched)
+            for audience_id in dict.fromkeys((*include, *exclude))
+            if audience_id in self.audiences
+        )
+        return dataclasses.replace(
+            targeting, audiences_include=include, audiences_exclude=exclude, audience_sizes=sizes
         )
 
     def _ad_spec(self, obj: FakeObject) -> AdSpec:
@@ -729,6 +1017,9 @@ async def _params(request: Request) -> dict[str, Any]:
     JSON body."""
     if request.method == "GET":
         return dict(request.query_params)
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        return _multipart(content_type, await request.body())
     try:
         body = await request.json()
     except ValueError:
@@ -736,6 +1027,28 @@ async def _params(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise TikTokError(INVALID, "The request body must be an object.")
     return body
+
+
+def _multipart(content_type: str, body: bytes) -> dict[str, Any]:
+    """A multipart/form-data body: text fields as strings, file parts as `UploadPart`."""
+    message = BytesParser(policy=HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body
+    )
+    if not message.is_multipart():
+        raise TikTokError(INVALID, "The request body is not multipart.")
+    params: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            continue
+        data = part.get_payload(decode=True)
+        payload = data if isinstance(data, bytes) else b""
+        filename = part.get_filename()
+        if filename is None:
+            params[name] = payload.decode()
+        else:
+            params[name] = UploadPart(filename, part.get_content_type(), payload)
+    return params
 
 
 def _json(value: Any) -> Any:

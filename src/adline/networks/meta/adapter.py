@@ -18,7 +18,13 @@ How it meets the interface (docs/networks-meta.md):
   waited for until Meta has processed them). What each file became is kept in the
   directory (kinds `image`, `video`, keyed by the file id), so a file is uploaded once per
   account; a video carries the file's reference in its title, so one uploaded before a
-  crash is found instead of uploaded again (docs/networks-meta.md#media).
+  crash is found instead of uploaded again (docs/networks-meta.md#media). A video shown
+  without an image file of the ad takes Meta's preferred thumbnail of it, which
+  `video_data` requires.
+- **Targeting ids.** Before an ad set is written, its saved audiences are uploaded as
+  customer list Custom Audiences once per account (`meta.audiences`, directory kinds
+  `audience` and `audience_rows`) and its languages looked up as Meta locale keys
+  (`meta.locales`); the targeting names both by Meta's ids.
 - **Money.** Budgets and bids in the account currency's minor units (`mapping`); spend
   allowances and spending limits become the campaign's `spend_cap`.
 - **Reports.** Hourly insights at ad level; windows up to `SYNC_INSIGHTS_LIMIT` are read at
@@ -66,9 +72,17 @@ from adline.delivery.adapter import (
     Targeting,
     TargetingOption,
     TargetingSearch,
+    TransientError,
     WriteResult,
 )
-from adline.networks.base import MediaFile, MediaReader, NetworkCredentials, ObjectDirectory
+from adline.networks.base import (
+    AudienceReader,
+    MediaFile,
+    MediaReader,
+    NetworkCredentials,
+    ObjectDirectory,
+)
+from adline.networks.meta.audiences import MetaAudiences
 from adline.networks.meta.client import (
     DEFAULT_API_VERSION,
     DEFAULT_GRAPH_URL,
@@ -76,10 +90,12 @@ from adline.networks.meta.client import (
     InsightsTooLarge,
     MetaGraphClient,
 )
+from adline.networks.meta.locales import MetaLocales
 from adline.networks.meta.mapping import (
     HOURLY_BREAKDOWN,
     NO_SPEND_CAP,
     MetaMedia,
+    MetaTargetingIds,
     ad_set_payload,
     campaign_payload,
     creative_payload,
@@ -185,7 +201,9 @@ class MetaAdapter:
     """One company's Meta ad account. `pixel_id` is the Meta pixel conversion ad sets
     optimize for (None: conversion events are not sent as a promoted object). `media`
     reads the company's files to upload them (None: creatives' media ids are sent as
-    Meta image hashes and video ids as they are)."""
+    Meta image hashes and video ids as they are). `audiences` reads the company's saved
+    audiences to upload them as Custom Audiences (None: only those already on the account
+    can be targeted)."""
 
     revision_window = REVISION_WINDOW
 
@@ -198,6 +216,7 @@ class MetaAdapter:
         *,
         pixel_id: str | None = None,
         media: MediaReader | None = None,
+        audiences: AudienceReader | None = None,
     ) -> None:
         self.credentials = credentials
         self.directory = directory
@@ -207,6 +226,8 @@ class MetaAdapter:
         self.media = media
         account = credentials.account_id
         self.account_path = account if account.startswith("act_") else f"act_{account}"
+        self.audiences = MetaAudiences(client, self.account_path, directory, audiences)
+        self.locales = MetaLocales(client)
         self._account: AccountSettings | None = None
         self._answered: dict[str, tuple[str, object]] = {}
 
@@ -290,15 +311,18 @@ class MetaAdapter:
         per_major = (await self.account()).per_major
         with_parent = dataclasses.replace(spec, campaign_network_id=campaign)
         page_id, pixel_id = self.credentials.page_id, self.pixel_id
+        # Saved audiences are uploaded (once) and languages looked up before the ad set is
+        # written: its targeting names them by Meta's ids.
+        ids = await self.targeting_ids(spec.targeting)
 
         async def create() -> Payload:
             return ad_set_payload(
-                with_parent, per_major, creating=True, page_id=page_id, pixel_id=pixel_id
+                with_parent, per_major, creating=True, page_id=page_id, pixel_id=pixel_id, ids=ids
             )
 
         async def update(network_id: str) -> Payload:
             return ad_set_payload(
-                with_parent, per_major, creating=False, page_id=page_id, pixel_id=pixel_id
+                with_parent, per_major, creating=False, page_id=page_id, pixel_id=pixel_id, ids=ids
             )
 
         return await self._upsert(
@@ -335,6 +359,14 @@ class MetaAdapter:
             "ad", spec.id, spec.network_id, ad_set, spec.status, create, update
         )
 
+    async def targeting_ids(self, targeting: Targeting, *, upload: bool = True) -> MetaTargetingIds:
+        """The account's ids for the targeting's saved audiences (uploaded first unless
+        `upload` is false) and its languages' locale keys."""
+        return MetaTargetingIds(
+            custom_audiences=await self.audiences.ids(targeting, upload=upload),
+            locales=await self.locales.keys(targeting.languages),
+        )
+
     async def _create_creative(self, spec: AdSpec) -> str:
         # A creative made twice after a crash is an unused object, not a duplicate ad.
         media = await self._upload_media(spec)
@@ -348,10 +380,32 @@ class MetaAdapter:
         not there yet (None without a media reader: ids are Meta's already)."""
         if self.media is None or spec.creative.format == "existing_post":
             return None
-        return {
+        media = {
             file_id: await self.uploaded(file_id)
             for file_id in dict.fromkeys(spec.creative.media_ids)
         }
+        if spec.creative.format != "carousel" and all(m.kind == "video" for m in media.values()):
+            # No image file of the ad's own to show before the video plays: Meta's thumbnail
+            # of it. Read for each new creative, not recorded: a thumbnail is Meta's CDN URL,
+            # which may not last. [verify]
+            for file_id, each in media.items():
+                media[file_id] = dataclasses.replace(
+                    each, thumbnail_url=await self.video_thumbnail(each.id)
+                )
+        return media
+
+    async def video_thumbnail(self, video_id: str) -> str:
+        """The `uri` of the video's preferred thumbnail (`GET /{video_id}/thumbnails`), else
+        of its first. Meta makes them while processing; a ready video with none yet fails
+        retryably (the write is tried again on a later pass)."""
+        body = await self.client.get(f"{video_id}/thumbnails", {"fields": "uri,is_preferred"})
+        rows = [row for row in body.get("data") or () if isinstance(row, dict) and row.get("uri")]
+        chosen = next((row for row in rows if row.get("is_preferred") is True), None)
+        if chosen is None and rows:
+            chosen = rows[0]
+        if chosen is None:
+            raise TransientError(f"Meta has no thumbnail for the video {video_id} yet")
+        return str(chosen["uri"])
 
     async def uploaded(self, file_id: str) -> MetaMedia:
         """The file's image hash or (processed) video id on the account, uploading it the
@@ -650,7 +704,8 @@ class MetaAdapter:
         """`GET /act_{id}/delivery_estimate` for a reach goal: its monthly active bounds, or
         (None, None) when Meta will not estimate (not ready, too narrow, refused)."""
         try:
-            spec = targeting_spec(targeting)
+            # A read uploads nothing: an audience not on the account yet is not estimated.
+            spec = targeting_spec(targeting, await self.targeting_ids(targeting, upload=False))
             body = await self.client.get(
                 f"{self.account_path}/delivery_estimate",
                 {"optimization_goal": "REACH", "targeting_spec": spec},
@@ -669,7 +724,8 @@ class MetaAdapter:
 
     async def search_targeting_options(self, search: TargetingSearch) -> list[TargetingOption]:
         """Graph's targeting search, per type asked, in order. Languages answer nothing:
-        Meta's locales are not ISO 639-1 codes, and the adapter does not map them yet."""
+        Adline's language options are ISO 639-1 codes, which become Meta's locale keys
+        only when an ad set is written (`meta.locales`)."""
         options: list[TargetingOption] = []
         query = search.query.strip()
         for option_type in search.types:
@@ -744,10 +800,12 @@ def create_meta_adapter(
     pixel_id: str | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     media: MediaReader | None = None,
+    audiences: AudienceReader | None = None,
 ) -> MetaAdapter:
     """A Meta adapter for one connection, with its own Graph client. `sleep` waits
     between retries and report-run and video polls (tests on a manual clock pass one that
-    doesn't); `media` reads the company's files to upload them."""
+    doesn't); `media` reads the company's files and `audiences` its saved audiences to
+    upload them."""
     client = MetaGraphClient(
         base_url,
         api_version,
@@ -756,7 +814,15 @@ def create_meta_adapter(
         transport=transport,
         sleep=sleep,
     )
-    return MetaAdapter(credentials, directory, clock, client, pixel_id=pixel_id, media=media)
+    return MetaAdapter(
+        credentials,
+        directory,
+        clock,
+        client,
+        pixel_id=pixel_id,
+        media=media,
+        audiences=audiences,
+    )
 
 
 def _text_or_none(value: Any) -> str | None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, tzinfo
 from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 from typing import Any, Literal
@@ -170,6 +170,9 @@ ADLINE_PARAMS: dict[str, str] = {
     "device_platforms": "devices",
     "user_os": "devices",
     "flexible_spec": "detailed_targeting",
+    "custom_audiences": "audiences",
+    "excluded_custom_audiences": "audiences",
+    "locales": "languages",
     "publisher_platforms": "placements",
     "targeting": "targeting",
     "creative": "creative",
@@ -275,13 +278,15 @@ def ad_set_payload(
     creating: bool,
     page_id: str | None = None,
     pixel_id: str | None = None,
+    ids: MetaTargetingIds | None = None,
 ) -> dict[str, Any]:
-    """The ad set's settings. `campaign_id` only on create: an ad set never moves."""
+    """The ad set's settings. `campaign_id` only on create: an ad set never moves. `ids`
+    are the account's ids for the targeting's saved audiences and languages."""
     payload: dict[str, Any] = {
         "name": object_name(spec.title, "ad_group", spec.id),
         "status": "PAUSED" if creating else _status(spec.status),
         "billing_event": "IMPRESSIONS",
-        "targeting": targeting_spec(spec.targeting),
+        "targeting": targeting_spec(spec.targeting, ids),
     }
     if creating:
         if spec.campaign_network_id is None:
@@ -335,15 +340,31 @@ def promoted_object(
     return None
 
 
-def targeting_spec(targeting: Targeting) -> dict[str, Any]:
-    """Meta's targeting spec. Saved audiences and languages are refused rather than left
-    out: Adline's audience ids and ISO languages are not Meta's, and dropping them would
-    deliver (and spend) wider than asked."""
-    if targeting.audiences_include or targeting.audiences_exclude:
-        raise InvalidSpec("Saved audiences are not synced to Meta yet", "audiences")
-    if targeting.languages:
-        raise InvalidSpec("Languages are not mapped to Meta locales yet", "languages")
+@dataclass(frozen=True)
+class MetaTargetingIds:
+    """What the adapter looked up on the account for a targeting: each saved audience's
+    custom audience id, and each ISO 639-1 language's locale keys."""
+
+    custom_audiences: Mapping[str, str] = field(default_factory=dict)
+    locales: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+
+
+def targeting_spec(targeting: Targeting, ids: MetaTargetingIds | None = None) -> dict[str, Any]:
+    """Meta's targeting spec. Saved audiences and languages go as the ids `ids` holds for
+    them; one it lacks, and demographic categories, are refused rather than left out:
+    dropping them would deliver (and spend) wider than asked."""
+    ids = ids or MetaTargetingIds()
     spec: dict[str, Any] = {"geo_locations": geo_locations(targeting.include)}
+    for key, audiences in (
+        ("custom_audiences", targeting.audiences_include),
+        ("excluded_custom_audiences", targeting.audiences_exclude),
+    ):
+        if audiences:
+            spec[key] = [{"id": _custom_audience(ids, local)} for local in audiences]
+    if targeting.languages:
+        spec["locales"] = sorted(
+            {key for code in targeting.languages for key in _locale_keys(ids, code)}
+        )
     excluded = geo_locations(targeting.exclude)
     if excluded:
         spec["excluded_geo_locations"] = excluded
@@ -365,7 +386,14 @@ def targeting_spec(targeting: Targeting) -> dict[str, Any]:
     if targeting.behaviors:
         detailed["behaviors"] = [{"id": value} for value in targeting.behaviors]
     if targeting.demographic_ids:
-        raise InvalidSpec("Demographic categories are not mapped to Meta yet", "demographics")
+        # Meta files each category under its type's own key (life_events, industries,
+        # income, family_statuses, work_*, education_*); the spec carries the ids without
+        # their type, so none can be placed.
+        raise InvalidSpec(
+            "Demographic categories are not sent to Meta yet (Meta needs each one's type): "
+            + ", ".join(targeting.demographic_ids),
+            "detailed_targeting.demographics",
+        )
     if detailed:
         spec["flexible_spec"] = [detailed]  # one entry: its options are OR'd
     spec["targeting_automation"] = {"advantage_audience": 1 if targeting.automatic else 0}
@@ -375,6 +403,20 @@ def targeting_spec(targeting: Targeting) -> dict[str, Any]:
             if entry.positions:
                 spec[f"{entry.platform}_positions"] = list(entry.positions)
     return spec
+
+
+def _custom_audience(ids: MetaTargetingIds, audience_id: str) -> str:
+    found = ids.custom_audiences.get(audience_id)
+    if found is None:
+        raise InvalidSpec(f"The saved audience {audience_id} is not on Meta yet", "audiences")
+    return found
+
+
+def _locale_keys(ids: MetaTargetingIds, code: str) -> tuple[int, ...]:
+    keys = ids.locales.get(code)
+    if not keys:
+        raise InvalidSpec(f"Meta has no locale for the language {code!r}", "languages")
+    return keys
 
 
 def geo_locations(selection: GeoSelection) -> dict[str, Any]:
@@ -426,10 +468,13 @@ def frequency_control(cap: FrequencyCap) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class MetaMedia:
-    """An Adline file as it is on the ad account: an image's hash or a video's id."""
+    """An Adline file as it is on the ad account: an image's hash or a video's id. A video
+    shown without an image file of the ad carries the `uri` of the thumbnail Meta made
+    for it (`thumbnail_url`), which `video_data` requires."""
 
     kind: Literal["image", "video"]
     id: str
+    thumbnail_url: str | None = None
 
 
 def creative_payload(
@@ -477,7 +522,16 @@ def _creative_content(
         creative.format != "carousel" and shown is not None and shown.kind == "video"
     ):
         # One video file is shown as a video whatever the ad's format says.
-        video: dict[str, Any] = {"video_id": shown.id if shown is not None else None}
+        files = [uploaded(each) for each in creative.media_ids]
+        clip = next((each for each in files if each.kind == "video"), shown)
+        video: dict[str, Any] = {"video_id": clip.id if clip is not None else None}
+        # Meta requires a thumbnail in video_data: the ad's own image file when it has
+        # one, else the thumbnail Meta made for the video.
+        still = next((each for each in files if each.kind == "image"), None)
+        if still is not None:
+            video["image_hash"] = still.id
+        elif clip is not None and clip.thumbnail_url is not None:
+            video["image_url"] = clip.thumbnail_url
         _put(video, "message", creative.primary_text)
         _put(video, "title", creative.headline)
         _put(video, "link_description", creative.description)

@@ -61,8 +61,9 @@ from adline.delivery.adapter import (
     TransientError,
     WriteResult,
 )
-from adline.networks.base import NetworkCredentials, ObjectDirectory
+from adline.networks.base import AudienceReader, MediaReader, NetworkCredentials, ObjectDirectory
 from adline.networks.tiktok import mapping
+from adline.networks.tiktok.audiences import TikTokAudiences
 from adline.networks.tiktok.client import (
     DEFAULT_BASE_URL,
     DuplicatedRequest,
@@ -71,6 +72,7 @@ from adline.networks.tiktok.client import (
     TikTokClient,
 )
 from adline.networks.tiktok.mapping import DELETE, DISABLE, KnownSettings
+from adline.networks.tiktok.media import TikTokMedia
 
 T = TypeVar("T")
 
@@ -160,7 +162,9 @@ LEVELS: dict[ObjectKind, Level] = {level.kind: level for level in (CAMPAIGN, AD_
 
 
 class TikTokAdapter:
-    """One advertiser (`credentials.account_id`) on TikTok."""
+    """One advertiser (`credentials.account_id`) on TikTok. `media` reads the company's
+    files and `audiences` its saved audiences, to upload them (media.py, audiences.py);
+    without them media ids go out as TikTok's own and only recorded audiences are named."""
 
     # How far back reports still change (attribution): the worker re-reads this daily.
     revision_window = ATTRIBUTION_LOOKBACK
@@ -175,8 +179,12 @@ class TikTokAdapter:
         time_zone: str = "UTC",
         report_lag: timedelta = DEFAULT_REPORT_LAG,
         check_interval: timedelta = DEFAULT_CHECK_INTERVAL,
+        media: MediaReader | None = None,
+        audiences: AudienceReader | None = None,
     ) -> None:
         self.advertiser_id = credentials.account_id
+        self.media = TikTokMedia(client, credentials.account_id, directory, media)
+        self.audiences = TikTokAudiences(client, credentials.account_id, directory, audiences)
         # The TikTok identity ads run under (NetworkCredentials.page_id).
         self.identity_id = credentials.page_id
         self.directory = directory
@@ -294,6 +302,8 @@ class TikTokAdapter:
 
     async def _ad_group(self, spec: AdGroupSpec, key: str) -> WriteResult:
         wanted = mapping.ad_group_settings(spec)
+        mapping.targeting_fields(spec.targeting)  # refuses unmapped targeting before uploads
+        spec = dataclasses.replace(spec, targeting=await self.audiences.targeting(spec.targeting))
         now = self.clock.now()
         network_id = await self._network_id(AD_GROUP, spec.id, spec.network_id)
         created = False
@@ -329,10 +339,11 @@ class TikTokAdapter:
         wanted = KnownSettings(None, None, mapping.spec_status(spec))
         group_id = await self._parent_id(AD_GROUP, spec.ad_group_id, spec.ad_group_network_id)
         network_id = await self._network_id(AD, spec.id, spec.network_id)
+        media = await self.media.files(spec.creative)
         created = False
         if network_id is None:
             body = mapping.ad_create_body(
-                spec, self.advertiser_id, group_id, request_id(key), self.identity_id
+                spec, self.advertiser_id, group_id, request_id(key), self.identity_id, media
             )
             # Ad names are not a documented filter: list the group's ads, match the name.
             network_id, created = await self._find_or_create(
@@ -346,7 +357,7 @@ class TikTokAdapter:
             None
             if created
             else mapping.ad_update_body(
-                spec, self.advertiser_id, group_id, network_id, self.identity_id
+                spec, self.advertiser_id, group_id, network_id, self.identity_id, media
             ),
         )
 
@@ -803,7 +814,11 @@ def create_tiktok_adapter(
     sleep: Sleep = asyncio.sleep,
     report_lag: timedelta = DEFAULT_REPORT_LAG,
     check_interval: timedelta = DEFAULT_CHECK_INTERVAL,
+    media: MediaReader | None = None,
+    audiences: AudienceReader | None = None,
 ) -> TikTokAdapter:
+    """`media` and `audiences` read the connection's company's files and saved audiences,
+    which the adapter uploads to the advertiser."""
     client = TikTokClient(
         base_url, credentials.access_token, transport=transport, sleep=sleep, clock=clock
     )
@@ -815,6 +830,8 @@ def create_tiktok_adapter(
         time_zone=time_zone,
         report_lag=report_lag,
         check_interval=check_interval,
+        media=media,
+        audiences=audiences,
     )
 
 

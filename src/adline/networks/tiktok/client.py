@@ -66,6 +66,8 @@ QPM_WAIT = timedelta(minutes=5)
 MAX_INLINE_WAIT = QPS_WAIT
 
 Sleep = Callable[[float], Awaitable[None]]
+# One multipart file part: (file name, bytes, content type).
+UploadedFile = tuple[str, bytes, str]
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,14 @@ class TikTokClient:
         up first, so a retry never makes a duplicate."""
         return await self.request("POST", path, body=body, replay_safe=replay_safe)
 
+    async def upload(
+        self, path: str, fields: Mapping[str, str], files: Mapping[str, UploadedFile]
+    ) -> TikTokAnswer:
+        """POST `fields` and `files` as multipart/form-data (TikTok's file uploads). Never
+        resent when its outcome is unknown (`replay_safe=False`): the caller looks for what
+        a lost upload made before uploading again."""
+        return await self.request("POST", path, form=fields, files=files, replay_safe=False)
+
     async def request(
         self,
         method: str,
@@ -155,15 +165,17 @@ class TikTokClient:
         *,
         query: Mapping[str, Any] | None = None,
         body: Mapping[str, Any] | None = None,
+        form: Mapping[str, str] | None = None,
+        files: Mapping[str, UploadedFile] | None = None,
         replay_safe: bool = True,
     ) -> TikTokAnswer:
         """The one retry policy: up to MAX_ATTEMPTS attempts; a QPS rate limit waits its
         second and tries again; a transient failure backs off (only when `replay_safe`);
         an exhausted or longer wait is raised (`RateLimited`, `TransientError`)."""
-        sent = dict(body or {}) | dict(query or {})
+        sent = dict(body or {}) | dict(form or {}) | dict(files or {}) | dict(query or {})
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                return await self._attempt(method, path, query, body, sent)
+                return await self._attempt(method, path, query, body, sent, form, files)
             except _Retry as retry:
                 error, last = retry.error, attempt == MAX_ATTEMPTS
                 if isinstance(error, RateLimited):
@@ -213,6 +225,8 @@ class TikTokClient:
         query: Mapping[str, Any] | None,
         body: Mapping[str, Any] | None,
         sent: Mapping[str, Any],
+        form: Mapping[str, str] | None = None,
+        files: Mapping[str, UploadedFile] | None = None,
     ) -> TikTokAnswer:
         try:
             response = await self._http.request(
@@ -220,6 +234,8 @@ class TikTokClient:
                 path.lstrip("/"),
                 params=encode_query(query) if query is not None else None,
                 json=dict(body) if body is not None else None,
+                data=dict(form) if form is not None else None,
+                files=dict(files) if files is not None else None,
             )
         except httpx.TransportError as exc:
             # Timeouts included: the request may or may not have reached TikTok.
@@ -240,6 +256,9 @@ class TikTokClient:
         message = str(envelope.get("message") or "")
         request_id = envelope.get("request_id")
         data = envelope.get("data")
+        if isinstance(data, list):
+            # Some answers (a video upload's) are a list of objects: kept as `data.list`.
+            data = {"list": data}
         answer = TikTokAnswer(code, message, request_id, data if isinstance(data, dict) else {})
         if code in (OK, PARTIAL_SUCCESS):
             return answer

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from adline.delivery.adapter import (
@@ -141,6 +141,9 @@ ADLINE_PARAMS = {
     "landing_page_url": "url",
     "video_id": "media_ids",
     "image_ids": "media_ids",
+    "image_file": "creatives",
+    "video_file": "creatives",
+    "file_name": "creatives",
 }
 
 
@@ -380,6 +383,11 @@ def targeting_fields(targeting: Targeting) -> dict[str, Any]:
         raise InvalidSpec("TikTok ad groups cannot exclude places", "regions")
     if include.zips or include.custom_locations or include.country_groups:
         raise InvalidSpec("TikTok targets countries, regions and cities only", "regions")
+    # Refused, not dropped: a group sent without them would reach people left out.
+    if targeting.behaviors:
+        raise InvalidSpec("TikTok ad groups take no behaviors from Adline", "detailed_targeting")
+    if targeting.demographic_ids:
+        raise InvalidSpec("TikTok ad groups take no demographic categories", "demographics")
     unknown = [code for code in include.countries if code.upper() not in COUNTRY_LOCATION_IDS]
     if unknown:
         raise InvalidSpec(f"No TikTok location id known for {', '.join(unknown)}", "regions")
@@ -440,8 +448,25 @@ def _utc_text(instant: datetime) -> str:
 
 # --- Ads -------------------------------------------------------------------------------------
 
+MediaKind = Literal["image", "video"]
 
-def ad_creative(spec: AdSpec, identity_id: str | None) -> dict[str, Any]:
+
+@dataclass(frozen=True)
+class TikTokFile:
+    """An Adline file as it is in the advertiser's asset library: an image or video id,
+    and for a video the image id of its cover (TikTok's own frame, uploaded as an image)."""
+
+    kind: MediaKind
+    id: str
+    cover: str | None = None
+
+
+def ad_creative(
+    spec: AdSpec, identity_id: str | None, media: Mapping[str, TikTokFile] | None = None
+) -> dict[str, Any]:
+    """The ad's one creative. `media` maps each of its Adline file ids to what it was
+    uploaded as (the adapter uploads them first); without it the ids are sent as TikTok's
+    own, as they are."""
     creative = spec.creative
     body: dict[str, Any] = {
         "ad_name": object_name(spec.title, spec.id),
@@ -454,6 +479,8 @@ def ad_creative(spec: AdSpec, identity_id: str | None) -> dict[str, Any]:
         if creative.existing_post_id is None:
             raise InvalidSpec("A Spark ad needs the post's id", "existing_post_id")
         body["tiktok_item_id"] = creative.existing_post_id
+    elif media is not None:
+        body.update(_uploaded_media(creative.format, creative.media_ids, media))
     elif creative.format == "video":
         if not creative.media_ids:
             raise InvalidSpec("A video ad needs a video id", "media_ids")
@@ -469,12 +496,40 @@ def ad_creative(spec: AdSpec, identity_id: str | None) -> dict[str, Any]:
     return body
 
 
+def _uploaded_media(
+    format: str, media_ids: tuple[str, ...], media: Mapping[str, TikTokFile]
+) -> dict[str, Any]:
+    """The creative's files by what they are in the asset library: a video is shown as
+    `SINGLE_VIDEO` whatever the ad's format says, with a cover (`image_ids`); images alone
+    are `SINGLE_IMAGE` (the first) or a carousel."""
+    uploaded = [media[file_id] for file_id in dict.fromkeys(media_ids)]
+    videos = [file for file in uploaded if file.kind == "video"]
+    images = [file.id for file in uploaded if file.kind == "image"]
+    if format == "carousel":
+        if videos:
+            raise InvalidSpec("A TikTok carousel shows images only", "creatives")
+        return {"image_ids": images}
+    if videos:
+        video = videos[0]
+        fields: dict[str, Any] = {"ad_format": AD_FORMATS["video"], "video_id": video.id}
+        # A non-Spark video ad names its cover in image_ids [verify]: the creative's
+        # first image, else the video's own cover frame.
+        cover = images[:1] or ([video.cover] if video.cover else [])
+        if cover:
+            fields["image_ids"] = cover
+        return fields
+    if format == "video":
+        raise InvalidSpec("A video ad needs a video file", "creatives")
+    return {"ad_format": AD_FORMATS["image"], "image_ids": images[:1]} if images else {}
+
+
 def ad_create_body(
     spec: AdSpec,
     advertiser_id: str,
     ad_group_network_id: str,
     request_id: str,
     identity_id: str | None,
+    media: Mapping[str, TikTokFile] | None = None,
 ) -> dict[str, Any]:
     return {
         "advertiser_id": advertiser_id,
@@ -482,7 +537,7 @@ def ad_create_body(
         # [verify] operation_status as a top-level field of /ad/create/.
         "operation_status": DISABLE,
         "request_id": request_id,
-        "creatives": [ad_creative(spec, identity_id)],
+        "creatives": [ad_creative(spec, identity_id, media)],
     }
 
 
@@ -492,11 +547,12 @@ def ad_update_body(
     ad_group_network_id: str,
     network_id: str,
     identity_id: str | None,
+    media: Mapping[str, TikTokFile] | None = None,
 ) -> dict[str, Any]:
     return {
         "advertiser_id": advertiser_id,
         "adgroup_id": ad_group_network_id,
-        "creatives": [{"ad_id": network_id, **ad_creative(spec, identity_id)}],
+        "creatives": [{"ad_id": network_id, **ad_creative(spec, identity_id, media)}],
     }
 
 
