@@ -257,6 +257,7 @@ class TestConverters:
             operating_systems=(OperatingSystem("ios", "17"),),
             interests=("6003",),
             demographic_ids=("d1",),
+            demographic_categories=(("income", "d1"),),
             audiences_include=("adaud_1",),
             placements=(PlacementSelection("instagram", ("stream", "story")),),
         )

@@ -218,6 +218,10 @@ class Targeting:
     interests: tuple[str, ...] = ()
     behaviors: tuple[str, ...] = ()
     demographic_ids: tuple[str, ...] = ()
+    # (type, id) of each of `demographic_ids` as the API stores it: `life_events`,
+    # `industries`, `income`, ... (Meta files each under that key). Empty in specs journaled
+    # before types were carried.
+    demographic_categories: tuple[tuple[str, str], ...] = ()
     audiences_include: tuple[str, ...] = ()
     audiences_exclude: tuple[str, ...] = ()
     # (audience id, people the network matched) for the saved audiences above: their sizes
@@ -263,6 +267,10 @@ class Targeting:
             interests=tuple(str(entry["id"]) for entry in detailed.get("interests") or ()),
             behaviors=tuple(str(entry["id"]) for entry in detailed.get("behaviors") or ()),
             demographic_ids=tuple(str(entry["id"]) for entry in detailed.get("demographics") or ()),
+            demographic_categories=tuple(
+                (str(entry["type"]), str(entry["id"]))
+                for entry in detailed.get("demographics") or ()
+            ),
             audiences_include=tuple(audiences.get("include") or ()),
             audiences_exclude=tuple(audiences.get("exclude") or ()),
             audience_sizes=tuple(sorted((audience_sizes or {}).items())),

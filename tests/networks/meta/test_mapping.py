@@ -217,6 +217,26 @@ class TestTargeting:
         assert spec["excluded_custom_audiences"] == [{"id": "2385003"}]
         assert spec["locales"] == [16, 31, 1001]
 
+    def test_demographic_categories_go_under_their_types_key(self) -> None:
+        targeting = Targeting.from_api(
+            detailed_targeting={
+                "interests": [{"id": "6003139266461"}],
+                "demographics": [
+                    {"id": "6002714398172", "type": "life_events"},
+                    {"id": "6009990000001", "type": "industries"},
+                    {"id": "6002714398173", "type": "life_events"},
+                ],
+            }
+        )
+        spec = targeting_spec(targeting)
+        assert spec["flexible_spec"] == [
+            {
+                "interests": [{"id": "6003139266461"}],
+                "life_events": [{"id": "6002714398172"}, {"id": "6002714398173"}],
+                "industries": [{"id": "6009990000001"}],
+            }
+        ]
+
     @pytest.mark.parametrize(
         ("targeting", "param", "named"),
         [
@@ -224,6 +244,7 @@ class TestTargeting:
             (Targeting(audiences_exclude=("adaud_2",)), "audiences", "adaud_2"),
             (Targeting(languages=("en", "ab")), "languages", "'ab'"),
             (
+                # A spec journaled before demographic types were carried.
                 Targeting(demographic_ids=("6002714398172",)),
                 "detailed_targeting.demographics",
                 "6002714398172",

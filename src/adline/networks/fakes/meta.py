@@ -204,6 +204,17 @@ THROTTLES: dict[int, tuple[int | None, str]] = {
 }
 # Graph's targeting category classes (browsed whole).
 CATEGORY_CLASSES = _names("behaviors life_events industries income family_statuses")
+# The demographic keys of a targeting spec's `flexible_spec` (each entry's options OR'd).
+DEMOGRAPHIC_KEYS = (
+    "life_events",
+    "industries",
+    "income",
+    "family_statuses",
+    "work_employers",
+    "work_positions",
+    "education_schools",
+    "education_majors",
+)
 # An ad account's node (`any_account` answers the read of any of them).
 AD_ACCOUNT_NODE = re.compile(r"act_[0-9]+")
 # Generous enough that a test's calls never reach Meta's 95% ceiling on their own.
@@ -1603,9 +1614,12 @@ def targeting_of(
     geo = spec.get("geo_locations") or {}
     excluded = spec.get("excluded_geo_locations") or {}
     detailed: dict[str, list[str]] = {"interests": [], "behaviors": []}
+    demographics: list[tuple[str, str]] = []
     for entry in spec.get("flexible_spec") or ():
         for kind in detailed:
             detailed[kind].extend(str(item["id"]) for item in entry.get(kind) or ())
+        for kind in DEMOGRAPHIC_KEYS:
+            demographics.extend((kind, str(item["id"])) for item in entry.get(kind) or ())
     genders = spec.get("genders") or []
     platforms = spec.get("publisher_platforms")
     include = tuple(str(entry["id"]) for entry in spec.get("custom_audiences") or ())
@@ -1623,6 +1637,8 @@ def targeting_of(
         device_platforms=tuple(spec.get("device_platforms") or ()),
         interests=tuple(detailed["interests"]),
         behaviors=tuple(detailed["behaviors"]),
+        demographic_ids=tuple(category_id for _, category_id in demographics),
+        demographic_categories=tuple(demographics),
         audiences_include=include,
         audiences_exclude=exclude,
         audience_sizes=tuple(

@@ -351,7 +351,7 @@ class MetaTargetingIds:
 
 def targeting_spec(targeting: Targeting, ids: MetaTargetingIds | None = None) -> dict[str, Any]:
     """Meta's targeting spec. Saved audiences and languages go as the ids `ids` holds for
-    them; one it lacks, and demographic categories, are refused rather than left out:
+    them; one it lacks is refused rather than left out:
     dropping them would deliver (and spend) wider than asked."""
     ids = ids or MetaTargetingIds()
     spec: dict[str, Any] = {"geo_locations": geo_locations(targeting.include)}
@@ -385,15 +385,18 @@ def targeting_spec(targeting: Targeting, ids: MetaTargetingIds | None = None) ->
         detailed["interests"] = [{"id": value} for value in targeting.interests]
     if targeting.behaviors:
         detailed["behaviors"] = [{"id": value} for value in targeting.behaviors]
-    if targeting.demographic_ids:
-        # Meta files each category under its type's own key (life_events, industries,
-        # income, family_statuses, work_*, education_*); the spec carries the ids without
-        # their type, so none can be placed.
+    # Meta files each demographic category under its type's own key (life_events,
+    # industries, income, family_statuses, work_*, education_*): Adline's types are those keys.
+    typed = {category_id for _, category_id in targeting.demographic_categories}
+    untyped = [value for value in targeting.demographic_ids if value not in typed]
+    if untyped:
         raise InvalidSpec(
-            "Demographic categories are not sent to Meta yet (Meta needs each one's type): "
-            + ", ".join(targeting.demographic_ids),
+            "Demographic categories without their type cannot be sent to Meta: "
+            + ", ".join(untyped),
             "detailed_targeting.demographics",
         )
+    for kind, category_id in targeting.demographic_categories:
+        detailed.setdefault(kind, []).append({"id": category_id})
     if detailed:
         spec["flexible_spec"] = [detailed]  # one entry: its options are OR'd
     spec["targeting_automation"] = {"advantage_audience": 1 if targeting.automatic else 0}
