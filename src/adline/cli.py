@@ -26,6 +26,7 @@ from adline.versions import NEWEST, VERSION_BUNDLE
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from adline.funding.service import Posted
     from adline.spend_caps.summary import ExportRow
 
 app = typer.Typer(
@@ -733,6 +734,113 @@ def funding_reconcile(
     if problems:
         raise SystemExit(1)
     print("the ledger balances: every transaction sums to zero, every balance matches")
+
+
+def _micros(amount: str, signed: bool) -> int:
+    """Dollars from the command line (at most two decimals) to micros, without a float."""
+    from decimal import Decimal, InvalidOperation
+
+    from adline.core.money import dollars_to_micros
+
+    try:
+        micros = dollars_to_micros(Decimal(amount.strip().replace(",", "")))
+    except (InvalidOperation, ValueError) as error:
+        reason = str(error) if isinstance(error, ValueError) else "must be a number"
+        fail(f"--amount {amount!r}: {reason} (dollars, e.g. 12.50)")
+    if micros == 0 or (micros < 0 and not signed):
+        fail(f"--amount {amount!r}: must be {'other than 0' if signed else 'more than 0'}")
+    return micros
+
+
+def _posted_line(what: str, posted: Posted, company: str, balance_micros: int) -> None:
+    """The transaction's id alone on stdout (for scripts), what happened on stderr."""
+    from adline.core.money import micros_to_dollars
+
+    transaction = posted.transaction
+    state = "applied" if posted.applied_now else "already applied before (nothing new written)"
+    stderr.print(
+        f"{what} {transaction.id} {state}; the company balance of {company} holds "
+        f"${micros_to_dollars(balance_micros):,.2f}"
+    )
+    print(transaction.id)
+
+
+@funding_app.command("refund")
+def funding_refund(
+    payment: Annotated[
+        str,
+        typer.Argument(
+            help="The payment: a paid checkout (cs_...) or its top-up or a card charge (ltxn_...)."
+        ),
+    ],
+    company: Annotated[str, typer.Option(help="The company (biz_...) the payment is of.")],
+    amount: Annotated[str, typer.Option(help="Dollars to give back (at most two decimals).")],
+    reference: Annotated[
+        str,
+        typer.Option(help="Names this refund (a ticket id): run again, it is applied once."),
+    ],
+    reason: Annotated[str, typer.Option(help="Why, kept in the ledger's memo.")] = "",
+) -> None:
+    """Refund (part of) a payment to the card it came from, out of the company balance
+    (docs/funding.md#refunds). Prints the ledger transaction's id; exit 2 if refused
+    (nothing written)."""
+    from adline.bootstrap import in_transaction
+    from adline.core.clock import SystemClock
+    from adline.funding.service import company_balance_micros, refund_payment
+
+    micros = _micros(amount, signed=False)
+
+    async def work(session: AsyncSession) -> tuple[Posted, int]:
+        posted = await refund_payment(
+            session, SystemClock(), company, payment, micros, reference, reason
+        )
+        return posted, await company_balance_micros(session, company)
+
+    posted, balance = asyncio.run(in_transaction(settings_ready(), work))
+    _posted_line(f"refund of {payment}:", posted, company, balance)
+
+
+@funding_app.command("correct")
+def funding_correct(
+    company: Annotated[str, typer.Option(help="The company (biz_...).")],
+    amount: Annotated[
+        str,
+        typer.Option(help="Signed dollars into the account corrected (negative: out of it)."),
+    ],
+    reason: Annotated[str, typer.Option(help="Why (required), kept in the ledger's memo.")],
+    reference: Annotated[
+        str, typer.Option(help="Names this correction: run again, it is applied once.")
+    ],
+    campaign: Annotated[
+        str | None,
+        typer.Option(help="Correct this campaign's account (adcamp_...); default: the balance."),
+    ] = None,
+    against: Annotated[
+        str,
+        typer.Option(
+            help="The other side: outside (the payment processor) or balance (the company "
+            "balance; with --campaign)."
+        ),
+    ] = "outside",
+) -> None:
+    """Post a signed correction to the company balance or a campaign's account, against
+    the outside world or the company balance (docs/funding.md#corrections). Never takes a
+    balance below zero. Prints the ledger transaction's id; exit 2 if refused (nothing
+    written)."""
+    from adline.bootstrap import in_transaction
+    from adline.core.clock import SystemClock
+    from adline.funding.service import company_balance_micros, post_correction
+
+    micros = _micros(amount, signed=True)
+
+    async def work(session: AsyncSession) -> tuple[Posted, int]:
+        posted = await post_correction(
+            session, SystemClock(), company, micros, reason, reference, campaign, against
+        )
+        return posted, await company_balance_micros(session, company)
+
+    posted, balance = asyncio.run(in_transaction(settings_ready(), work))
+    _posted_line("correction", posted, company, balance)
 
 
 def main() -> None:

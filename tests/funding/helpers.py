@@ -49,3 +49,55 @@ async def reconciled(engine: AsyncEngine, company_id: str | None = None) -> list
 async def bill(engine: AsyncEngine, clock: Clock, company_id: str) -> int:
     async with create_sessionmaker(engine)() as session, session.begin():
         return await service.bill_thresholds(session, clock, company_id=company_id)
+
+
+async def paid_checkout(
+    engine: AsyncEngine, clock: Clock, company_id: str, micros: int, save: bool = False
+) -> str:
+    """A checkout made and paid with the 4242 card through the service; answers its id."""
+    async with create_sessionmaker(engine)() as session, session.begin():
+        made = await service.create_checkout_session(session, clock, company_id, micros, save)
+        paid = await service.pay_checkout(session, clock, made.id, SUCCEEDS)
+        assert paid.status == "complete", paid.last_error
+        return paid.id
+
+
+async def refund(
+    engine: AsyncEngine,
+    clock: Clock,
+    company_id: str,
+    payment_id: str,
+    micros: int,
+    reference: str,
+    **options: Any,
+) -> service.Posted:
+    async with create_sessionmaker(engine)() as session, session.begin():
+        return await service.refund_payment(
+            session, clock, company_id, payment_id, micros, reference, **options
+        )
+
+
+async def correct(
+    engine: AsyncEngine,
+    clock: Clock,
+    company_id: str,
+    micros: int,
+    reference: str,
+    reason: str = "operator fix",
+    **options: Any,
+) -> service.Posted:
+    async with create_sessionmaker(engine)() as session, session.begin():
+        return await service.post_correction(
+            session, clock, company_id, micros, reason, reference, **options
+        )
+
+
+async def account_balance(
+    engine: AsyncEngine, company_id: str, kind: str, campaign_id: str | None = None
+) -> int:
+    """An account's balance as its entries sum it (0 before it has any)."""
+    async with create_sessionmaker(engine)() as session:
+        account = await ledger.get_account(session, company_id, kind, campaign_id)
+        if account is None:
+            return 0
+        return (await ledger.entry_sums(session, [account.id]))[account.id]

@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adline.core.clock import ManualClock
 from adline.core.db import create_sessionmaker
+from adline.funding import service
+from adline.funding.errors import CheckoutExpired
 from adline.funding.models import LedgerTransaction, PaymentMethod
 from adline.funding.processor import ATTACHES_THEN_FAILS, DECLINED, SUCCEEDS
 from tests.conftest import Tenant
@@ -212,3 +215,80 @@ class TestDepositPage:
     async def test_an_unknown_account_is_refused(self, pages: httpx.AsyncClient) -> None:
         response = await pages.get("/checkout?account_id=biz_00000000000000")
         assert response.status_code == 400
+
+
+class TestExpiry:
+    async def test_an_unpaid_checkout_expires_after_24_hours(
+        self,
+        clock: ManualClock,
+        poor_client: httpx.AsyncClient,
+        pages: httpx.AsyncClient,
+        engine: AsyncEngine,
+        poor: Tenant,
+    ) -> None:
+        created = await ok(await poor_client.post("/checkout_sessions", json={"amount": 30}))
+        assert created["expires_at"] == "2026-03-03T09:00:00.000000Z"  # created 2026-03-02 09:00
+        clock.advance(timedelta(hours=23, minutes=59, seconds=59))
+        assert (await ok(await poor_client.get(f"/checkout_sessions/{created['id']}")))[
+            "status"
+        ] == "open"
+
+        clock.advance(timedelta(seconds=1))
+
+        expired = await ok(await poor_client.get(f"/checkout_sessions/{created['id']}"))
+        assert (expired["status"], expired["expires_at"]) == ("expired", created["expires_at"])
+        page = await pages.get(created["url"])
+        assert page.status_code == 200
+        assert "Checkout expired" in page.text and "<form" not in page.text
+        paid = await pages.post(
+            created["url"],
+            content=f"card_number={SUCCEEDS}",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert paid.status_code == 409
+        assert "Checkout expired" in paid.text and "can no longer be paid" in paid.text
+        assert paid.headers["content-security-policy"].startswith("default-src 'none'")
+        assert await balance(engine, poor.company_id) == 0
+        assert await methods(engine, poor.company_id) == []
+        again = await ok(await poor_client.get(f"/checkout_sessions/{created['id']}"))
+        assert again["status"] == "expired" and again["completed_at"] is None
+
+    async def test_the_service_refuses_it_in_the_error_shape(
+        self, clock: ManualClock, engine: AsyncEngine, poor: Tenant
+    ) -> None:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            made = await service.create_checkout_session(
+                session, clock, poor.company_id, 5_000_000, save=True
+            )
+        clock.advance(service.CHECKOUT_LIFETIME)
+
+        with pytest.raises(CheckoutExpired) as refused:
+            async with create_sessionmaker(engine)() as session, session.begin():
+                await service.pay_checkout(session, clock, made.id, SUCCEEDS)
+
+        assert refused.value.body() == {
+            "error": {
+                "type": "conflict",
+                "message": f"Checkout {made.id} expired at 2026-03-03T09:00:00.000000Z: it can no "
+                "longer be paid; start a new checkout.",
+                "code": "checkout_expired",
+                "param": "id",
+            }
+        }
+        assert refused.value.status_code == 409
+        assert await balance(engine, poor.company_id) == 0
+
+    async def test_a_paid_checkout_stays_complete(
+        self,
+        clock: ManualClock,
+        poor_client: httpx.AsyncClient,
+        pages: httpx.AsyncClient,
+    ) -> None:
+        paid = await checkout(poor_client, pages, 10)
+        clock.advance(timedelta(days=2))
+
+        later = await ok(await poor_client.get(f"/checkout_sessions/{paid['id']}"))
+
+        assert later["status"] == "complete" and later == paid
+        page = await pages.get(paid["url"])
+        assert "Checkout complete" in page.text

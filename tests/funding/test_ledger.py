@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adline.auth.service import Principal
 from adline.core.clock import ManualClock
 from adline.core.db import create_sessionmaker
-from adline.core.errors import PaymentRequired
+from adline.core.errors import InvalidRequest, PaymentRequired
 from adline.funding import ledger, service
 from adline.funding.models import LedgerAccount, LedgerEntry
 from tests.conftest import Tenant
@@ -166,11 +166,21 @@ OPERATIONS = st.lists(
         st.tuples(st.just("credit"), st.integers(0, 1), st.integers(1, 50_000_000)),
         st.tuples(st.just("spend"), st.integers(0, 1), st.integers(-5_000_000, 30_000_000)),
         st.tuples(st.just("bill"), st.integers(0, 0), st.integers(1, 40_000_000)),
+        st.tuples(st.just("pay"), st.integers(0, 0), st.integers(1_000_000, 50_000_000)),
+        st.tuples(st.just("refund"), st.integers(0, 0), st.integers(1, 50_000_000)),
+        # 0: the balance against the outside; 1: a campaign against the outside; 2: a
+        # campaign against the balance.
+        st.tuples(
+            st.just("correct"),
+            st.integers(0, 2),
+            st.integers(-30_000_000, 30_000_000).filter(lambda micros: micros != 0),
+        ),
     ),
     min_size=1,
     max_size=25,
 )
 TREES: dict[str, list[str]] = {}
+PAID: dict[str, list[str]] = {}
 
 
 @settings(
@@ -187,8 +197,10 @@ async def test_the_ledger_always_balances(
     operations: list[tuple[str, int, int]],
 ) -> None:
     """Any mix of top-ups, credits (refused when short), spend reports (corrections down
-    too) and threshold billing: every transaction sums to zero, every cached balance is its
-    entries' sum, and the company balance is never below zero."""
+    too), threshold billing, paid checkouts, refunds of them and operators' corrections
+    (refused when they would take a balance below zero or refund too much): every
+    transaction sums to zero, every cached balance is its entries' sum, and the company
+    balance is never below zero."""
     if poor.company_id not in TREES:
         TREES[poor.company_id] = [
             (await build_tree(poor_client, title=f"P{n}")).campaign["id"] for n in range(2)
@@ -196,10 +208,39 @@ async def test_the_ledger_always_balances(
         async with create_sessionmaker(engine)() as session, session.begin():
             await service.save_test_card(session, clock, poor.company_id, "4242424242424242")
     campaigns = TREES[poor.company_id]
+    paid = PAID.setdefault(poor.company_id, [])
     sessions = create_sessionmaker(engine)
     for kind, index, micros in operations:
+        clock.advance(timedelta(microseconds=1))
+        reference = f"op:{clock.now()}"
         async with sessions() as session, session.begin():
-            if kind == "topup":
+            if kind == "pay":
+                made = await service.create_checkout_session(
+                    session, clock, poor.company_id, micros, save=False
+                )
+                await service.pay_checkout(session, clock, made.id, "4242424242424242")
+                paid.append(made.id)
+            elif kind in ("refund", "correct"):
+                try:
+                    async with session.begin_nested():
+                        if kind == "refund" and paid:
+                            await service.refund_payment(
+                                session, clock, poor.company_id, paid[-1], micros, reference
+                            )
+                        elif kind == "correct":
+                            await service.post_correction(
+                                session,
+                                clock,
+                                poor.company_id,
+                                micros,
+                                "property test",
+                                reference,
+                                campaign_id=None if index == 0 else campaigns[0],
+                                against="balance" if index == 2 else "outside",
+                            )
+                except InvalidRequest:
+                    pass
+            elif kind == "topup":
                 clock.advance(timedelta(microseconds=1))
                 await service.grant_balance(
                     session, clock, poor.company_id, micros, f"t:{clock.now()}", "topup"

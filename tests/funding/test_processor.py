@@ -45,3 +45,34 @@ def test_other_numbers_are_declined(number: str) -> None:
 
 def test_the_same_card_gives_the_same_token() -> None:
     assert SimulatedProcessor().attach(SUCCEEDS) == SimulatedProcessor().attach(SUCCEEDS)
+
+
+def test_a_refund_of_its_charge_succeeds_once_per_key() -> None:
+    processor = SimulatedProcessor()
+    card = processor.attach(SUCCEEDS)
+    charge = processor.charge(token=card.token, amount_micros=9_000_000, idempotency_key="c")
+    assert charge.reference is not None
+    first = processor.refund(
+        charge_reference=charge.reference, amount_micros=4_000_000, idempotency_key="r"
+    )
+    # Another process (the CLI) asked with the same key: the same refund.
+    again = SimulatedProcessor().refund(
+        charge_reference=charge.reference, amount_micros=4_000_000, idempotency_key="r"
+    )
+    assert first.succeeded and first.reference is not None
+    assert first.reference.startswith("sim_re_") and again == first
+    other = processor.refund(
+        charge_reference=charge.reference, amount_micros=1, idempotency_key="r2"
+    )
+    assert other.reference != first.reference
+
+
+def test_a_refund_of_an_unknown_charge_fails() -> None:
+    result = SimulatedProcessor().refund(
+        charge_reference="ch_elsewhere", amount_micros=1_000_000, idempotency_key="k"
+    )
+    assert not result.succeeded and result.failure_code == "charge_unknown"
+    with pytest.raises(ValueError):
+        SimulatedProcessor().refund(
+            charge_reference="sim_ch_x", amount_micros=0, idempotency_key="zero"
+        )

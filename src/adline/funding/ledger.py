@@ -26,7 +26,27 @@ from adline.core.db import lock_row
 from adline.core.ids import new_id
 from adline.funding.models import LedgerAccount, LedgerEntry, LedgerTransaction
 
-TRANSACTION_KINDS = ("credit", "charge", "topup", "refund", "spend", "correction")
+# What each kind moves (docs/funding.md#the-ledger):
+# - topup: processor -> company balance (a paid checkout; a grant such as the demo credit);
+# - credit: company balance -> campaign;
+# - charge: processor -> campaign (the card pays spend beyond the campaign's credits);
+# - spend: campaigns -> network spend (what the networks reported);
+# - payment_refund: company balance -> processor (a payment given back to the card it came
+#   from, by an operator); never a campaign leg (`post` refuses one), so the funds limits
+#   (`adline.funding.limits`), which sum a campaign account's entries, never meet it;
+# - refund: money given back into a campaign's account (a network's refund outside its
+#   spend reports); reserved, nothing writes it yet; the funds limits count it as money in;
+# - correction: an operator's signed fix between a company balance or a campaign and the
+#   processor, or between the balance and a campaign.
+TRANSACTION_KINDS = (
+    "credit",
+    "charge",
+    "topup",
+    "payment_refund",
+    "refund",
+    "spend",
+    "correction",
+)
 ACCOUNT_KINDS = ("company_balance", "campaign", "processor", "network_spend")
 # The accounts that hold the company's money: cached and never taken below zero by a debit.
 CACHED_KINDS = ("company_balance", "campaign")
@@ -112,6 +132,8 @@ async def post(
     memo: str = "",
     campaign_id: str | None = None,
     may_go_negative: frozenset[str] = frozenset(),
+    processor_reference: str | None = None,
+    refund_of_id: str | None = None,
 ) -> LedgerTransaction:
     """Write one transaction. Its legs must sum to zero. A `reference` already written
     answers the transaction written then (nothing new: a retry is harmless). A debit of a
@@ -122,6 +144,10 @@ async def post(
     legs = [leg for leg in legs if leg.amount_micros != 0]
     if sum(leg.amount_micros for leg in legs) != 0:
         raise ValueError("a ledger transaction's entries must sum to zero")
+    if kind == "payment_refund" and any(leg.account.kind == "campaign" for leg in legs):
+        # The funds limits count a campaign account's entries of every kind but spend as
+        # money in: money out to the payer must never be one of them.
+        raise ValueError("a payment refund gives back the company balance, never a campaign's")
     if reference is not None:
         done = await find_transaction(session, reference)
         if done is not None:
@@ -136,6 +162,13 @@ async def post(
     for account in cached:
         # Locked in id order (no deadlocks), then read afresh.
         await lock_row(session, LedgerAccount.balance_micros, account.id)
+    if reference is not None and cached:
+        # Asked again under the locks: a concurrent retry that wrote it while this one
+        # waited is answered, not written twice (nor refused by the unique reference).
+        done = await find_transaction(session, reference)
+        if done is not None:
+            return done
+    for account in cached:
         await session.refresh(account, ["balance_micros"])
         balance = (account.balance_micros or 0) + change[account.id]
         if change[account.id] < 0 and balance < 0 and account.id not in may_go_negative:
@@ -147,6 +180,8 @@ async def post(
         ad_campaign_id=campaign_id,
         reference=reference,
         memo=memo[:200],
+        processor_reference=processor_reference,
+        refund_of_id=refund_of_id,
         created_at=clock.now(),
     )
     session.add(transaction)

@@ -46,13 +46,22 @@ class LedgerTransaction(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     company_id: Mapped[str] = mapped_column(ForeignKey("companies.id"), index=True)
-    # credit | charge | topup | refund | spend | correction
+    # credit | charge | topup | payment_refund | refund | spend | correction
+    # (adline.funding.ledger.TRANSACTION_KINDS says what each one moves)
     kind: Mapped[str] = mapped_column(String(16))
     ad_campaign_id: Mapped[str | None] = mapped_column(ForeignKey("ad_campaigns.id"))
     # What wrote it, once (a checkout, an idempotent request, a charge): unique, so a retry
     # can never write it twice.
     reference: Mapped[str | None] = mapped_column(String(200), unique=True)
     memo: Mapped[str] = mapped_column(String(200), default="")
+    # The processor's id of the money this transaction moved through it: the charge of a
+    # paid checkout's `topup` or of a `charge`, the refund of a `payment_refund`. A refund
+    # names the charge it gives back.
+    processor_reference: Mapped[str | None] = mapped_column(String(64))
+    # A `payment_refund`: the payment (`topup` or `charge`) it gives back (part of).
+    refund_of_id: Mapped[str | None] = mapped_column(
+        ForeignKey("ledger_transactions.id"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -2,8 +2,9 @@
 
 `PaymentProcessor` is what the funding service calls: `attach` turns a card the payer
 typed on the checkout page into a reusable token (or declines it), `charge` takes money
-with a token. `SimulatedProcessor` decides deterministically from Stripe's test card
-numbers, so tests, demos and the docs' examples always end the same way:
+with a token, `refund` gives (part of) a charge back to the card it came from.
+`SimulatedProcessor` decides deterministically from Stripe's test card numbers, so tests,
+demos and the docs' examples always end the same way:
 
 | card                 | attach    | charge                        |
 |----------------------|-----------|-------------------------------|
@@ -11,7 +12,8 @@ numbers, so tests, demos and the docs' examples always end the same way:
 | 4000 0000 0000 0002  | declined  | (never attached)              |
 | 4000 0000 0000 0341  | succeeds  | fails (`card_declined`)       |
 
-Any other number is declined as unknown. The first real processor to wire behind the
+Any other number is declined as unknown. A refund of one of its own charges (`sim_ch_`)
+succeeds; of anything else it fails (`charge_unknown`). The first real processor to wire behind the
 same interface is Stripe (docs/funding.md#the-payment-processor).
 """
 
@@ -42,6 +44,15 @@ class ChargeResult:
     failure_message: str | None = None
 
 
+@dataclass(frozen=True)
+class RefundResult:
+    succeeded: bool
+    # The processor's id of the refund (its receipt), or why it failed.
+    reference: str | None = None
+    failure_code: str | None = None
+    failure_message: str | None = None
+
+
 class CardDeclined(Exception):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
@@ -61,6 +72,14 @@ class PaymentProcessor(Protocol):
         charges twice: a retry answers the first charge's result."""
         ...
 
+    def refund(
+        self, *, charge_reference: str, amount_micros: int, idempotency_key: str
+    ) -> RefundResult:
+        """Give `amount_micros` of the charge `charge_reference` (a ChargeResult's
+        `reference`) back to the card it was taken from. The same `idempotency_key` never
+        refunds twice: a retry answers the first refund's result."""
+        ...
+
 
 def normalize_card_number(value: str) -> str:
     return "".join(character for character in value if character not in " -")
@@ -73,6 +92,7 @@ class SimulatedProcessor:
 
     def __init__(self) -> None:
         self.charges: dict[str, ChargeResult] = {}
+        self.refunds: dict[str, RefundResult] = {}
 
     def attach(self, card_number: str) -> AttachedCard:
         number = normalize_card_number(card_number)
@@ -106,6 +126,29 @@ class SimulatedProcessor:
                 failure_message="Your card was declined.",
             )
         self.charges[idempotency_key] = result
+        return result
+
+    def refund(
+        self, *, charge_reference: str, amount_micros: int, idempotency_key: str
+    ) -> RefundResult:
+        done = self.refunds.get(idempotency_key)
+        if done is not None:
+            return done
+        if amount_micros <= 0:
+            raise ValueError("a refund must be positive")
+        # It keeps no charges across processes (the CLI refunds what a server charged), so
+        # it knows its charges by their ids' shape; Adline itself caps what is refunded.
+        if not charge_reference.startswith("sim_ch_"):
+            result = RefundResult(
+                succeeded=False,
+                failure_code="charge_unknown",
+                failure_message=f"No charge {charge_reference} to refund.",
+            )
+        else:
+            # Derived from the key alone: a retry from another process gets the same id.
+            digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:14]
+            result = RefundResult(succeeded=True, reference=f"sim_re_{digest}")
+        self.refunds[idempotency_key] = result
         return result
 
 

@@ -4,6 +4,7 @@ checkout pages (`/checkout`, `/checkout/{id}`) the payer's browser opens."""
 from __future__ import annotations
 
 import html
+from datetime import datetime
 from typing import Annotated
 from urllib.parse import parse_qs
 
@@ -20,7 +21,9 @@ from adline.core.errors import InvalidRequest
 from adline.core.http import facts_needed, json_body, render
 from adline.core.ids import is_well_formed_id
 from adline.core.money import micros_to_dollars
+from adline.core.timestamps import format_timestamp
 from adline.funding import service
+from adline.funding.errors import CheckoutExpired
 from adline.funding.models import CheckoutSession
 from adline.funding.schemas import CheckoutSessionCreate, CheckoutSessionObject, CreditCreate
 from adline.metrics.window import LIFETIME
@@ -78,7 +81,9 @@ async def create_checkout_session(
         body.save_payment_method,
     )
     return render(
-        request, "checkout_session", service.checkout_object(checkout, str(request.base_url))
+        request,
+        "checkout_session",
+        service.checkout_object(checkout, str(request.base_url), clock.now()),
     )
 
 
@@ -92,12 +97,15 @@ async def retrieve_checkout_session(
     checkout_session_id: str,
     principal: CanCreditCampaigns,
     session: SessionDep,
+    clock: ClockDep,
 ) -> JSONResponse:
     checkout = await service.get_checkout_session(
         session, principal.company_id, checkout_session_id
     )
     return render(
-        request, "checkout_session", service.checkout_object(checkout, str(request.base_url))
+        request,
+        "checkout_session",
+        service.checkout_object(checkout, str(request.base_url), clock.now()),
     )
 
 
@@ -126,8 +134,20 @@ CARD_FIELDS = (
 )
 
 
-def _checkout_page(checkout: CheckoutSession) -> HTMLResponse:
+def _expired_page(checkout: CheckoutSession, status_code: int) -> HTMLResponse:
+    expired_at = format_timestamp(service.checkout_expires_at(checkout))
+    return _page(
+        "Checkout expired",
+        f"<p>This checkout expired at {html.escape(expired_at)} and can no longer be paid. "
+        "Nothing was charged; ask for a new checkout.</p>",
+        status_code,
+    )
+
+
+def _checkout_page(checkout: CheckoutSession, now: datetime) -> HTMLResponse:
     amount = f"${micros_to_dollars(checkout.amount_micros):,.2f}"
+    if service.checkout_status(checkout, now) == "expired":
+        return _expired_page(checkout, 200)
     if checkout.status == "complete":
         done = (
             f"<p>Paid: {amount} added to the company balance.</p>"
@@ -166,9 +186,9 @@ def _checkout_id(checkout_id: str) -> str:
 
 
 @pages.get("/checkout/{checkout_id}")
-async def checkout_page(checkout_id: str, session: SessionDep) -> HTMLResponse:
+async def checkout_page(checkout_id: str, session: SessionDep, clock: ClockDep) -> HTMLResponse:
     checkout = await service.get_checkout_session(session, None, _checkout_id(checkout_id))
-    return _checkout_page(checkout)
+    return _checkout_page(checkout, clock.now())
 
 
 @pages.post("/checkout/{checkout_id}")
@@ -176,10 +196,16 @@ async def pay_checkout(
     request: Request, checkout_id: str, session: SessionDep, clock: ClockDep
 ) -> HTMLResponse:
     form = await _form(request)
-    checkout = await service.pay_checkout(
-        session, clock, _checkout_id(checkout_id), form.get("card_number", "")
-    )
-    return _checkout_page(checkout)
+    try:
+        checkout = await service.pay_checkout(
+            session, clock, _checkout_id(checkout_id), form.get("card_number", "")
+        )
+    except CheckoutExpired as expired:
+        # The payer's browser reads a page, with the refusal's status (409, as the error).
+        return _expired_page(
+            await service.get_checkout_session(session, None, checkout_id), expired.status_code
+        )
+    return _checkout_page(checkout, clock.now())
 
 
 async def _company(session: SessionDep, account_id: str) -> Company:

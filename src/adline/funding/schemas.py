@@ -31,11 +31,14 @@ class CheckoutSessionObject(BaseModel):
     id: str = Field(examples=["cs_3kT9xQw2LmPz8a"])
     object: Literal["checkout_session"]
     url: str = Field(description="Adline's checkout page, where the card is entered.")
-    status: Literal["open", "complete"]
+    status: Literal["open", "complete", "expired"] = Field(
+        description="open until paid, then complete; expired: not paid by expires_at."
+    )
     amount: float
     currency: str
     save_payment_method: bool
     payment_method_id: str | None
     last_error: str | None = Field(description="Why the last attempt failed (a declined card).")
     created_at: str
+    expires_at: str = Field(description="24 hours after created_at: not paid by then, it expires.")
     completed_at: str | None
