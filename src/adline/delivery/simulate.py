@@ -123,13 +123,15 @@ async def simulate(
     seed: int,
     lifetime_share: float = 0.0,
     spend_cap: float | None = None,
+    spend_cap_period: str = "TOTAL",
     on_hour: Callable[[int, int], None] = lambda done, total: None,
     on_built: Callable[[int, int], None] = lambda done, total: None,
     start: datetime = SIMULATION_START,
     funds_share: float | None = None,
 ) -> Simulation:
     """Create `campaigns` campaigns for a new demo company, deliver `days` days, summarize.
-    With `spend_cap` (dollars), all of them share one TOTAL spend cap of that amount.
+    With `spend_cap` (dollars), all of them share one spend cap of that amount, per
+    `spend_cap_period` (TOTAL, DAILY or WEEKLY).
     `start` (on the hour) is where the simulated clock begins; the run ends at `start`
     plus `days` days and an hour (the last hour's reports), whatever the wall clock says.
     With `funds_share`, the company has no card: each campaign is credited that share of
@@ -189,7 +191,11 @@ async def simulate(
             base_url="http://adline.local/api/v1",
             headers={"Authorization": f"Bearer {key.secret}"},
         ) as client:
-            cap_id = None if spend_cap is None else await _share_a_cap(client, spend_cap, start)
+            cap_id = (
+                None
+                if spend_cap is None
+                else await _share_a_cap(client, spend_cap, spend_cap_period, start)
+            )
             funds = (
                 {}
                 if funds_share is None
@@ -253,8 +259,10 @@ def _fully_committed(cap: dict[str, Any]) -> bool:
     return bool(reason.startswith("All of this period's amount is committed"))
 
 
-async def _share_a_cap(client: httpx.AsyncClient, dollars: float, start: datetime) -> str:
-    """One TOTAL spend cap from now on, and every campaign of the company under it."""
+async def _share_a_cap(
+    client: httpx.AsyncClient, dollars: float, period: str, start: datetime
+) -> str:
+    """One spend cap from now on, and every campaign of the company under it."""
     cap = await _ok(
         await client.post(
             "/spend_caps",
@@ -262,7 +270,7 @@ async def _share_a_cap(client: httpx.AsyncClient, dollars: float, start: datetim
                 "title": "Simulation IO",
                 "schedule": {"start": start.isoformat(), "end": None},
                 "budget": {
-                    "period": "TOTAL",
+                    "period": period,
                     "amount": {"currency": "USD", "amount_micro": str(round(dollars * 1e6))},
                 },
             },
