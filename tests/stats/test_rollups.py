@@ -28,9 +28,11 @@ from adline.stats import rollups
 from adline.stats.models import (
     AdStatHour,
     StatDay,
+    StatEntryCumulative,
     StatEntryDay,
     StatEntryLifetime,
     StatLifetime,
+    StatSpan,
 )
 from adline.stats.service import HourStats, ingest, totals_by_level
 from tests.conftest import START, Tenant
@@ -38,9 +40,11 @@ from tests.conversions.test_events import click
 from tests.hierarchy.builders import ad_body, build_tree, group_body, ok
 from tests.test_cli import ADLINE
 
-# Hours of the last three days before the test clock's start.
-FIRST_HOUR = START.replace(hour=0) - timedelta(days=3)
-HOURS = 3 * 24 + 9
+# Hours of the 70 days before the test clock's start, most often of the last three (where
+# corrections meet the hours they replace), so windows cover spans of days (4 and 32).
+FIRST_HOUR = START.replace(hour=0) - timedelta(days=70)
+HOURS = 70 * 24 + 9
+RECENT = 67 * 24
 TREES: dict[str, dict[str, Any]] = {}
 CLICKS = itertools.count()
 
@@ -62,11 +66,12 @@ report = st.fixed_dictionaries(
         "custom_conversions": counts,
     }
 )
-delivery = st.tuples(st.integers(0, 2), st.integers(0, HOURS - 1), st.integers(1, 4), report)
+hours = st.one_of(st.integers(RECENT, HOURS - 1), st.integers(0, HOURS - 1))
+delivery = st.tuples(st.integers(0, 2), hours, st.integers(1, 4), report)
 conversion = st.fixed_dictionaries(
     {
         "ad": st.integers(0, 2),
-        "minutes": st.integers(0, (HOURS - 1) * 60),
+        "minutes": st.integers(RECENT * 60, (HOURS - 1) * 60),
         "event_name": st.sampled_from(["purchase", "lead", "custom"]),
         "custom_name": custom_names,
         "value": st.one_of(st.none(), st.integers(0, 500)),
@@ -170,15 +175,41 @@ def _normalized(rows: list[Any], columns: list[str]) -> set[tuple[Any, ...]]:
     return kept
 
 
+def _steps(rows: list[Any]) -> set[tuple[Any, ...]]:
+    """Cumulative entries as the function of the day they describe: a row that repeats the
+    row before it (or zero, first) is the same as no row."""
+    kept = set()
+    before: dict[tuple[str, ...], tuple[int, int]] = {}
+    for row in sorted(
+        rows, key=lambda row: (row.object_id, row.source, row.map, row.name, row.day)
+    ):
+        key = (row.object_id, row.source, row.map, row.name)
+        if before.get(key, (0, 0)) != (row.amount, row.entries):
+            kept.add((*key, row.day, row.amount, row.entries))
+        before[key] = (row.amount, row.entries)
+    return kept
+
+
 async def _snapshot(engine: AsyncEngine, object_ids: list[str]) -> dict[str, set[Any]]:
     snapshot: dict[str, set[Any]] = {}
     async with create_sessionmaker(engine)() as session:
-        for model in (StatDay, StatLifetime, StatEntryDay, StatEntryLifetime):
+        for model in (
+            StatDay,
+            StatLifetime,
+            StatEntryDay,
+            StatEntryLifetime,
+            StatSpan,
+            StatEntryCumulative,
+        ):
             columns = [column.key for column in model.__table__.columns]
-            rows = (
-                await session.execute(select(model).where(model.object_id.in_(object_ids)))
-            ).scalars()
-            snapshot[model.__tablename__] = _normalized(list(rows), columns)
+            rows = list(
+                (
+                    await session.execute(select(model).where(model.object_id.in_(object_ids)))
+                ).scalars()
+            )
+            snapshot[model.__tablename__] = (
+                _steps(rows) if model is StatEntryCumulative else _normalized(rows, columns)
+            )
     return snapshot
 
 

@@ -146,3 +146,42 @@ class StatEntryLifetime(_RollupEntry, Base):
     __table_args__ = (PrimaryKeyConstraint("object_id", "source", "map", "name"),)
 
     object_id: Mapped[str] = mapped_column(String(32))
+
+
+# --- what makes long windows cheap (issue 11) -----------------------------------------------
+# A window of whole days reads an object's counters from a few aligned spans of days plus
+# the days at its ends, and each event-map entry from two cumulative rows (the entry summed
+# up to the day before the window, and up to its last day). Both are derived from the daily
+# rollups, kept exact in the same transaction, and rebuilt with them (docs/metrics.md).
+
+
+class StatSpan(Base):
+    """An object's counters over `span` UTC days starting at `start` (spans are aligned:
+    the start's ordinal, `date.toordinal()`, is a multiple of `span`)."""
+
+    __tablename__ = "stat_spans"
+
+    object_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    span: Mapped[int] = mapped_column(Integer, primary_key=True)
+    start: Mapped[date] = mapped_column(Date, primary_key=True)
+    company_id: Mapped[str] = mapped_column(String(32))
+    impressions: Mapped[int] = mapped_column(BigInteger)
+    reach: Mapped[int] = mapped_column(BigInteger)
+    clicks: Mapped[int] = mapped_column(BigInteger)
+    unique_clicks: Mapped[int] = mapped_column(BigInteger)
+    link_clicks: Mapped[int] = mapped_column(BigInteger)
+    spend_micros: Mapped[int] = mapped_column(BigInteger)
+    custom_conversions: Mapped[int] = mapped_column(BigInteger)
+
+
+class StatEntryCumulative(_RollupEntry, Base):
+    """An event-map entry of an object summed over every UTC day up to `day` included.
+
+    Rows are sparse: one on each day the entry changed (or was touched); the entry up to
+    any day is the row of the latest day at or before it (none: nothing yet)."""
+
+    __tablename__ = "stat_entry_cumulative"
+    __table_args__ = (PrimaryKeyConstraint("object_id", "source", "map", "name", "day"),)
+
+    object_id: Mapped[str] = mapped_column(String(32))
+    day: Mapped[date] = mapped_column(Date)

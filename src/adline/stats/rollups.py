@@ -12,13 +12,20 @@ Two writers keep them up to date, each in the transaction of the rows it sums:
 - `add_attributed_events`, called when conversion events are recorded: events are never
   changed afterwards, so their entries only grow.
 
+Beside the days, each object's counters are kept per aligned span of 4 and of 32 days
+(`stat_spans`), and each event-map entry cumulatively, summed up to each day it changed
+(`stat_entry_cumulative`), so a window of whole days reads a few rows per object: both
+writers move them in the same transaction.
+
 `rebuild` recomputes every rollup (of one company, or all) from `ad_stat_hours` and
-`conversion_events` in set-based statements; `adline stats rebuild` runs it and the
-migration that created the rollups ran it once. See docs/metrics.md.
+`conversion_events` in set-based statements, the spans and cumulative entries from the
+rebuilt days; `adline stats rebuild` runs it, and the migrations that created the tables
+(0008, 0024) ran it once. See docs/metrics.md.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +38,7 @@ from sqlalchemy import (
     Connection,
     Date,
     Executable,
+    Integer,
     String,
     Table,
     bindparam,
@@ -38,6 +46,7 @@ from sqlalchemy import (
     delete,
     func,
     literal,
+    literal_column,
     select,
     text,
     true,
@@ -48,15 +57,18 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from adline.campaigns.models import AdCampaign
 from adline.companies.models import Company
 from adline.conversions.models import ConversionEvent
-from adline.core.db import Base, unnest_rows
+from adline.core.db import Base, lock_row, unnest_rows
 from adline.stats.models import (
     AdStatHour,
     StatDay,
+    StatEntryCumulative,
     StatEntryDay,
     StatEntryLifetime,
     StatLifetime,
+    StatSpan,
 )
 
 Level = Literal["ad_campaign", "ad_group", "ad"]
@@ -75,6 +87,9 @@ MAPS = ("event_counts", "event_value_micros", "custom_event_counts", "custom_eve
 NETWORK = "network"
 ATTRIBUTION_SOURCES = ("last_touch", "first_touch")
 DAY = timedelta(days=1)
+# The lengths of the aligned spans of days kept beside the days (`stat_spans`): a window of
+# n whole days reads at most 3 + 3 days, 7 + 7 spans of 4 and about n / 32 spans of 32.
+SPANS = (4, 32)
 
 
 def _table(model: type[Base]) -> Table:
@@ -87,12 +102,20 @@ STAT_DAYS = _table(StatDay)
 STAT_LIFETIMES = _table(StatLifetime)
 STAT_ENTRY_DAYS = _table(StatEntryDay)
 STAT_ENTRY_LIFETIMES = _table(StatEntryLifetime)
+STAT_SPANS = _table(StatSpan)
+STAT_ENTRY_CUMULATIVE = _table(StatEntryCumulative)
 HOURS_TABLE = _table(AdStatHour)
 EVENTS_TABLE = _table(ConversionEvent)
 
 
 def day_start(day: date) -> datetime:
     return datetime.combine(day, time(0), UTC)
+
+
+def span_start(day: date, span: int) -> date:
+    """The first day of the aligned span of `span` days that holds `day`."""
+    ordinal = day.toordinal()
+    return date.fromordinal(ordinal - ordinal % span)
 
 
 def _insert(dialect: str, table: Any) -> Any:
@@ -240,7 +263,11 @@ def _hour_changes(
 
 async def _upsert(
     connection: AsyncConnection,
-    model: type[StatDay] | type[StatLifetime] | type[StatEntryDay] | type[StatEntryLifetime],
+    model: type[StatDay]
+    | type[StatLifetime]
+    | type[StatEntryDay]
+    | type[StatEntryLifetime]
+    | type[StatSpan],
     rows: list[dict[str, Any]],
 ) -> None:
     """Add `rows` into a rollup table: sums add up, peaks keep the larger figure.
@@ -283,6 +310,160 @@ async def _write_entries(connection: AsyncConnection, dialect: str, summary: _Ch
     ]
     await _upsert(connection, StatEntryDay, day_rows)
     await _upsert(connection, StatEntryLifetime, life_rows)
+    await _cumulate(connection, dialect, day_rows)
+
+
+_ENTRY_KEY = ("object_id", "source", "map", "name")
+
+
+async def _cumulate(connection: AsyncConnection, dialect: str, rows: list[dict[str, Any]]) -> None:
+    """Move the cumulative entries by each day's change (`rows`: object, day, source, map,
+    name, amount, entries): the change of day d adds to the entry's rows of every day >= d.
+
+    First each changed day gets its row if it has none (a copy of the latest row before it,
+    or zero), then every row from that day on moves. The caller holds the stats lock of the
+    objects' campaigns, so no other writer moves these entries meanwhile."""
+    if not rows:
+        return
+    table = STAT_ENTRY_CUMULATIVE
+    names = [*_ENTRY_KEY, "day", "amount", "entries"]
+    if dialect == "postgresql":
+        asked = unnest_rows(table, rows).subquery("asked")
+        same = [table.c[name] == asked.c[name] for name in _ENTRY_KEY]
+        before = (
+            select(table.c.amount, table.c.entries)
+            .where(*same, table.c.day < asked.c.day)
+            .order_by(table.c.day.desc())
+            .limit(1)
+            .lateral("before")
+        )
+        fill = select(
+            *(asked.c[name] for name in _ENTRY_KEY),
+            asked.c.day,
+            func.coalesce(before.c.amount, 0),
+            func.coalesce(before.c.entries, 0),
+        ).select_from(asked.outerjoin(before, true()))
+        await connection.execute(
+            postgresql.insert(table).from_select(names, fill).on_conflict_do_nothing()
+        )
+        # OFFSET 0: each changed entry looks its later rows up in the primary key.
+        later = (
+            select(*(table.c[name] for name in _ENTRY_KEY), table.c.day)
+            .where(*same, table.c.day >= asked.c.day)
+            .offset(0)
+            .lateral("later")
+        )
+        later_key = [later.c[name] for name in (*_ENTRY_KEY, "day")]
+        moves = (
+            select(*later_key, integer_sum(asked.c.amount), integer_sum(asked.c.entries))
+            .select_from(asked.join(later, true()))
+            .group_by(*later_key)
+        )
+        insert = postgresql.insert(table)
+        # Every row exists by now: the "insert" always updates, through the primary key.
+        await connection.execute(
+            insert.from_select(names, moves).on_conflict_do_update(
+                index_elements=[*_ENTRY_KEY, "day"],
+                set_={
+                    "amount": table.c.amount + insert.excluded.amount,
+                    "entries": table.c.entries + insert.excluded.entries,
+                },
+            )
+        )
+        return
+    keys = {name: bindparam(f"k_{name}", type_=table.c[name].type) for name in _ENTRY_KEY}
+    day = bindparam("k_day", type_=Date())
+    same = [table.c[name] == keys[name] for name in _ENTRY_KEY]
+
+    def before_(column: str) -> Any:
+        return (
+            select(table.c[column])
+            .where(*same, table.c.day < day)
+            .order_by(table.c.day.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    fill = select(
+        *keys.values(),
+        day,
+        func.coalesce(before_("amount"), 0),
+        func.coalesce(before_("entries"), 0),
+    )
+    params = [
+        {
+            **{f"k_{name}": row[name] for name in (*_ENTRY_KEY, "day")},
+            "d_amount": row["amount"],
+            "d_entries": row["entries"],
+        }
+        for row in rows
+    ]
+    await connection.execute(
+        sqlite.insert(table).from_select(names, fill).prefix_with("OR IGNORE"), params
+    )
+    await connection.execute(
+        update(table)
+        .where(*same, table.c.day >= day)
+        .values(
+            amount=table.c.amount + bindparam("d_amount", type_=BigInteger()),
+            entries=table.c.entries + bindparam("d_entries", type_=BigInteger()),
+        ),
+        params,
+    )
+
+
+def _span_rows(summary: _Changes) -> list[dict[str, Any]]:
+    """The changes of the days, summed into the aligned spans that hold them."""
+    spans: dict[tuple[str, int, date], _Counters] = {}
+    for (object_id, day), counters in summary.days.items():
+        for span in SPANS:
+            key = (object_id, span, span_start(day, span))
+            held = spans.get(key)
+            if held is None:
+                held = spans[key] = _Counters(
+                    counters.company_id, counters.level, counters.ad_campaign_id, None
+                )
+            for name in SUMMED:
+                held.sums[name] += counters.sums[name]
+            for name in PEAKS:
+                held.peaks[name] = max(held.peaks[name], counters.peaks[name])
+    return [
+        {
+            "object_id": object_id,
+            "span": span,
+            "start": start,
+            "company_id": counters.company_id,
+            **counters.sums,
+            **counters.peaks,
+        }
+        for (object_id, span, start), counters in sorted(spans.items())
+    ]
+
+
+def _span_peaks_statement() -> Any:
+    """Recompute one span's peaks from its days (bound per row)."""
+    spans, days = STAT_SPANS, STAT_DAYS
+    in_span = (
+        (days.c.object_id == spans.c.object_id)
+        & (days.c.day >= spans.c.start)
+        & (days.c.day < bindparam("until", type_=Date()))
+    )
+    return (
+        update(spans)
+        .where(
+            spans.c.object_id == bindparam("id"),
+            spans.c.span == bindparam("length"),
+            spans.c.start == bindparam("first", type_=Date()),
+        )
+        .values(
+            {
+                name: select(func.coalesce(func.max(days.c[name]), 0))
+                .where(in_span)
+                .scalar_subquery()
+                for name in PEAKS
+            }
+        )
+    )
 
 
 def _day_peaks_statement(level: Level) -> Any:
@@ -353,12 +534,54 @@ async def apply_hour_changes(
         )
     for level, params in by_level.items():
         await connection.execute(_day_peaks_statement(level), params)
+    await _upsert(connection, StatSpan, _span_rows(summary))
+    lowered_spans = sorted(
+        {
+            (object_id, span, span_start(day, span))
+            for _, object_id, day in summary.lowered
+            for span in SPANS
+        }
+    )
+    if lowered_spans:
+        await connection.execute(
+            _span_peaks_statement(),
+            [
+                {"id": object_id, "length": span, "first": first, "until": first + span * DAY}
+                for object_id, span, first in lowered_spans
+            ],
+        )
     await _upsert(connection, StatLifetime, life_rows)
     lowered_objects = sorted({object_id for _, object_id, _ in summary.lowered})
     if lowered_objects:
         await connection.execute(
             _lifetime_peaks_statement(), [{"id": object_id} for object_id in lowered_objects]
         )
+
+
+def _lock_key(campaign_id: str) -> int:
+    digest = hashlib.blake2b(f"adline.stats:{campaign_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+async def lock_campaign_stats(session: AsyncSession, campaign_ids: Iterable[str]) -> None:
+    """Hold the stats lock of each campaign until the transaction ends: ingests of one
+    campaign's hours take turns, so each reads the stored rows it replaces (and moves the
+    rollups by the difference) while no one else can change them.
+
+    PostgreSQL: transaction-level advisory locks, taken in one order (no deadlocks) and
+    blocking nothing but other ingests. SQLite: the database's write lock (a no-op write),
+    which serializes every writer anyway."""
+    ids = sorted(set(campaign_ids))
+    if not ids:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        keys = sorted({_lock_key(campaign_id) for campaign_id in ids})
+        await session.execute(LOCK_STATEMENT, {"keys": keys})
+    else:
+        await lock_row(session, AdCampaign.title, ids[0])
+
+
+LOCK_STATEMENT = text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k")
 
 
 @dataclass(frozen=True)
@@ -426,6 +649,8 @@ async def add_attributed_events(session: AsyncSession, events: Iterable[Attribut
             sums[1] += event.adjusted_value_micros.get(source, event.value_micros)
     if not grouped:
         return
+    # Events of a campaign's objects move its cumulative entries: one writer at a time.
+    await lock_campaign_stats(session, {touch[2] for _, touch, *_ in grouped})
     summary = _Changes()
     for (source, touch, day, event_name, custom_name), (count, value) in grouped.items():
         for map_name, name, amount in event_entries(event_name, custom_name, count, value):
@@ -461,13 +686,90 @@ def integer_max(expression: Any) -> ColumnElement[int]:
     return cast(func.max(expression), BigInteger)
 
 
+def _span_start_sql(dialect: str, column: Any, span: int) -> ColumnElement[date]:
+    """`span_start` in SQL (an ordinal counts days from 0001-01-01, which is 1)."""
+    if dialect == "postgresql":
+        ordinal = cast(column - literal_column("DATE '0001-01-01'"), Integer) + 1
+        return column - ordinal % span  # type: ignore[no-any-return]
+    ordinal = cast(func.julianday(column) - 1721424.5, Integer)
+    return func.date(column, "-" + cast(ordinal % span, String) + " days", type_=Date)
+
+
+def derived_statements(dialect: str, company_id: str | None = None) -> list[Executable]:
+    """Statements that recompute the spans and cumulative entries (of one company, or all)
+    from the daily rollups: delete, then insert. Run them after the daily rollups are
+    current, in the same transaction."""
+    days, entry_days = STAT_DAYS, STAT_ENTRY_DAYS
+    spans, cumulative = STAT_SPANS, STAT_ENTRY_CUMULATIVE
+    statements: list[Executable] = []
+    if company_id is None:
+        statements += [delete(spans), delete(cumulative)]
+        owned: Any = None
+    else:
+        owned = select(days.c.object_id).where(days.c.company_id == company_id).distinct()
+        statements.append(delete(spans).where(spans.c.company_id == company_id))
+        # Objects with attributed events but no reported hour have entries and no days.
+        events = EVENTS_TABLE
+        owned = union_all(
+            owned,
+            *(
+                select(events.c[f"{source}_{level}_id"]).where(events.c.company_id == company_id)
+                for source in ATTRIBUTION_SOURCES
+                for level in LEVELS
+            ),
+        )
+        statements.append(delete(cumulative).where(cumulative.c.object_id.in_(owned)))
+    scope = [] if company_id is None else [days.c.company_id == company_id]
+    for span in SPANS:
+        start = _span_start_sql(dialect, days.c.day, span)
+        statements.append(
+            spans.insert().from_select(
+                ["object_id", "span", "start", "company_id", *SUMMED, *PEAKS],
+                select(
+                    days.c.object_id,
+                    literal(span, Integer),
+                    start,
+                    days.c.company_id,
+                    *(integer_sum(days.c[name]) for name in SUMMED),
+                    *(integer_max(days.c[name]) for name in PEAKS),
+                )
+                .where(*scope)
+                .group_by(days.c.object_id, days.c.company_id, start),
+            )
+        )
+    key = [entry_days.c[name] for name in _ENTRY_KEY]
+    running = {
+        name: cast(
+            func.sum(entry_days.c[name]).over(
+                partition_by=key, order_by=entry_days.c.day, rows=(None, 0)
+            ),
+            BigInteger,
+        )
+        for name in ("amount", "entries")
+    }
+    statements.append(
+        cumulative.insert().from_select(
+            [*_ENTRY_KEY, "day", "amount", "entries"],
+            select(*key, entry_days.c.day, running["amount"], running["entries"]).where(
+                *([] if owned is None else [entry_days.c.object_id.in_(owned)])
+            ),
+        )
+    )
+    return statements
+
+
 def rebuild_statements(
-    dialect: str, company_id: str | None = None, *, value_rules: bool = True
+    dialect: str,
+    company_id: str | None = None,
+    *,
+    value_rules: bool = True,
+    derived: bool = True,
 ) -> list[Executable]:
     """Statements that recompute the rollups (of one company, or all) from the rows they
     sum: delete, then insert grouped sums. Run them in one transaction, in order.
     `value_rules=False` reads events as stored before they carried conversion value rules'
-    values (revision 0016): their own values."""
+    values (revision 0016): their own values. `derived=False` leaves out the spans and
+    cumulative entries (tables of revision 0024)."""
     hours = HOURS_TABLE
     statements: list[Executable] = []
     scope_hours: list[ColumnElement[bool]] = (
@@ -562,6 +864,8 @@ def rebuild_statements(
                     )
                 )
     statements += _attributed_rebuild(dialect, company_id, value_rules=value_rules)
+    if derived:
+        statements += derived_statements(dialect, company_id)
     return statements
 
 
@@ -624,7 +928,15 @@ def lock_statement(dialect: str) -> list[Executable]:
     if dialect != "postgresql":
         return []
     tables = ", ".join(
-        table.__tablename__ for table in (StatDay, StatLifetime, StatEntryDay, StatEntryLifetime)
+        table.__tablename__
+        for table in (
+            StatDay,
+            StatLifetime,
+            StatEntryDay,
+            StatEntryLifetime,
+            StatSpan,
+            StatEntryCumulative,
+        )
     )
     return [
         text(f"LOCK TABLE ad_stat_hours, conversion_events, {tables} IN SHARE ROW EXCLUSIVE MODE")
@@ -635,8 +947,21 @@ def rebuild_sync(connection: Connection, company_id: str | None = None) -> None:
     """Rebuild on a synchronous connection (the migration that created the rollups, 0008:
     before events carried conversion value rules' values, so it reads their own)."""
     dialect = connection.dialect.name
-    statements = rebuild_statements(dialect, company_id, value_rules=False)
-    for statement in [*lock_statement(dialect), *statements]:
+    statements = rebuild_statements(dialect, company_id, value_rules=False, derived=False)
+    tables = "ad_stat_hours, conversion_events, stat_days, stat_lifetimes, stat_entry_days"
+    lock = (
+        [text(f"LOCK TABLE {tables}, stat_entry_lifetimes IN SHARE ROW EXCLUSIVE MODE")]
+        if dialect == "postgresql"
+        else []
+    )
+    for statement in [*lock, *statements]:
+        connection.execute(statement)
+
+
+def derived_rebuild_sync(connection: Connection) -> None:
+    """Derive the spans and cumulative entries from the daily rollups on a synchronous
+    connection (the migration that created them, 0024)."""
+    for statement in derived_statements(connection.dialect.name):
         connection.execute(statement)
 
 

@@ -8,7 +8,6 @@ See docs/metrics.md.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -24,11 +23,11 @@ from sqlalchemy import (
     TableValuedAlias,
     Text,
     bindparam,
+    case,
     cast,
     func,
     literal_column,
     select,
-    text,
     true,
     tuple_,
     union_all,
@@ -37,9 +36,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adline.ads.models import Ad
-from adline.campaigns.models import AdCampaign
 from adline.core.clock import Clock
-from adline.core.db import lock_row, unnest_rows
+from adline.core.db import unnest_rows
 from adline.funding import service as funding
 from adline.metrics.formulas import StatTotals
 from adline.metrics.window import AttributionModel, StatsWindow
@@ -50,13 +48,15 @@ from adline.stats.rollups import (
     HOURS_TABLE,
     LEVEL_COLUMNS,
     STAT_DAYS,
-    STAT_ENTRY_DAYS,
+    STAT_ENTRY_CUMULATIVE,
     STAT_ENTRY_LIFETIMES,
     STAT_LIFETIMES,
+    STAT_SPANS,
     Level,
     day_start,
     integer_max,
     integer_sum,
+    lock_campaign_stats,
 )
 
 log = logging.getLogger(__name__)
@@ -240,32 +240,6 @@ async def ingest(
         spent[new["ad_campaign_id"]] = (company, before + added)
     await funding.record_spend(session, clock, spent)
     return len(changes)
-
-
-def _lock_key(campaign_id: str) -> int:
-    digest = hashlib.blake2b(f"adline.stats:{campaign_id}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
-
-
-async def lock_campaign_stats(session: AsyncSession, campaign_ids: Iterable[str]) -> None:
-    """Hold the stats lock of each campaign until the transaction ends: ingests of one
-    campaign's hours take turns, so each reads the stored rows it replaces (and moves the
-    rollups by the difference) while no one else can change them.
-
-    PostgreSQL: transaction-level advisory locks, taken in one order (no deadlocks) and
-    blocking nothing but other ingests. SQLite: the database's write lock (a no-op write),
-    which serializes every writer anyway."""
-    ids = sorted(set(campaign_ids))
-    if not ids:
-        return
-    if _dialect(session) == "postgresql":
-        keys = sorted({_lock_key(campaign_id) for campaign_id in ids})
-        await session.execute(LOCK_STATEMENT, {"keys": keys})
-    else:
-        await lock_row(session, AdCampaign.title, ids[0])
-
-
-LOCK_STATEMENT = text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k")
 
 
 async def _stored_rows(
@@ -510,6 +484,119 @@ def _day_conditions(table: Any, day_bounds: tuple[bool, bool] | None) -> list[An
     return conditions
 
 
+def _in_range(column: Any, name: str) -> list[ColumnElement[bool]]:
+    """column in [{name}_from, {name}_to) (empty when they are equal)."""
+    return [
+        column >= bindparam(f"{name}_from", type_=Date()),
+        column < bindparam(f"{name}_to", type_=Date()),
+    ]
+
+
+def _counter_rows(dialect: str, table: Any, conditions: list[Any]) -> Any:
+    """The counter rows of a rollup table (days, spans or lifetimes) of the objects."""
+    return _of_objects(
+        dialect,
+        "ids",
+        table.c.object_id,
+        select(
+            table.c.object_id.label("object_id"),
+            *(table.c[name].label(name) for name in COUNTER_NAMES),
+        ).where(*conditions),
+    )
+
+
+def _entry_columns(table: Any) -> Any:
+    return select(
+        table.c.object_id.label("object_id"),
+        table.c.map.label("map"),
+        table.c.name.label("name"),
+        table.c.amount.label("amount"),
+        table.c.entries.label("entries"),
+    )
+
+
+def _cumulative_entries(
+    dialect: str, sources: tuple[str, ...], day_bounds: tuple[bool, bool]
+) -> Any:
+    """Each event-map entry of the objects over whole days [d_from, d_to): its cumulative
+    row before d_to minus its cumulative row before d_from (a missing bound: everything, or
+    nothing), for every entry the objects ever had (their lifetime entries).
+
+    An entry that has no cumulative row from d_to on (a window up to the last day it
+    changed, such as one ending today) stands at its lifetime figures before d_to: the
+    lifetime row, already read, answers without a seek (an index probe that finds nothing
+    reads no table page)."""
+    names = STAT_ENTRY_LIFETIMES
+    cumulative = STAT_ENTRY_CUMULATIVE
+    same = [cumulative.c[name] == names.c[name] for name in ("object_id", "source", "map", "name")]
+
+    def before(param: str) -> list[Any]:
+        return [*same, cumulative.c.day < bindparam(param, type_=Date())]
+
+    def latest(conditions: list[Any], column: str) -> Any:
+        return (
+            select(cumulative.c[column])
+            .where(*conditions)
+            .order_by(cumulative.c.day.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    joined: Any = names
+    # Up to d_to: the lifetime figures unless the entry changed on d_to or later (then the
+    # latest row before d_to; CASE runs that seek only then).
+    up_to: dict[str, Any] = {column: names.c[column] for column in ("amount", "entries")}
+    if day_bounds[1]:
+        later = (
+            select(literal_column("1"))
+            .where(*same, cumulative.c.day >= bindparam("d_to", type_=Date()))
+            .exists()
+        )
+        up_to = {
+            column: case(
+                (later, func.coalesce(latest(before("d_to"), column), 0)),
+                else_=names.c[column],
+            )
+            for column in up_to
+        }
+    # Before d_from: the latest row before it (nothing: zero).
+    since: dict[str, Any] = {}
+    if day_bounds[0]:
+        if dialect == "postgresql":
+            found = (
+                select(cumulative.c.amount, cumulative.c.entries)
+                .where(*before("d_from"))
+                .order_by(cumulative.c.day.desc())
+                .limit(1)
+                .lateral("before")
+            )
+            joined = joined.outerjoin(found, true())
+            since = {column: found.c[column] for column in up_to}
+        else:
+            since = {column: latest(before("d_from"), column) for column in up_to}
+
+    def window(column: str) -> Any:
+        total: Any = up_to[column]
+        if since:
+            total = total - func.coalesce(since[column], 0)
+        return cast(total, BigInteger)
+
+    return _of_objects(
+        dialect,
+        "ids",
+        names.c.object_id,
+        select(
+            names.c.object_id.label("object_id"),
+            names.c.map.label("map"),
+            names.c.name.label("name"),
+            window("amount").label("amount"),
+            window("entries").label("entries"),
+        )
+        .select_from(joined)
+        .where(names.c.source.in_(sources)),
+    )
+
+
 def _totals_statement(
     levels: tuple[Level, ...],
     lifetime: bool,
@@ -526,38 +613,40 @@ def _totals_statement(
     sources = (rollups.NETWORK, model)
     counter_rows: list[Any] = []
     entry_rows: list[Any] = []
-    if lifetime or day_bounds is not None:
-        table, entry_table = (
-            (STAT_LIFETIMES, STAT_ENTRY_LIFETIMES) if lifetime else (STAT_DAYS, STAT_ENTRY_DAYS)
-        )
-        counter_rows.append(
-            _of_objects(
-                dialect,
-                "ids",
-                table.c.object_id,
-                select(
-                    table.c.object_id.label("object_id"),
-                    *(table.c[name].label(name) for name in COUNTER_NAMES),
-                ).where(*_day_conditions(table, day_bounds)),
-            )
-        )
+    if lifetime:
+        counter_rows.append(_counter_rows(dialect, STAT_LIFETIMES, []))
         entry_rows.append(
             _of_objects(
                 dialect,
                 "ids",
-                entry_table.c.object_id,
-                select(
-                    entry_table.c.object_id.label("object_id"),
-                    entry_table.c.map.label("map"),
-                    entry_table.c.name.label("name"),
-                    entry_table.c.amount.label("amount"),
-                    entry_table.c.entries.label("entries"),
-                ).where(
-                    entry_table.c.source.in_(sources),
-                    *_day_conditions(entry_table, day_bounds),
+                STAT_ENTRY_LIFETIMES.c.object_id,
+                _entry_columns(STAT_ENTRY_LIFETIMES).where(
+                    STAT_ENTRY_LIFETIMES.c.source.in_(sources)
                 ),
             )
         )
+    elif day_bounds == (True, True):
+        # Whole days between two dates: the days at the ends and aligned spans between.
+        for index in range(2):
+            counter_rows.append(
+                _counter_rows(dialect, STAT_DAYS, _in_range(STAT_DAYS.c.day, f"dr{index}"))
+            )
+            for span in rollups.SPANS:
+                counter_rows.append(
+                    _counter_rows(
+                        dialect,
+                        STAT_SPANS,
+                        [
+                            STAT_SPANS.c.span == span,
+                            *_in_range(STAT_SPANS.c.start, f"s{span}_{index}"),
+                        ],
+                    )
+                )
+    elif day_bounds is not None:
+        conditions = _day_conditions(STAT_DAYS, day_bounds)
+        counter_rows.append(_counter_rows(dialect, STAT_DAYS, conditions))
+    if day_bounds is not None:
+        entry_rows.append(_cumulative_entries(dialect, sources, day_bounds))
     if edges:
         counter_rows_, entry_rows_ = _edge_rows(levels, edges, model, dialect)
         counter_rows.append(counter_rows_)
@@ -593,13 +682,52 @@ def _totals_statement(
     return statement
 
 
+def day_cover(first: date, last: date) -> dict[int, list[tuple[date, date]]]:
+    """Whole days [first, last) as aligned spans: per length (1 for single days, then each
+    of `rollups.SPANS`), two ranges [from, to) of the start days of its spans, the left
+    one and the right one (empty ranges: from == to). Longer spans cover the middle, each
+    shorter length what is left at the two ends."""
+    cover: dict[int, list[tuple[date, date]]] = {}
+    middle: tuple[date, date] | None = None
+    for span in sorted(rollups.SPANS, reverse=True):
+        low = rollups.span_start(first + (span - 1) * rollups.DAY, span)
+        high = rollups.span_start(last, span)
+        if middle is None:
+            if low < high:
+                middle = (low, high)
+                cover[span] = [(low, high), (high, high)]
+            else:
+                cover[span] = [(first, first), (first, first)]
+            continue
+        left = (low, middle[0]) if low < middle[0] else (first, first)
+        right = (middle[1], high) if middle[1] < high else (first, first)
+        middle = (min(low, middle[0]), max(high, middle[1]))
+        cover[span] = [left, right]
+    if middle is None:
+        cover[1] = [(first, last), (last, last)]
+    else:
+        cover[1] = [(first, middle[0]), (middle[1], last)]
+    return cover
+
+
+def _cover_params(first: date, last: date) -> dict[str, date]:
+    params: dict[str, date] = {}
+    for span, ranges in day_cover(first, last).items():
+        prefix = "dr" if span == 1 else f"s{span}_"
+        for index, (start, end) in enumerate(ranges):
+            params[f"{prefix}{index}_from"] = start
+            params[f"{prefix}{index}_to"] = end
+    return params
+
+
 async def totals_by_level(
     session: AsyncSession, wanted: Mapping[Level, Iterable[str]], window: StatsWindow
 ) -> dict[str, StatTotals]:
     """Each object's totals over the window (zero for objects without stats), for objects
     of several levels at once: one statement per 500 objects (docs/metrics.md).
 
-    Whole UTC days come from the daily rollups (all of time from the lifetime rollups),
+    Whole UTC days come from the rollups (all of time from the lifetime rollups; days
+    between two dates from aligned spans and cumulative entries, a few rows per object),
     the window's edge hours from the hourly rows and the recorded events. `wanted` names
     objects of each level; scope them to the tenant first (ids are global, and no other
     company's rows carry them)."""
@@ -626,6 +754,8 @@ async def totals_by_level(
                 params["d_from"] = first
             if last is not None:
                 params["d_to"] = last
+            if first is not None and last is not None:
+                params.update(_cover_params(first, last))
         for index, (edge_from, edge_to) in enumerate(parts.edges):
             params[f"e{index}_from"] = edge_from
             params[f"e{index}_to"] = edge_to
