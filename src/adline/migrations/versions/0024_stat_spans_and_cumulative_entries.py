@@ -1,7 +1,7 @@
 """stat spans and cumulative entries: a window of whole days reads a few rows per object
 
 Revision ID: 0024
-Revises: 0022
+Revises: 0023
 Create Date: 2026-12-06 17:00:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from adline.stats.rollups import derived_rebuild_sync
 
 revision = "0024"
-down_revision = "0022"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 
