@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from adline.core.edge import parse_json_body
 from adline.core.errors import InvalidJson, InvalidRequest, from_pydantic
+from adline.core.json_encoding import JsonResponse
 from adline.core.pagination import PageInfo
 from adline.core.versioning import VersionBundle, request_version
 
@@ -53,7 +54,8 @@ PRIVATE_PREFIX = "_"
 
 
 def strip_private(value: Any) -> Any:
-    """Drop `_`-prefixed keys: facts carried for older versions' migrations, never sent."""
+    """Drop `_`-prefixed keys: facts carried for older versions' migrations, never sent.
+    An `EncodedList` (core/json_encoding.py) holds none and is passed by."""
     if isinstance(value, dict):
         return {
             key: strip_private(item)
@@ -109,7 +111,7 @@ def render(
 ) -> JSONResponse:
     bundle = version_bundle(request)
     migrated = bundle.migrate_response(request_version(request), kind, body)
-    return JSONResponse(strip_private(migrated), status_code=status_code)
+    return JsonResponse(strip_private(migrated), status_code=status_code)
 
 
 def render_list(
@@ -119,7 +121,7 @@ def render_list(
     version = request_version(request)
     data = [bundle.migrate_response(version, kind, item) for item in items]
     envelope = {"data": data, "page_info": page_info.as_dict()}
-    return JSONResponse(strip_private(bundle.migrate_response(version, f"{kind}.list", envelope)))
+    return JsonResponse(strip_private(bundle.migrate_response(version, f"{kind}.list", envelope)))
 
 
 def render_collection(request: Request, kind: str, items: Iterable[dict[str, Any]]) -> JSONResponse:
@@ -128,7 +130,7 @@ def render_collection(request: Request, kind: str, items: Iterable[dict[str, Any
     version = request_version(request)
     data = [bundle.migrate_response(version, kind, item) for item in items]
     collection = bundle.migrate_response(version, f"{kind}.collection", {"data": data})
-    return JSONResponse(strip_private(collection))
+    return JsonResponse(strip_private(collection))
 
 
 def render_deleted(request: Request, kind: str, object_id: str) -> JSONResponse:

@@ -1,9 +1,13 @@
 """Reports over the stats store: `GET /ad_reports` (spec B.8) and the stats time series.
 
-Both read `ad_stat_hours` (one row per ad and UTC hour) in one grouped query, then bucket
-the hours in Python by the local calendar of a time zone: an hour belongs to the bucket
-(hour, day, week, month, year) its start lies in, locally, so a daily bucket on a DST day
-holds 23 or 25 hours. Empty buckets inside the window are answered with zeros.
+Both read their buckets in one statement, per object and UTC day from the daily
+rollups (`stat_days`) when the buckets follow UTC days, else per object and hour from
+`ad_stat_hours`, and add each row into its bucket by the local calendar of a time zone:
+an hour belongs to the bucket (hour, day, week, month, year) its start lies in, locally,
+so a daily bucket on a DST day holds 23 or 25 hours. Empty buckets inside the window are
+answered with zeros. Buckets are kept as columns (a list per counter, `Columns`) and
+written to JSON straight from them (`Buckets`): a breakdown over 1,000 ads and 90 days
+has 90,000 of them.
 
 Totals equal the sum of their parts. Counts are integers and add up by themselves; spend is
 summed in micro-units and rounded once, half-even to the cent, for the total; the parts
@@ -35,6 +39,7 @@ from adline.ads.models import Ad
 from adline.auth.service import Principal
 from adline.campaigns.models import AdCampaign
 from adline.core.errors import InvalidRequest, NotFound
+from adline.core.json_encoding import EncodedList, dumps
 from adline.core.money import MICROS_PER_CENT, ratio_to_dollars
 from adline.core.timestamps import format_timestamp
 from adline.metrics.window import BARE_DATE, StatsWindow, parse_stats_window
@@ -95,16 +100,21 @@ def allocate_cents(parts_micros: Sequence[int], total_cents: int) -> list[int]:
     between the floor and the ceiling of the parts' sum, which holds for the half-even
     rounding of that sum and for any share this function handed out.
     """
-    floors = [micros // MICROS_PER_CENT for micros in parts_micros]
+    floors: list[int] = []
+    # (-remainder, index) of the parts with a remainder: sorted, the order they get a cent.
+    remainders: list[tuple[int, int]] = []
+    for index, micros in enumerate(parts_micros):
+        cents, rest = divmod(micros, MICROS_PER_CENT)
+        floors.append(cents)
+        if rest:
+            remainders.append((-rest, index))
     left = total_cents - sum(floors)
-    order = sorted(
-        (index for index, micros in enumerate(parts_micros) if micros % MICROS_PER_CENT),
-        key=lambda index: (-(parts_micros[index] % MICROS_PER_CENT), index),
-    )
-    if left < 0 or left > len(order):
+    if left < 0 or left > len(remainders):
         raise ValueError("total_cents is not a rounding of the parts' sum")
-    for index in order[:left]:
-        floors[index] += 1
+    if left:
+        remainders.sort()
+        for _, index in remainders[:left]:
+            floors[index] += 1
     return floors
 
 
@@ -230,38 +240,6 @@ def check_account(principal: Principal, value: str, param: str) -> None:
         raise NotFound(f"No such account: {value}.", param=param)
 
 
-async def hourly_tallies(
-    session: AsyncSession, scope: Scope, window: StatsWindow, by: Level | None
-) -> dict[tuple[str, datetime], Tally]:
-    """(object of kind `by`, or "" without one; hour) -> its tally, one grouped query."""
-    key = LEVEL_COLUMNS[by] if by is not None else literal_column("''", String)
-    conditions: list[ColumnElement[bool]] = [AdStatHour.company_id == scope.company_id]
-    conditions += window_conditions(window)
-    for kind, ids in scope.filters:
-        conditions.append(LEVEL_COLUMNS[kind].in_(ids))
-    statement = (
-        select(
-            key.label("key"),
-            AdStatHour.hour_start,
-            integer_sum(AdStatHour.impressions),
-            integer_sum(AdStatHour.clicks),
-            integer_sum(AdStatHour.spend_micros),
-            integer_max(AdStatHour.reach),
-        )
-        .where(*conditions)
-        .group_by(*((LEVEL_COLUMNS[by],) if by is not None else ()), AdStatHour.hour_start)
-    )
-    result: dict[tuple[str, datetime], Tally] = {}
-    for object_key, hour_start, impressions, clicks, spend, reach in await session.execute(
-        statement
-    ):
-        hour = hour_start if hour_start.tzinfo else hour_start.replace(tzinfo=UTC)
-        result[(str(object_key), hour.astimezone(UTC))] = Tally(
-            int(impressions or 0), int(clicks or 0), int(spend or 0), int(reach or 0)
-        )
-    return result
-
-
 # Levels from the finest: a report reads the rollups of the finest level among its
 # breakdown and its scope filters, which can both filter and group by the others.
 LEVEL_ORDER: tuple[Level, ...] = ("ad", "ad_group", "ad_campaign")
@@ -274,37 +252,47 @@ def _rollup_column(table: Any, level: Level, kind: Level) -> Any:
     return table.c.ad_group_id if kind == "ad_group" else table.c.ad_campaign_id
 
 
-def _report_rows(scope: Scope, window: StatsWindow, by: Level | None, per_day: bool) -> Any:
-    """The rows a report sums, as one subquery (key, [day,] impressions, clicks, spend,
-    reach): whole UTC days from the daily rollups of the finest level among the breakdown
-    and the filters, the window's edges from the hourly rows (`window_parts`). `per_day`
-    keeps each day apart; it needs a window of whole UTC days (no edges)."""
+def _report_level(scope: Scope, by: Level | None) -> Level:
+    """The rollups a report reads: of the finest level among the breakdown and filters."""
     kinds = [kind for kind, _ in scope.filters] + ([by] if by is not None else [])
-    level = min(kinds or ("ad_campaign",), key=LEVEL_ORDER.index)
-    parts = window_parts(window)
-    assert not (per_day and parts.edges), "per-day rows need a window of whole UTC days"
+    return min(kinds or ("ad_campaign",), key=LEVEL_ORDER.index)
+
+
+def _days_branch(
+    scope: Scope, days_range: tuple[date | None, date | None], by: Level | None, per_day: bool
+) -> Any:
+    """(key, [day,] impressions, clicks, spend, reach) of the daily rollups in the range
+    (first day included, last excluded), one row per object of the report's level and
+    day."""
     days = STAT_DAYS
+    level = _report_level(scope, by)
+    key = _rollup_column(days, level, by) if by else literal_column("''", String)
+    conditions = [days.c.company_id == scope.company_id, days.c.level == level]
+    first, last = days_range
+    if first is not None:
+        conditions.append(days.c.day >= first)
+    if last is not None:
+        conditions.append(days.c.day < last)
+    for kind, ids in scope.filters:
+        conditions.append(_rollup_column(days, level, kind).in_(ids))
+    return select(
+        key.label("key"),
+        *((days.c.day,) if per_day else ()),
+        days.c.impressions,
+        days.c.clicks,
+        days.c.spend_micros,
+        days.c.reach,
+    ).where(*conditions)
+
+
+def _report_rows(scope: Scope, window: StatsWindow, by: Level | None) -> Any:
+    """The rows a report sums, as one subquery (key, impressions, clicks, spend, reach):
+    whole UTC days from the daily rollups of the finest level among the breakdown and the
+    filters, the window's edges from the hourly rows (`window_parts`)."""
+    parts = window_parts(window)
     branches: list[Any] = []
     if parts.days is not None:
-        key = _rollup_column(days, level, by) if by else literal_column("''", String)
-        conditions = [days.c.company_id == scope.company_id, days.c.level == level]
-        first, last = parts.days
-        if first is not None:
-            conditions.append(days.c.day >= first)
-        if last is not None:
-            conditions.append(days.c.day < last)
-        for kind, ids in scope.filters:
-            conditions.append(_rollup_column(days, level, kind).in_(ids))
-        branches.append(
-            select(
-                key.label("key"),
-                *((days.c.day,) if per_day else ()),
-                days.c.impressions,
-                days.c.clicks,
-                days.c.spend_micros,
-                days.c.reach,
-            ).where(*conditions)
-        )
+        branches.append(_days_branch(scope, parts.days, by, per_day=False))
     for edge_from, edge_to in parts.edges:
         key = LEVEL_COLUMNS[by] if by is not None else literal_column("''", String)
         conditions = [
@@ -340,7 +328,7 @@ async def object_tallies(
 ) -> dict[str, Tally]:
     """Object of kind `by` (or "" without one) -> its tally over the window, in one
     statement over the rollups (`_report_rows`; docs/metrics.md)."""
-    rows = _report_rows(scope, window, by, per_day=False)
+    rows = _report_rows(scope, window, by)
     if rows is None:
         return {}
     statement = select(rows.c.key, *_tally_columns(rows)).group_by(rows.c.key)
@@ -348,27 +336,44 @@ async def object_tallies(
         str(object_key): Tally(
             int(impressions or 0), int(clicks or 0), int(spend or 0), int(reach or 0)
         )
-        for object_key, impressions, clicks, spend, reach in await session.execute(statement)
+        for object_key, impressions, clicks, spend, reach in (
+            await session.execute(statement)
+        ).all()
     }
 
 
-async def daily_tallies(
-    session: AsyncSession, scope: Scope, window: StatsWindow, by: Level | None
-) -> dict[tuple[str, datetime], Tally]:
-    """(object of kind `by` or "", UTC day's start) -> its tally, from the daily rollups;
-    for a window of whole UTC days."""
-    rows = _report_rows(scope, window, by, per_day=True)
-    if rows is None:
-        return {}
-    statement = select(rows.c.key, rows.c.day, *_tally_columns(rows)).group_by(
-        rows.c.key, rows.c.day
-    )
-    result: dict[tuple[str, datetime], Tally] = {}
-    for object_key, day, impressions, clicks, spend, reach in await session.execute(statement):
-        result[(str(object_key), day_start(day))] = Tally(
-            int(impressions or 0), int(clicks or 0), int(spend or 0), int(reach or 0)
+def _daily_statement(scope: Scope, window: StatsWindow, by: Level | None) -> Any:
+    """(key, day, impressions, clicks, spend, reach) per object of kind `by` (or "") and
+    UTC day, from the daily rollups; for a window of whole UTC days."""
+    parts = window_parts(window)
+    assert not parts.edges and parts.days is not None, "per-day rows need whole UTC days"
+    branch = _days_branch(scope, parts.days, by, per_day=True)
+    if by is not None and by == _report_level(scope, by):
+        return branch  # rollups of the breakdown's own level: one row per object and day
+    rows = branch.subquery("report_rows")
+    return select(rows.c.key, rows.c.day, *_tally_columns(rows)).group_by(rows.c.key, rows.c.day)
+
+
+def _hourly_statement(scope: Scope, window: StatsWindow, by: Level | None) -> Any:
+    """(key, hour_start, impressions, clicks, spend, reach) per object of kind `by` (or
+    "") and hour, from the hourly rows."""
+    key = LEVEL_COLUMNS[by] if by is not None else literal_column("''", String)
+    conditions: list[ColumnElement[bool]] = [AdStatHour.company_id == scope.company_id]
+    conditions += window_conditions(window)
+    for kind, ids in scope.filters:
+        conditions.append(LEVEL_COLUMNS[kind].in_(ids))
+    return (
+        select(
+            key.label("key"),
+            AdStatHour.hour_start,
+            integer_sum(AdStatHour.impressions),
+            integer_sum(AdStatHour.clicks),
+            integer_sum(AdStatHour.spend_micros),
+            integer_max(AdStatHour.reach),
         )
-    return result
+        .where(*conditions)
+        .group_by(*((LEVEL_COLUMNS[by],) if by is not None else ()), AdStatHour.hour_start)
+    )
 
 
 def buckets_follow_utc_days(window: StatsWindow, starts: Sequence[datetime]) -> bool:
@@ -385,23 +390,78 @@ def buckets_follow_utc_days(window: StatsWindow, starts: Sequence[datetime]) -> 
     )
 
 
-def bucketed(
-    hours: Iterable[tuple[datetime, Tally]],
+@dataclass
+class Columns:
+    """Tallies per bucket, one list per counter, each as long as the report's buckets."""
+
+    impressions: list[int]
+    clicks: list[int]
+    spend_micros: list[int]
+    reach: list[int]
+
+    @classmethod
+    def zeros(cls, count: int) -> Columns:
+        return cls([0] * count, [0] * count, [0] * count, [0] * count)
+
+    @classmethod
+    def combined(cls, parts: Iterable[Columns], count: int) -> Columns:
+        """The buckets of several objects together: counts summed, reach the largest."""
+        parts = list(parts)
+        if not parts:
+            return cls.zeros(count)
+        return cls(
+            [sum(values) for values in zip(*(part.impressions for part in parts), strict=True)],
+            [sum(values) for values in zip(*(part.clicks for part in parts), strict=True)],
+            [sum(values) for values in zip(*(part.spend_micros for part in parts), strict=True)],
+            [max(values) for values in zip(*(part.reach for part in parts), strict=True)],
+        )
+
+    def tally(self) -> Tally:
+        """All the buckets together."""
+        return Tally(
+            sum(self.impressions),
+            sum(self.clicks),
+            sum(self.spend_micros),
+            max(self.reach, default=0),
+        )
+
+
+async def bucket_columns(
+    session: AsyncSession,
+    scope: Scope,
+    window: StatsWindow,
+    by: Level | None,
     starts: Sequence[datetime],
     zone: ZoneInfo,
     calendar: Calendar,
-    bucket_of_hour: dict[datetime, datetime] | None = None,
-) -> list[Tally]:
-    """One tally per bucket start (zeros where nothing happened). `bucket_of_hour` keeps
-    each hour's bucket across calls (a breakdown buckets the same hours per object)."""
-    known = {} if bucket_of_hour is None else bucket_of_hour
-    tallies = {start: Tally() for start in starts}
-    for hour, tally in hours:
-        start = known.get(hour)
-        if start is None:
-            start = known[hour] = bucket_of(hour, zone, calendar)
-        tallies[start].add(tally)
-    return [tallies[start] for start in starts]
+    from_days: bool,
+) -> dict[str, Columns]:
+    """Object of kind `by` (or "" without one) -> its tallies in each bucket of `starts`,
+    for the objects with stats in the window; in one grouped statement, over the daily
+    rollups when `from_days` (buckets that follow UTC days), else over the hourly rows.
+    Each row's bucket is looked up once per distinct day or hour, in the local calendar."""
+    statement = (_daily_statement if from_days else _hourly_statement)(scope, window, by)
+    count = len(starts)
+    position = {start: index for index, start in enumerate(starts)}
+    index_of: dict[Any, int] = {}
+    objects: dict[str, Columns] = {}
+    for key, at, impressions, clicks, spend, reach in (await session.execute(statement)).all():
+        index = index_of.get(at)
+        if index is None:
+            if from_days:
+                start = day_start(at)
+            else:
+                start = (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC)
+            index = index_of[at] = position[bucket_of(start, zone, calendar)]
+        columns = objects.get(key)
+        if columns is None:
+            columns = objects[key] = Columns.zeros(count)
+        columns.impressions[index] += impressions
+        columns.clicks[index] += clicks
+        columns.spend_micros[index] += spend
+        if reach > columns.reach[index]:
+            columns.reach[index] = reach
+    return objects
 
 
 # --- GET /ad_reports ---------------------------------------------------------------------
@@ -507,35 +567,99 @@ def bucket_labels(
     return labels
 
 
-def _buckets(
-    labels: Sequence[tuple[str, str, int | None]],
-    tallies: Sequence[Tally],
-    cents: int,
-    granularity: Literal["hourly", "daily", "weekly", "monthly"],
-    currency: str,
-) -> list[dict[str, Any]]:
-    shares = allocate_cents([tally.spend_micros for tally in tallies], cents)
-    buckets = []
-    hourly = granularity == "hourly"
-    for (start, stat_date, stat_hour), tally, share in zip(labels, tallies, shares, strict=True):
-        buckets.append(
+class BucketShape:
+    """What a report's buckets have in common: their labels, granularity and currency, and
+    the JSON text around each bucket's figures (made once per report)."""
+
+    def __init__(
+        self,
+        labels: Sequence[tuple[str, str, int | None]],
+        granularity: Literal["hourly", "daily", "weekly", "monthly"],
+        currency: str,
+    ) -> None:
+        self.labels = labels
+        self.granularity = granularity
+        self.currency = currency
+        self.hourly = granularity == "hourly"
+        # The text of a bucket's dict (`Buckets.build_items`) as json.dumps writes it, up to
+        # its impressions, and from its spend_currency on.
+        self.heads = [
+            f'{{"bucket_start":{dumps(start)},"stat_date":{dumps(stat_date)},'
+            f'"stat_hour":{dumps(stat_hour)},"granularity":{dumps(granularity)},"impressions":'
+            for start, stat_date, stat_hour in labels
+        ]
+        self.tail = (
+            f',"spend_currency":{dumps(currency)},"result_count":null,'
+            '"result_label_key":null,"result_label_override":null}'
+        )
+
+
+class Buckets(EncodedList):
+    """One report's (or breakdown row's) buckets: their figures by column, written to JSON
+    straight from the columns; each bucket's `spend` is its `cents` share, in dollars."""
+
+    def __init__(self, shape: BucketShape, columns: Columns, cents: Sequence[int]) -> None:
+        self.shape = shape
+        self.columns = columns
+        self.cents = cents
+
+    def __len__(self) -> int:
+        return len(self.shape.labels)
+
+    def _reach(self) -> Sequence[int]:
+        # Networks report reach per hour, not deduplicated within one: 0 hourly (B.8).
+        return [0] * len(self) if self.shape.hourly else self.columns.reach
+
+    def build_items(self) -> list[dict[str, Any]]:
+        shape, columns = self.shape, self.columns
+        return [
             {
                 "bucket_start": start,
                 "stat_date": stat_date,
                 "stat_hour": stat_hour,
-                "granularity": granularity,
-                "impressions": tally.impressions,
-                "clicks": tally.clicks,
-                # Networks report reach per hour, not deduplicated within one: 0 hourly (B.8).
-                "reach": 0 if hourly else tally.reach,
+                "granularity": shape.granularity,
+                "impressions": impressions,
+                "clicks": clicks,
+                "reach": reach,
                 "spend": cents_to_dollars(share),
-                "spend_currency": currency,
+                "spend_currency": shape.currency,
                 "result_count": None,
                 "result_label_key": None,
                 "result_label_override": None,
             }
+            for (start, stat_date, stat_hour), impressions, clicks, reach, share in zip(
+                shape.labels,
+                columns.impressions,
+                columns.clicks,
+                self._reach(),
+                self.cents,
+                strict=True,
+            )
+        ]
+
+    def encode(self) -> str:
+        # json.dumps writes an int as int.__repr__ and a float as float.__repr__ (`!r`);
+        # spend is cents_to_dollars(share), share / 100.
+        tail = self.shape.tail
+        columns = self.columns
+        return (
+            "["
+            + ",".join(
+                [
+                    f'{head}{impressions},"clicks":{clicks},"reach":{reach},'
+                    f'"spend":{share / 100!r}{tail}'
+                    for head, impressions, clicks, reach, share in zip(
+                        self.shape.heads,
+                        columns.impressions,
+                        columns.clicks,
+                        self._reach(),
+                        self.cents,
+                        strict=True,
+                    )
+                ]
+            )
+            + "]"
         )
-    return buckets
 
 
 async def _names(session: AsyncSession, kind: Level, ids: Sequence[str]) -> dict[str, str | None]:
@@ -560,57 +684,57 @@ async def ad_report(
     kind = BREAKDOWN_KINDS[request.breakdown] if request.breakdown else None
     granularity = request.granularity
     starts = bucket_starts(window, zone, granularity) if granularity else []
-    # Summaries come from the rollups; buckets too when they follow UTC days, from the
-    # hours otherwise.
-    rows = await object_tallies(session, scope, window, kind)
-    hours: dict[tuple[str, datetime], Tally] = {}
-    if granularity is not None:
-        hours = await (
-            daily_tallies
-            if granularity != "hourly" and buckets_follow_utc_days(window, starts)
-            else hourly_tallies
-        )(session, scope, window, kind)
-    labels = bucket_labels(starts, zone, granularity) if granularity else []
-    bucket_of_hour: dict[datetime, datetime] = {}
-    # Each object's hours (or days), once: the breakdown's buckets read them per object.
-    hours_of: dict[str, list[tuple[datetime, Tally]]] = {}
-    for (key, hour), tally in hours.items():
-        hours_of.setdefault(key, []).append((hour, tally))
+    # Buckets come per object from one grouped statement: over the daily rollups when they
+    # follow UTC days (the summaries are then their sums: the same rows), from the hours
+    # otherwise. Summaries without those come from the rollups (`object_tallies`).
+    objects: dict[str, Columns] = {}
+    rows: dict[str, Tally]
+    if granularity is None:
+        rows = await object_tallies(session, scope, window, kind)
+    else:
+        from_days = granularity != "hourly" and buckets_follow_utc_days(window, starts)
+        objects = await bucket_columns(
+            session, scope, window, kind, starts, zone, granularity, from_days
+        )
+        if from_days:
+            rows = {key: columns.tally() for key, columns in objects.items()}
+        else:
+            rows = await object_tallies(session, scope, window, kind)
 
     total = Tally()
     for tally in rows.values():
         total.add(tally)
     cents = round_cents(total.spend_micros)
+    shape = (
+        BucketShape(bucket_labels(starts, zone, granularity), granularity, currency)
+        if (granularity)
+        else None
+    )
 
-    def buckets_of(keys: set[str] | None, share: int) -> list[dict[str, Any]] | None:
-        if granularity is None:
+    def buckets_of(columns: Columns, share: int) -> Buckets | None:
+        if shape is None:
             return None
-        # Hours of several objects sum per hour first: hourly reach is the largest figure.
-        per_hour: dict[datetime, Tally] = {}
-        for key in hours_of if keys is None else keys:
-            for hour, tally in hours_of.get(key, []):
-                per_hour.setdefault(hour, Tally()).add(tally)
-        tallies = bucketed(per_hour.items(), starts, zone, granularity, bucket_of_hour)
-        return _buckets(labels, tallies, share, granularity, currency)
+        return Buckets(shape, columns, allocate_cents(columns.spend_micros, share))
 
     breakdown: list[dict[str, Any]] | None = None
     if request.breakdown is not None and kind is not None:
         ids = sorted(rows, key=lambda object_id: (-rows[object_id].spend_micros, object_id))
         shares = allocate_cents([rows[object_id].spend_micros for object_id in ids], cents)
         names = await _names(session, kind, ids)
+        count = len(starts)
         breakdown = [
             {
                 "id": object_id,
                 "level": request.breakdown,
                 "name": names.get(object_id),
                 "summary": _summary(rows[object_id], share, currency),
-                "granularity": buckets_of({object_id}, share),
+                "granularity": buckets_of(objects.get(object_id) or Columns.zeros(count), share),
             }
             for object_id, share in zip(ids, shares, strict=True)
         ]
     return {
         "summary": _summary(total, cents, currency),
-        "granularity": buckets_of(None, cents),
+        "granularity": buckets_of(Columns.combined(objects.values(), len(starts)), cents),
         "breakdown": breakdown,
     }
 
@@ -696,27 +820,30 @@ async def time_series(
     calendar = INTERVALS[interval]
     starts = bucket_starts(window, zone, calendar)
     # Days from the daily rollups when the points follow UTC days, hours otherwise.
-    read = (
-        daily_tallies
-        if calendar != "hourly" and buckets_follow_utc_days(window, starts)
-        else hourly_tallies
+    from_days = calendar != "hourly" and buckets_follow_utc_days(window, starts)
+    objects = await bucket_columns(
+        session,
+        Scope(principal.company_id, tuple(filters)),
+        window,
+        None,
+        starts,
+        zone,
+        calendar,
+        from_days,
     )
-    hours = await read(session, Scope(principal.company_id, tuple(filters)), window, None)
-    tallies = bucketed(
-        ((hour, tally) for (_, hour), tally in hours.items()), starts, zone, calendar
-    )
+    columns = Columns.combined(objects.values(), len(starts))
 
     values: list[float]
     data: dict[str, Any] = {}
     if request.metric == "ad_spend":
-        cents = round_cents(sum(tally.spend_micros for tally in tallies))
-        shares = allocate_cents([tally.spend_micros for tally in tallies], cents)
+        cents = round_cents(sum(columns.spend_micros))
+        shares = allocate_cents(columns.spend_micros, cents)
         values = [cents_to_dollars(share) for share in shares]
         total: float = cents_to_dollars(cents)
         data["currency"] = currency
     else:
-        values = [float(tally.impressions) for tally in tallies]
-        total = float(sum(tally.impressions for tally in tallies))
+        values = [float(impressions) for impressions in columns.impressions]
+        total = float(sum(columns.impressions))
     data["points"] = [
         {"timestamp": int(start.timestamp()), "value": value}
         for start, value in zip(starts, values, strict=True)
