@@ -28,10 +28,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import (
     ColumnElement,
     String,
+    func,
     literal_column,
     select,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adline.ad_groups.models import AdGroup
@@ -416,6 +418,13 @@ class Columns:
             [max(values) for values in zip(*(part.reach for part in parts), strict=True)],
         )
 
+    def add(self, bucket: int, impressions: int, clicks: int, spend: int, reach: int) -> None:
+        self.impressions[bucket] += impressions
+        self.clicks[bucket] += clicks
+        self.spend_micros[bucket] += spend
+        if reach > self.reach[bucket]:
+            self.reach[bucket] = reach
+
     def tally(self) -> Tally:
         """All the buckets together."""
         return Tally(
@@ -437,30 +446,54 @@ async def bucket_columns(
     from_days: bool,
 ) -> dict[str, Columns]:
     """Object of kind `by` (or "" without one) -> its tallies in each bucket of `starts`,
-    for the objects with stats in the window; in one grouped statement, over the daily
-    rollups when `from_days` (buckets that follow UTC days), else over the hourly rows.
-    Each row's bucket is looked up once per distinct day or hour, in the local calendar."""
+    for the objects with stats in the window; in one statement, over the daily rollups
+    when `from_days` (buckets that follow UTC days), else over the hourly rows. Each day's
+    or hour's bucket is looked up once, in the local calendar.
+
+    PostgreSQL answers one row per object with its days (or hours) and figures as arrays
+    in time order (`array_agg`): 1,000 rows for 1,000 ads over 90 days, not 90,000, and
+    when each day is a bucket of its own the arrays are the columns as they come. SQLite
+    has no arrays: one row per object and day (or hour)."""
     statement = (_daily_statement if from_days else _hourly_statement)(scope, window, by)
     count = len(starts)
     position = {start: index for index, start in enumerate(starts)}
     index_of: dict[Any, int] = {}
-    objects: dict[str, Columns] = {}
-    for key, at, impressions, clicks, spend, reach in (await session.execute(statement)).all():
-        index = index_of.get(at)
-        if index is None:
+
+    def index(at: Any) -> int:
+        found = index_of.get(at)
+        if found is None:
             if from_days:
                 start = day_start(at)
             else:
                 start = (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC)
-            index = index_of[at] = position[bucket_of(start, zone, calendar)]
-        columns = objects.get(key)
-        if columns is None:
-            columns = objects[key] = Columns.zeros(count)
-        columns.impressions[index] += impressions
-        columns.clicks[index] += clicks
-        columns.spend_micros[index] += spend
-        if reach > columns.reach[index]:
-            columns.reach[index] = reach
+            found = index_of[at] = position[bucket_of(start, zone, calendar)]
+        return found
+
+    objects: dict[str, Columns] = {}
+    if session.get_bind().dialect.name == "postgresql":
+        rows = statement.subquery("bucket_rows")
+        key, at, *counters = rows.c
+        arrays = select(
+            key, func.array_agg(aggregate_order_by(at, at)),
+            *(func.array_agg(aggregate_order_by(counter, at)) for counter in counters),
+        ).group_by(key)  # fmt: skip
+        every_bucket = list(range(count))
+        for object_key, ats, impressions, clicks, spend, reach in (
+            await session.execute(arrays)
+        ).all():
+            indexes = [index(at) for at in ats]
+            if indexes == every_bucket:  # one day (or hour) per bucket, each with stats
+                objects[object_key] = Columns(impressions, clicks, spend, reach)
+                continue
+            columns = objects[object_key] = Columns.zeros(count)
+            for bucket, *figures in zip(indexes, impressions, clicks, spend, reach, strict=True):
+                columns.add(bucket, *figures)
+        return objects
+    for object_key, at, *figures in (await session.execute(statement)).all():
+        found = objects.get(object_key)
+        if found is None:
+            found = objects[object_key] = Columns.zeros(count)
+        found.add(index(at), *figures)
     return objects
 
 
