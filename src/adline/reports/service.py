@@ -717,8 +717,8 @@ async def ad_report(
     kind = BREAKDOWN_KINDS[request.breakdown] if request.breakdown else None
     granularity = request.granularity
     starts = bucket_starts(window, zone, granularity) if granularity else []
-    # Buckets come per object from one grouped statement: over the daily rollups when they
-    # follow UTC days (the summaries are then their sums: the same rows), from the hours
+    # Buckets come per object from one statement: over the daily rollups when they follow
+    # UTC days (the summaries are then their sums: the same rows), from the hours
     # otherwise. Summaries without those come from the rollups (`object_tallies`).
     objects: dict[str, Columns] = {}
     rows: dict[str, Tally]
@@ -738,11 +738,9 @@ async def ad_report(
     for tally in rows.values():
         total.add(tally)
     cents = round_cents(total.spend_micros)
-    shape = (
-        BucketShape(bucket_labels(starts, zone, granularity), granularity, currency)
-        if (granularity)
-        else None
-    )
+    shape = None
+    if granularity is not None:
+        shape = BucketShape(bucket_labels(starts, zone, granularity), granularity, currency)
 
     def buckets_of(columns: Columns, share: int) -> Buckets | None:
         if shape is None:
