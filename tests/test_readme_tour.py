@@ -62,7 +62,9 @@ def test_the_readme_tour_runs_top_to_bottom(tmp_path: Path) -> None:
             timeout=120,
             env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), "LANG": "C.UTF-8"},
         )
-        assert ran.returncode == 0, f"{ran.stderr}\n--- stdout:\n{ran.stdout[-3000:]}"
+        assert ran.returncode == 0, (
+            f"{ran.stderr}\n--- stdout:\n{ran.stdout[-3000:]}\n--- server:\n{server_log(tmp_path)}"
+        )
         assert ran.stderr.count("ok\n") == len(tour_blocks())
 
         # What the tour made, read back.
@@ -105,17 +107,27 @@ def demo_server(cwd: Path) -> Iterator[tuple[str, str]]:
         yield answer
 
 
+SERVER_LOG = "server.log"
+
+
+def server_log(cwd: Path) -> str:
+    """The end of the tour's server's log."""
+    return (cwd / SERVER_LOG).read_text(errors="replace")[-6000:]
+
+
 @contextmanager
 def serving(cwd: Path, options: list[str]) -> Iterator[tuple[str, str]]:
     port = free_port()
-    process = subprocess.Popen(
-        [ADLINE, "serve", "--port", str(port), *options],
-        env={"PATH": "/usr/bin:/bin", "HOME": str(cwd), "PYTHONUNBUFFERED": "1"},
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    # The server's log, so a failing block's 500 comes with its traceback (`server_log`).
+    with (cwd / SERVER_LOG).open("w") as log:
+        process = subprocess.Popen(
+            [ADLINE, "serve", "--port", str(port), *options],
+            env={"PATH": "/usr/bin:/bin", "HOME": str(cwd), "PYTHONUNBUFFERED": "1"},
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+        )
     try:
         assert process.stdout is not None
         # Printed before it serves: "  company id: biz_..." then "  API key:    adl_sk_...".
