@@ -204,7 +204,9 @@ THROTTLES: dict[int, tuple[int | None, str]] = {
 }
 # Graph's targeting category classes (browsed whole).
 CATEGORY_CLASSES = _names("behaviors life_events industries income family_statuses")
-# The demographic keys of a targeting spec's `flexible_spec` (each entry's options OR'd).
+# The demographic keys of a targeting spec's `flexible_spec` (each entry's options OR'd):
+# Meta's, written out here; taken from Adline's types, the fake would accept whatever
+# Adline sends.
 DEMOGRAPHIC_KEYS = (
     "life_events",
     "industries",
