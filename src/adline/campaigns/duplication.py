@@ -159,13 +159,15 @@ async def finish_duplicates(
     session: AsyncSession, clock: Clock, campaign_ids: Iterable[str]
 ) -> None:
     """Finish every copy still `duplicating` in these campaigns (idempotent)."""
-    ids = list(set(campaign_ids))
+    ids = sorted(set(campaign_ids))
     now = clock.now()
-    campaigns = list(
-        await session.scalars(
-            select(AdCampaign).where(AdCampaign.id.in_(ids), AdCampaign.status == "duplicating")
-        )
+    # The copies' rows first, locked in id order, as a delete locks its campaign before its
+    # groups and ads: a delete of a copy waits for its finish (or the finish for it) instead
+    # of each holding rows the other needs (a deadlock on PostgreSQL).
+    locked = await session.scalars(
+        select(AdCampaign).where(AdCampaign.id.in_(ids)).order_by(AdCampaign.id).with_for_update()
     )
+    campaigns = [campaign for campaign in locked if campaign.status == "duplicating"]
     groups = list(
         await session.scalars(
             select(AdGroup).where(
