@@ -68,6 +68,25 @@ class MediaFile:
 MediaReader = Callable[[str], Awaitable[MediaFile]]
 
 
+def reference(local_id: str) -> str:
+    """What marks a network object or upload as Adline's: the end of its name carries the
+    Adline id, so a create whose answer was lost is found again by name."""
+    return f"[adline:{local_id}]"
+
+
+def name_with_reference(title: str, mark: str, max_length: int) -> str:
+    """`<title> <mark>` within `max_length`: the title is cut, never the mark."""
+    room = max_length - len(mark) - 1
+    title = title.strip()[:room].strip() if room > 0 else ""
+    return f"{title} {mark}" if title else mark
+
+
+def audience_rows_record(network_id: str, people: int) -> str:
+    """The `audience_rows` directory value: the network's list and how many people the
+    last upload to it held (`<network id>:<people>`)."""
+    return f"{network_id}:{people}"
+
+
 @dataclass(frozen=True)
 class AudiencePeople:
     """A saved audience as an adapter uploads it to the network: its name and the hashed

@@ -28,11 +28,10 @@ from adline.delivery.adapter import (
     TargetingSearch,
     TransientError,
 )
-from adline.networks.base import MemoryDirectory, NetworkCredentials
+from adline.networks.base import MemoryDirectory, NetworkCredentials, reference
 from adline.networks.fakes import FakeMeta
 from adline.networks.meta.adapter import MetaAdapter, create_meta_adapter
 from adline.networks.meta.client import GraphError, ReportPolling, RetryPolicy
-from adline.networks.meta.mapping import reference
 
 from .specs import AD, AD_GROUP, CAMPAIGN, DOLLAR, ad, ad_group, campaign
 

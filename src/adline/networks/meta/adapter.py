@@ -81,6 +81,7 @@ from adline.networks.base import (
     MediaReader,
     NetworkCredentials,
     ObjectDirectory,
+    reference,
 )
 from adline.networks.meta.audiences import MetaAudiences
 from adline.networks.meta.client import (
@@ -105,7 +106,6 @@ from adline.networks.meta.mapping import (
     micros_of_major,
     minor_per_major,
     object_name,
-    reference,
     reference_filter,
     reported_hour,
     spend_cap_minor,

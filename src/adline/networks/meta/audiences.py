@@ -24,9 +24,16 @@ from __future__ import annotations
 from typing import Any
 
 from adline.delivery.adapter import InvalidSpec, Targeting
-from adline.networks.base import AudiencePeople, AudienceReader, ObjectDirectory
+from adline.networks.base import (
+    AudiencePeople,
+    AudienceReader,
+    ObjectDirectory,
+    audience_rows_record,
+    name_with_reference,
+    reference,
+)
 from adline.networks.meta.client import MetaGraphClient
-from adline.networks.meta.mapping import MAX_NAME_LENGTH, has_reference, reference
+from adline.networks.meta.mapping import MAX_NAME_LENGTH, has_reference
 
 # Meta takes at most 10,000 people per `users` request (Custom Audience Users reference).
 MAX_USERS_PER_REQUEST = 10_000
@@ -39,10 +46,7 @@ USERS_SCHEMA = ("EMAIL", "PHONE")
 
 def audience_name(name: str, audience_id: str) -> str:
     """The Custom Audience's name: the audience's name, cut, then its reference."""
-    mark = reference(audience_id)
-    room = MAX_NAME_LENGTH - len(mark) - 1
-    title = name.strip()[:room].rstrip()
-    return f"{title} {mark}" if title else mark
+    return name_with_reference(name, reference(audience_id), MAX_NAME_LENGTH)
 
 
 def create_payload(people: AudiencePeople) -> dict[str, Any]:
@@ -60,10 +64,6 @@ def users_payload(hashes: list[str]) -> dict[str, Any]:
     normalised and SHA-256'd by the client (docs/audiences.md#people); hashing them again
     would match no one."""
     return {"schema": list(USERS_SCHEMA), "data": [[value, value] for value in hashes]}
-
-
-def people_mark(network_id: str, people: int) -> str:
-    return f"{network_id}:{people}"
 
 
 class MetaAudiences:
@@ -129,7 +129,7 @@ class MetaAudiences:
     async def _send_people(self, network_id: str, people: AudiencePeople) -> None:
         """Send the whole list unless Meta's already holds as many people. The count is
         recorded only after the last batch, so a failure part-way sends it all again."""
-        mark = people_mark(network_id, len(people.hashes))
+        mark = audience_rows_record(network_id, len(people.hashes))
         if await self.directory.network_id("audience_rows", people.id) == mark:
             return
         hashes = list(people.hashes)

@@ -36,6 +36,7 @@ from adline.delivery.adapter import (
     ReportedHour,
     Targeting,
 )
+from adline.networks.base import reference
 
 MICROS = Decimal(1_000_000)
 # [verify per currency] Currencies Meta counts in whole units (no minor unit); every other
@@ -217,11 +218,6 @@ def micros_of_minor(value: Any, per_major: int = 100) -> int:
 
 
 # --- Client reference --------------------------------------------------------------------------
-
-
-def reference(local_id: str) -> str:
-    """What marks an object as Adline's: found in its name by `find_by_reference`."""
-    return f"[adline:{local_id}]"
 
 
 def object_name(title: str | None, kind: ObjectKind, local_id: str) -> str:

@@ -27,7 +27,14 @@ import dataclasses
 import hashlib
 
 from adline.delivery.adapter import AdapterError, InvalidSpec, Targeting, TransientError
-from adline.networks.base import AudiencePeople, AudienceReader, ObjectDirectory
+from adline.networks.base import (
+    AudiencePeople,
+    AudienceReader,
+    ObjectDirectory,
+    audience_rows_record,
+    name_with_reference,
+    reference,
+)
 from adline.networks.tiktok.client import TikTokAnswer, TikTokClient
 
 # Adline keeps one hash per person: the email's, else the phone's, without saying which
@@ -39,16 +46,9 @@ MAX_AUDIENCE_NAME = 128
 LIST_PAGE_SIZE = 100
 
 
-def audience_reference(audience_id: str) -> str:
-    """What a custom audience's name ends with: the Adline audience it was made from."""
-    return f"[adline:{audience_id}]"
-
-
 def audience_name(name: str, audience_id: str) -> str:
-    tail = audience_reference(audience_id)
-    room = MAX_AUDIENCE_NAME - len(tail) - 1
-    title = name.strip()[:room].strip()
-    return f"{title} {tail}" if title else tail
+    """The custom audience's name: the audience's name, cut, then its reference."""
+    return name_with_reference(name, reference(audience_id), MAX_AUDIENCE_NAME)
 
 
 def people_file(people: AudiencePeople) -> bytes:
@@ -139,7 +139,7 @@ class TikTokAudiences:
         """Append the audience's list when it holds another number of people than the last
         upload did (or that number is unknown: found after a crash)."""
         recorded = await self.directory.network_id("audience_rows", people.id)
-        if recorded == _rows_record(network_id, len(people.hashes)):
+        if recorded == audience_rows_record(network_id, len(people.hashes)):
             return
         file_path = await self._upload(people)
         body = {
@@ -177,13 +177,13 @@ class TikTokAudiences:
 
     async def _remember_rows(self, people: AudiencePeople, network_id: str) -> None:
         await self.directory.remember(
-            "audience_rows", people.id, _rows_record(network_id, len(people.hashes))
+            "audience_rows", people.id, audience_rows_record(network_id, len(people.hashes))
         )
 
     async def find(self, audience_id: str) -> str | None:
         """The id of the advertiser's custom audience whose name carries the audience's
         reference. The list is read whole (no name filter is documented)."""
-        tail = audience_reference(audience_id)
+        tail = reference(audience_id)
         pages = self.client.iterate_pages(
             "dmp/custom_audience/list/",
             {"advertiser_id": self.advertiser_id},
@@ -195,10 +195,6 @@ class TikTokAudiences:
                 if isinstance(name, str) and name.endswith(tail) and row.get("custom_audience_id"):
                     return str(row["custom_audience_id"])
         return None
-
-
-def _rows_record(network_id: str, rows: int) -> str:
-    return f"{network_id}:{rows}"
 
 
 def _answered(answer: TikTokAnswer, field: str, local_id: str) -> str:

@@ -26,7 +26,13 @@ import hashlib
 from collections.abc import Mapping
 
 from adline.delivery.adapter import AdapterError, CreativeSummary, InvalidSpec, TransientError
-from adline.networks.base import MediaFile, MediaReader, ObjectDirectory
+from adline.networks.base import (
+    MediaFile,
+    MediaReader,
+    ObjectDirectory,
+    name_with_reference,
+    reference,
+)
 from adline.networks.tiktok.client import TikTokAnswer, TikTokClient
 from adline.networks.tiktok.mapping import MediaKind, TikTokFile
 
@@ -37,25 +43,14 @@ SEARCH_PAGE_SIZE = 100
 MAX_FILE_NAME = 100
 
 
-def media_reference(file_id: str) -> str:
-    """What an uploaded file's `file_name` ends with: the Adline file it was."""
-    return f"[adline:{file_id}]"
-
-
 def cover_reference(file_id: str) -> str:
     """What the `file_name` of a video's cover image ends with."""
-    return f"[adline:{file_id}:cover]"
+    return reference(f"{file_id}:cover")
 
 
 def file_name(filename: str, file_id: str) -> str:
     """`<the file's name> [adline:<file id>]`, within TikTok's length."""
-    return _named(filename, media_reference(file_id))
-
-
-def _named(title: str, tail: str) -> str:
-    room = MAX_FILE_NAME - len(tail) - 1
-    title = title.strip()[:room].strip() if room > 0 else ""
-    return f"{title} {tail}" if title else tail
+    return name_with_reference(filename, reference(file_id), MAX_FILE_NAME)
 
 
 class TikTokMedia:
@@ -114,7 +109,7 @@ class TikTokMedia:
                 "advertiser_id": self.advertiser_id,
                 "upload_type": "UPLOAD_BY_URL",
                 "image_url": str(url),
-                "file_name": _named("cover", tail),
+                "file_name": name_with_reference("cover", tail, MAX_FILE_NAME),
             }
             try:
                 uploaded = await self.client.post("file/image/ad/upload/", body, replay_safe=False)
@@ -152,7 +147,7 @@ class TikTokMedia:
 
     async def _upload(self, kind: MediaKind, file: MediaFile) -> str:
         """Find the file's earlier upload by its reference, else upload it; record the id."""
-        network_id = await self.find(kind, media_reference(file.id))
+        network_id = await self.find(kind, reference(file.id))
         if network_id is None:
             fields = {
                 "advertiser_id": self.advertiser_id,
@@ -168,7 +163,7 @@ class TikTokMedia:
                 raise InvalidSpec(str(refused), "creatives") from refused
             except TransientError:
                 # The upload may have been made: look before anything is sent again.
-                network_id = await self.find(kind, media_reference(file.id))
+                network_id = await self.find(kind, reference(file.id))
                 if network_id is None:
                     raise
             else:
