@@ -69,16 +69,11 @@ class AdStatHour(Base):
 # lifetime row. Reads answer a window from whole days plus its edge hours (docs/metrics.md).
 
 
-class _RollupCounters:
+class _Counters:
     """The counters of an object over a span: sums, except reach and unique clicks, which
     are the largest figure reported for one ad in one hour (docs/metrics.md)."""
 
     company_id: Mapped[str] = mapped_column(String(32))
-    # "ad_campaign", "ad_group" or "ad"; with the ids of the object's campaign and group
-    # (null above the object's own level), so reports can filter and group any level.
-    level: Mapped[str] = mapped_column(String(16))
-    ad_campaign_id: Mapped[str] = mapped_column(String(32))
-    ad_group_id: Mapped[str | None] = mapped_column(String(32))
     impressions: Mapped[int] = mapped_column(BigInteger)
     reach: Mapped[int] = mapped_column(BigInteger)
     clicks: Mapped[int] = mapped_column(BigInteger)
@@ -86,6 +81,16 @@ class _RollupCounters:
     link_clicks: Mapped[int] = mapped_column(BigInteger)
     spend_micros: Mapped[int] = mapped_column(BigInteger)
     custom_conversions: Mapped[int] = mapped_column(BigInteger)
+
+
+class _RollupCounters(_Counters):
+    """The counters with the object's place in the tree."""
+
+    # "ad_campaign", "ad_group" or "ad"; with the ids of the object's campaign and group
+    # (null above the object's own level), so reports can filter and group any level.
+    level: Mapped[str] = mapped_column(String(16))
+    ad_campaign_id: Mapped[str] = mapped_column(String(32))
+    ad_group_id: Mapped[str | None] = mapped_column(String(32))
 
 
 class StatDay(_RollupCounters, Base):
@@ -155,7 +160,7 @@ class StatEntryLifetime(_RollupEntry, Base):
 # rollups, kept exact in the same transaction, and rebuilt with them (docs/metrics.md).
 
 
-class StatSpan(Base):
+class StatSpan(_Counters, Base):
     """An object's counters over `span` UTC days starting at `start` (spans are aligned:
     the start's ordinal, `date.toordinal()`, is a multiple of `span`)."""
 
@@ -164,14 +169,6 @@ class StatSpan(Base):
     object_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     span: Mapped[int] = mapped_column(Integer, primary_key=True)
     start: Mapped[date] = mapped_column(Date, primary_key=True)
-    company_id: Mapped[str] = mapped_column(String(32))
-    impressions: Mapped[int] = mapped_column(BigInteger)
-    reach: Mapped[int] = mapped_column(BigInteger)
-    clicks: Mapped[int] = mapped_column(BigInteger)
-    unique_clicks: Mapped[int] = mapped_column(BigInteger)
-    link_clicks: Mapped[int] = mapped_column(BigInteger)
-    spend_micros: Mapped[int] = mapped_column(BigInteger)
-    custom_conversions: Mapped[int] = mapped_column(BigInteger)
 
 
 class StatEntryCumulative(_RollupEntry, Base):
