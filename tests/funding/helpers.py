@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adline.core.clock import Clock
 from adline.core.db import create_sessionmaker
 from adline.funding import ledger, service
+from adline.funding.models import LedgerTransaction
 from adline.funding.processor import SUCCEEDS
 from tests.hierarchy.builders import ok
 
@@ -39,6 +41,18 @@ async def checkout(
 async def balance(engine: AsyncEngine, company_id: str) -> int:
     async with create_sessionmaker(engine)() as session:
         return await service.company_balance_micros(session, company_id)
+
+
+async def transactions(engine: AsyncEngine, company_id: str, kind: str) -> list[LedgerTransaction]:
+    """The company's ledger transactions of one kind, oldest first."""
+    async with create_sessionmaker(engine)() as session:
+        return list(
+            await session.scalars(
+                select(LedgerTransaction)
+                .where(LedgerTransaction.company_id == company_id, LedgerTransaction.kind == kind)
+                .order_by(LedgerTransaction.created_at, LedgerTransaction.id)
+            )
+        )
 
 
 async def reconciled(engine: AsyncEngine, company_id: str | None = None) -> list[str]:

@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adline.core.clock import ManualClock
@@ -20,23 +19,13 @@ from adline.funding.limits import FUNDING_KINDS
 from adline.funding.models import LedgerTransaction
 from adline.funding.processor import ATTACHES_THEN_FAILS
 from tests.conftest import Tenant
-from tests.funding.helpers import account_balance, balance, correct, reconciled
+from tests.funding.helpers import account_balance, balance, correct, reconciled, transactions
 from tests.funding.test_ledger import grant
 from tests.hierarchy.builders import build_tree, ok
 
 
 async def corrections(engine: AsyncEngine, company_id: str) -> list[LedgerTransaction]:
-    async with create_sessionmaker(engine)() as session:
-        return list(
-            await session.scalars(
-                select(LedgerTransaction)
-                .where(
-                    LedgerTransaction.company_id == company_id,
-                    LedgerTransaction.kind == "correction",
-                )
-                .order_by(LedgerTransaction.created_at, LedgerTransaction.id)
-            )
-        )
+    return await transactions(engine, company_id, "correction")
 
 
 async def funded(engine: AsyncEngine, company_id: str, campaign_id: str) -> int:

@@ -26,6 +26,7 @@ from tests.funding.helpers import (
     paid_checkout,
     reconciled,
     refund,
+    transactions,
 )
 from tests.funding.test_ledger import grant, principal_of
 from tests.hierarchy.builders import build_tree
@@ -39,17 +40,7 @@ async def payment_of(engine: AsyncEngine, checkout_id: str) -> str:
 
 
 async def refunds(engine: AsyncEngine, company_id: str) -> list[LedgerTransaction]:
-    async with create_sessionmaker(engine)() as session:
-        return list(
-            await session.scalars(
-                select(LedgerTransaction)
-                .where(
-                    LedgerTransaction.company_id == company_id,
-                    LedgerTransaction.kind == "payment_refund",
-                )
-                .order_by(LedgerTransaction.id)
-            )
-        )
+    return await transactions(engine, company_id, "payment_refund")
 
 
 class Refusing(SimulatedProcessor):
