@@ -545,11 +545,13 @@ class DeliveryWorker:
             funds = await funds_limits(session)
         limits: dict[str, SpendingLimit] = {}
         for campaign_id, limit in funds.items():
-            own = LimitBound(limit.limit_micros, limit.counted_from)
             cap = granted.get(campaign_id)
             if cap is None:
-                limits[campaign_id] = SpendingLimit(campaign_id, own.limit_micros, own.counted_from)
+                limits[campaign_id] = SpendingLimit(
+                    campaign_id, limit.limit_micros, limit.counted_from
+                )
             else:
+                own = LimitBound(limit.limit_micros, limit.counted_from)
                 limits[campaign_id] = SpendingLimit(
                     campaign_id, cap.limit_micros, cap.counted_from, also=(own,)
                 )
