@@ -257,6 +257,21 @@ class TestSpendingLimits:
         )
         assert results[0].state == "pending"
 
+    async def test_a_bound_from_before_the_campaign_existed_reads_no_insights(
+        self, contract: Contract, adapter: MetaAdapter, directory: MemoryDirectory
+    ) -> None:
+        """Funds count from the Adline campaign's creation, before Meta's: nothing was spent
+        before then, so the cap is the limit itself, without paging the campaign's whole
+        life of hourly insights; `created_time` is read once per adapter."""
+        await directory.remember("ad_campaign", CAMPAIGN, META_CAMPAIGN)
+        contract("account_read", "spending_limit_counted_from_creation")
+        adline_created = datetime(2026, 2, 1, 14, 0, tzinfo=UTC)
+        results = await adapter.set_spending_limits(
+            [SpendingLimit(CAMPAIGN, 50 * DOLLAR, adline_created)], idempotency_key="k"
+        )
+        assert results[0].state == "pending"
+        assert await adapter.campaign_spend_before(META_CAMPAIGN, adline_created) == 0
+
     async def test_removed_limit_and_unknown_campaign(
         self, contract: Contract, adapter: MetaAdapter, directory: MemoryDirectory
     ) -> None:

@@ -99,6 +99,7 @@ from adline.networks.meta.client import DEFAULT_API_VERSION, DEFAULT_GRAPH_URL
 from adline.networks.meta.mapping import (
     ACTION_EVENTS,
     BID_STRATEGIES,
+    GRAPH_TIME,
     HOURLY_BREAKDOWN,
     NO_SPEND_CAP,
     OBJECTIVES,
@@ -167,7 +168,6 @@ STATUSES = frozenset({"ACTIVE", "PAUSED", "ARCHIVED", "DELETED"})
 # Lists leave these out unless a filter asks for them (as Graph does).
 HIDDEN_STATUSES = frozenset({"DELETED", "ARCHIVED"})
 FILTER_OPERATORS = frozenset({"EQUAL", "NOT_EQUAL", "CONTAIN", "NOT_CONTAIN", "IN", "NOT_IN"})
-GRAPH_TIME = "%Y-%m-%dT%H:%M:%S%z"
 
 # Insights: the fields the fake computes, and the action types it reports per event (the
 # aggregate type the adapter counts, plus the per-source duplicate Meta also sends).

@@ -106,6 +106,7 @@ from adline.networks.meta.mapping import (
     micros_of_major,
     minor_per_major,
     object_name,
+    parse_graph_time,
     reference_filter,
     reported_hour,
     spend_cap_minor,
@@ -229,6 +230,8 @@ class MetaAdapter:
         self.audiences = MetaAudiences(client, self.account_path, directory, audiences)
         self.locales = MetaLocales(client)
         self._account: AccountSettings | None = None
+        # Campaign network id -> Meta's `created_time`, which never changes.
+        self._campaign_created: dict[str, datetime] = {}
         self._answered: dict[str, tuple[str, object]] = {}
 
     @property
@@ -581,7 +584,16 @@ class MetaAdapter:
         micros, as a lower bound: the cap built on it must err low, never high. So an hour
         that straddles `instant` counts as after it, and since Meta reports spend rounded
         to the minor unit, half a minor unit is taken off for every reported figure summed
-        (the lifetime total, and each hour subtracted from it)."""
+        (the lifetime total, and each hour subtracted from it).
+
+        An `instant` no later than the campaign's creation (a funds bound counts from the
+        Adline campaign's) has nothing before it, and reads no insights."""
+        if (
+            instant is not None
+            and instant < self.clock.now()
+            and instant <= await self.campaign_created(network_id)
+        ):
+            return 0
         lifetime = await self.client.get(
             f"{network_id}/insights", {"fields": "spend", "date_preset": "maximum"}
         )
@@ -609,6 +621,15 @@ class MetaAdapter:
                 after += micros_of_major(row.get("spend"))
                 summed += 1
         return max(0, total - after - half_minor * summed)
+
+    async def campaign_created(self, network_id: str) -> datetime:
+        """When Meta created the campaign (`created_time`), read once per adapter."""
+        created = self._campaign_created.get(network_id)
+        if created is None:
+            body = await self.client.get(network_id, {"fields": "created_time"})
+            created = parse_graph_time(body["created_time"])
+            self._campaign_created[network_id] = created
+        return created
 
     def _pending(self, kind: ObjectKind, local_id: str, network_id: str) -> WriteResult:
         return WriteResult(kind, local_id, network_id, "pending", self.clock.now() + PROPAGATION)
@@ -684,7 +705,7 @@ class MetaAdapter:
             status = row.get("effective_status")
             if ad_id is None or status not in APPROVED_STATUSES | REJECTED_STATUSES:
                 continue
-            decided_at = datetime.strptime(str(row["updated_time"]), "%Y-%m-%dT%H:%M:%S%z")
+            decided_at = parse_graph_time(row["updated_time"])
             if since is not None and decided_at < since:
                 continue
             rejected = status in REJECTED_STATUSES

@@ -555,9 +555,18 @@ def _creative_content(
     return {"object_story_spec": story}
 
 
+# How Graph writes instants: ISO 8601 with a numeric UTC offset, e.g. 2026-03-01T10:00:00+0000.
+GRAPH_TIME = "%Y-%m-%dT%H:%M:%S%z"
+
+
 def graph_time(instant: datetime) -> str:
-    """An instant as Graph takes it: ISO 8601 with a numeric UTC offset."""
-    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
+    """An instant as Graph takes it."""
+    return instant.astimezone(UTC).strftime(GRAPH_TIME)
+
+
+def parse_graph_time(text: object) -> datetime:
+    """An instant as Graph writes it (`created_time`, `updated_time`)."""
+    return datetime.strptime(str(text), GRAPH_TIME)
 
 
 def adline_param(blamed: Sequence[str]) -> str | None:
