@@ -6,7 +6,7 @@ Services only flush; the request owns the transaction. Callable from tests witho
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -568,9 +568,11 @@ async def present_campaigns(
     now: datetime,
     facts: frozenset[str] = frozenset(),
 ) -> list[dict[str, Any]]:
-    return await present_campaign_ids(
-        session, principal, [campaign.id for campaign in campaigns], window, now, facts
-    )
+    """`present_campaign_ids` of campaigns this session loaded (a page, a created or
+    updated campaign), without reading their rows again."""
+    trees = await tree.trees_of_campaigns(session, principal.company_id, campaigns)
+    ids = [campaign.id for campaign in campaigns]
+    return await _present_trees(session, principal, trees, ids, window, now, facts)
 
 
 async def present_campaign_ids(
@@ -589,6 +591,18 @@ async def present_campaign_ids(
     trees, and the totals of the campaigns and their groups; a third only for campaigns
     with open issues."""
     trees = await tree.campaign_trees(session, principal.company_id, campaign_ids)
+    return await _present_trees(session, principal, trees, campaign_ids, window, now, facts)
+
+
+async def _present_trees(
+    session: AsyncSession,
+    principal: Principal,
+    trees: dict[str, tree.CampaignTree],
+    campaign_ids: list[str],
+    window: StatsWindow,
+    now: datetime,
+    facts: frozenset[str],
+) -> list[dict[str, Any]]:
     ids = [campaign_id for campaign_id in dict.fromkeys(campaign_ids) if campaign_id in trees]
     with_issues = [campaign_id for campaign_id in ids if trees[campaign_id].open_issues]
     issues = await open_issues_by_campaign(session, with_issues) if with_issues else {}
@@ -660,7 +674,7 @@ async def present_campaign_ids(
 
 def original_facts(
     campaign: AdCampaign,
-    groups: list[AdGroup],
+    groups: Sequence[tree.LiveGroup],
     creator: User | None,
     todays_spend_micros: int,
     product: Product | None,
@@ -752,7 +766,7 @@ def results_from_campaign_totals(campaign_tree: tree.CampaignTree) -> bool:
 
 
 def campaign_goal(
-    groups: list[AdGroup], group_totals: Mapping[str, StatTotals]
+    groups: Sequence[tree.LiveGroup], group_totals: Mapping[str, StatTotals]
 ) -> tuple[str | None, ResultGoal]:
     """The shared optimization goal of the campaign's groups (if they agree) and its result,
     from each group's totals over the window (a group without stats counts zero)."""
@@ -771,7 +785,7 @@ def campaign_object(
     campaign: AdCampaign,
     currency: str,
     children: CampaignChildren,
-    groups: list[AdGroup],
+    groups: Sequence[tree.LiveGroup],
     issues: list[PlatformIssue],
     totals: StatTotals,
     group_totals: Mapping[str, StatTotals],

@@ -7,8 +7,8 @@ objects costs the same few round trips as one.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, bindparam, case, func, select
@@ -26,13 +26,32 @@ def _count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.sum(case((condition, 1), else_=0))
 
 
+@dataclass(frozen=True)
+class LiveGroup:
+    """What presenting a campaign reads of each of its live groups: its status, its goal,
+    what the original version adds up (daily budgets, regions' countries); plain columns,
+    not an `AdGroup` with every targeting setting decoded."""
+
+    id: str
+    status: str
+    optimization_goal: str | None
+    conversion_location: str | None
+    conversion_event: str | None
+    budget_type: str | None
+    budget_amount_micros: int | None
+    regions: dict[str, Any] | None
+
+
+LIVE_GROUP_COLUMNS = tuple(getattr(AdGroup, field.name) for field in fields(LiveGroup))
+
+
 @dataclass
 class CampaignTree:
     """A live campaign with what presenting it needs: its live groups (oldest first), the
     counts beneath it and beneath each group, and how many open issues it has."""
 
     campaign: AdCampaign
-    groups: list[AdGroup] = field(default_factory=list)
+    groups: list[LiveGroup] = field(default_factory=list)
     group_children: dict[str, AdGroupChildren] = field(default_factory=dict)
     open_issues: int = 0
     # Every group it ever had, deleted ones included.
@@ -49,21 +68,16 @@ class CampaignTree:
         )
 
 
-def _campaign_trees_statement() -> Select[Any]:
-    """One statement: each wanted live campaign of the company, outer-joined to its live
-    groups with their ad counts, and its open issue count (a row per group)."""
+def _campaign_trees_statement(campaign: Any) -> Select[Any]:
+    """One statement: each wanted live campaign of the company (`campaign`: the entity or
+    its id), outer-joined to its live groups, each with its live ads counted, and the
+    campaign's open issues and groups ever counted (a row per group).
+
+    The ads are joined and grouped by (campaign, group) rather than counted in a subquery
+    joined by group id: without table statistics PostgreSQL plans that join as a nested
+    loop that re-reads the whole subquery for every group (40 ms for a page of 100
+    campaigns); grouped by the primary keys, the other columns are theirs."""
     ids: Any = bindparam("ids", expanding=True)
-    ad_counts = (
-        select(
-            Ad.ad_group_id.label("ad_group_id"),
-            func.count().label("ads"),
-            _count_where(Ad.status == "active").label("active_ads"),
-            _count_where(Ad.status == "rejected").label("rejected_ads"),
-        )
-        .where(Ad.ad_campaign_id.in_(ids), Ad.deleted_at.is_(None))
-        .group_by(Ad.ad_group_id)
-        .subquery()
-    )
     open_issues = (
         select(func.count())
         .where(
@@ -81,28 +95,63 @@ def _campaign_trees_statement() -> Select[Any]:
     )
     return (
         select(
-            AdCampaign,
-            AdGroup,
-            ad_counts.c.ads,
-            ad_counts.c.active_ads,
-            ad_counts.c.rejected_ads,
+            campaign,
+            *LIVE_GROUP_COLUMNS,
+            func.count(Ad.id),
+            _count_where(Ad.status == "active"),
+            _count_where(Ad.status == "rejected"),
             open_issues,
             all_groups,
         )
+        .select_from(AdCampaign)
         .outerjoin(
             AdGroup, (AdGroup.ad_campaign_id == AdCampaign.id) & AdGroup.deleted_at.is_(None)
         )
-        .outerjoin(ad_counts, ad_counts.c.ad_group_id == AdGroup.id)
+        .outerjoin(Ad, (Ad.ad_group_id == AdGroup.id) & Ad.deleted_at.is_(None))
         .where(
             AdCampaign.company_id == bindparam("company_id"),
             AdCampaign.id.in_(ids),
             AdCampaign.deleted_at.is_(None),
         )
+        .group_by(AdCampaign.id, AdGroup.id)
         .order_by(AdCampaign.id, AdGroup.created_at, AdGroup.id)
     )
 
 
-CAMPAIGN_TREES = _campaign_trees_statement()
+CAMPAIGN_TREES = _campaign_trees_statement(AdCampaign)
+# For campaigns the session already holds (a list page): their ids, not their rows again.
+TREES_OF_CAMPAIGNS = _campaign_trees_statement(AdCampaign.id)
+
+
+async def _trees(
+    session: AsyncSession,
+    statement: Select[Any],
+    company_id: str,
+    campaign_ids: Iterable[str],
+    campaign_of: Callable[[Any], AdCampaign],
+) -> dict[str, CampaignTree]:
+    wanted = sorted(set(campaign_ids))
+    group_width = len(LIVE_GROUP_COLUMNS)
+    trees: dict[str, CampaignTree] = {}
+    for offset in range(0, len(wanted), 500):
+        rows = await session.execute(
+            statement, {"company_id": company_id, "ids": wanted[offset : offset + 500]}
+        )
+        for row in rows:
+            campaign = campaign_of(row[0])
+            group_id = row[1]
+            ads, active, rejected, issues, all_groups = row[1 + group_width :]
+            tree = trees.get(campaign.id)
+            if tree is None:
+                tree = trees[campaign.id] = CampaignTree(
+                    campaign, open_issues=int(issues or 0), all_groups=int(all_groups or 0)
+                )
+            if group_id is not None:
+                tree.groups.append(LiveGroup(*row[1 : 1 + group_width]))
+                tree.group_children[group_id] = AdGroupChildren(
+                    int(ads or 0), int(active or 0), int(rejected or 0)
+                )
+    return trees
 
 
 async def campaign_trees(
@@ -110,24 +159,18 @@ async def campaign_trees(
 ) -> dict[str, CampaignTree]:
     """The company's live campaigns among `campaign_ids` with their trees, in one query
     (per 500 ids); other ids are simply absent."""
-    wanted = sorted(set(campaign_ids))
-    trees: dict[str, CampaignTree] = {}
-    for offset in range(0, len(wanted), 500):
-        rows = await session.execute(
-            CAMPAIGN_TREES, {"company_id": company_id, "ids": wanted[offset : offset + 500]}
-        )
-        for campaign, group, ads, active, rejected, issues, all_groups in rows:
-            tree = trees.get(campaign.id)
-            if tree is None:
-                tree = trees[campaign.id] = CampaignTree(
-                    campaign, open_issues=int(issues or 0), all_groups=int(all_groups or 0)
-                )
-            if group is not None:
-                tree.groups.append(group)
-                tree.group_children[group.id] = AdGroupChildren(
-                    int(ads or 0), int(active or 0), int(rejected or 0)
-                )
-    return trees
+    return await _trees(session, CAMPAIGN_TREES, company_id, campaign_ids, lambda c: c)
+
+
+async def trees_of_campaigns(
+    session: AsyncSession, company_id: str, campaigns: Iterable[AdCampaign]
+) -> dict[str, CampaignTree]:
+    """`campaign_trees` of campaigns this session loaded (the same objects, which a query
+    of their rows would answer from its identity map), without reading their rows again."""
+    loaded = {campaign.id: campaign for campaign in campaigns}
+    return await _trees(
+        session, TREES_OF_CAMPAIGNS, company_id, loaded, lambda campaign_id: loaded[campaign_id]
+    )
 
 
 async def ad_group_children(

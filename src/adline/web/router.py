@@ -401,8 +401,8 @@ async def campaign_page(
                 budget_label=budget_label,
                 money="{:,.2f}",
             )
-        trees = await tree.campaign_trees(session, principal.company_id, [cid])
-        groups = trees[cid].groups if cid in trees else []
+        # The campaign is the company's and live (read above): its live groups, titled.
+        groups = (await tree.live_groups_of(session, [cid]))[cid]
         ads = await tree.live_ads_of_campaign(session, cid)
         duplicate = params.get("duplicate")
         copy = None
