@@ -4,6 +4,7 @@ Standalone: not part of the test suite, never imported by it. Run from the repo 
 
     .venv/bin/python bench/bench_list_campaigns.py --postgres      # a scratch PostgreSQL database
     .venv/bin/python bench/bench_list_campaigns.py [--campaigns 100] [--days 90] [--seconds 10]
+    .venv/bin/python bench/bench_list_campaigns.py --database-url URL --seeded FILE  # reuse a seed
 
 It seeds a fresh store (as bench_get_campaign.py does, with bench/store.py) with one company
 and `--campaigns` (100) campaigns of 3 ad groups x 2 ads, each with `--days` (90) days of
@@ -25,6 +26,7 @@ one client <= 50 ms), then stops the server (and drops a `--postgres` database).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -92,10 +94,23 @@ def main() -> None:
         help="attributed events a day per campaign (1: 9,000 in all; each costs a click and "
         "an event through the API at seeding, a few ms on this machine)",
     )
+    parser.add_argument(
+        "--seeded",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="with --database-url, keep the seeded store for later runs: when FILE is "
+        "missing, seed the store and write what seeding answered to FILE (then create "
+        "--database-url's database empty: seeding writes into it); when FILE exists, skip "
+        "seeding and serve the store it describes, as it was left (the other options must "
+        "be the ones it was seeded with)",
+    )
     args = parser.parse_args()
     generator = check_common_arguments(parser, args)
     if not 1 <= args.campaigns <= 100 or args.days < 1:
         parser.error("need 1 <= --campaigns <= 100 (one page) and --days >= 1")
+    if args.seeded is not None and args.database_url is None:
+        parser.error("--seeded needs --database-url (a database kept between runs)")
     load_before = os.getloadavg()[0]
 
     with tempfile.TemporaryDirectory(prefix="adline-bench-") as tmp:
@@ -104,16 +119,25 @@ def main() -> None:
         with bench_store(args, workdir) as database_url:
             store = store_name(database_url)
             started = time.perf_counter()
-            seeded = seed_store(
-                database_url,
-                code,
-                days=[args.days] * args.campaigns,
-                groups=3,
-                ads_per_group=2,
-                conversions_per_day=args.conversions_per_day,
-            )
+            if args.seeded is not None and args.seeded.exists():
+                seeded = json.loads(args.seeded.read_text())
+                if len(seeded["campaigns"]) != args.campaigns:
+                    parser.error(f"{args.seeded}: seeded with other --campaigns")
+                print(f"reusing the store seeded as {args.seeded} says", flush=True)
+            else:
+                seeded = seed_store(
+                    database_url,
+                    code,
+                    days=[args.days] * args.campaigns,
+                    groups=3,
+                    ads_per_group=2,
+                    conversions_per_day=args.conversions_per_day,
+                )
+                seeded["seconds"] = time.perf_counter() - started
+                if args.seeded is not None:
+                    args.seeded.write_text(json.dumps(seeded))
             print(
-                f"seeded {store} in {time.perf_counter() - started:.1f} s: {args.campaigns} "
+                f"seeded {store} in {seeded['seconds']:.1f} s: {args.campaigns} "
                 f"campaigns x 3 groups x 2 ads, {args.days} days; {seeded['stat_rows']:,} stat "
                 f"rows ingested in {seeded['stats_seconds']:.1f} s, {seeded['events']:,} events "
                 f"({seeded['attributed']:,} attributed to recorded clicks) in "
