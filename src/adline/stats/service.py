@@ -547,11 +547,17 @@ def _cumulative_entries(
     # latest row before d_to; CASE runs that seek only then).
     up_to: dict[str, Any] = {column: names.c[column] for column in ("amount", "entries")}
     if day_bounds[1]:
-        later = (
+        later: Any = (
             select(literal_column("1"))
             .where(*same, cumulative.c.day >= bindparam("d_to", type_=Date()))
+            .correlate(names)
             .exists()
         )
+        if dialect == "postgresql":
+            # Probed once per entry (a LATERAL column), not once per CASE that asks.
+            changed = select(later.label("changed")).offset(0).lateral("changed")
+            joined = joined.join(changed, true())
+            later = changed.c.changed
         up_to = {
             column: case(
                 (later, func.coalesce(latest(before("d_to"), column), 0)),
