@@ -49,7 +49,6 @@ from adline.issues.service import issue_object, open_issues_by_campaign
 from adline.metrics.formulas import (
     ResultGoal,
     StatTotals,
-    ad_group_goal,
     combined_goal,
     compute_metrics,
 )
@@ -735,14 +734,7 @@ def groups_needing_totals(campaign_tree: tree.CampaignTree) -> list[str]:
     attributable result event, unless the campaign's own count already is the sum."""
     if results_from_campaign_totals(campaign_tree):
         return []
-    return [
-        group.id
-        for group in campaign_tree.groups
-        if ad_group_goal(
-            group.optimization_goal, group.conversion_location, group.conversion_event
-        ).result_event
-        is not None
-    ]
+    return [group.id for group in campaign_tree.groups if group.goal.result_event is not None]
 
 
 def results_from_campaign_totals(campaign_tree: tree.CampaignTree) -> bool:
@@ -753,15 +745,7 @@ def results_from_campaign_totals(campaign_tree: tree.CampaignTree) -> bool:
     groups = campaign_tree.groups
     if not groups or campaign_tree.all_groups != len(groups):
         return False
-    goals = {
-        (goal.result_event, goal.result_event_name)
-        for goal in (
-            ad_group_goal(
-                group.optimization_goal, group.conversion_location, group.conversion_event
-            )
-            for group in groups
-        )
-    }
+    goals = {(group.goal.result_event, group.goal.result_event_name) for group in groups}
     return len(goals) == 1 and next(iter(goals))[0] is not None
 
 
@@ -770,10 +754,7 @@ def campaign_goal(
 ) -> tuple[str | None, ResultGoal]:
     """The shared optimization goal of the campaign's groups (if they agree) and its result,
     from each group's totals over the window (a group without stats counts zero)."""
-    goals = [
-        ad_group_goal(group.optimization_goal, group.conversion_location, group.conversion_event)
-        for group in groups
-    ]
+    goals = [group.goal for group in groups]
     shared = {goal.optimization_goal for goal in goals}
     optimization_goal = shared.pop() if len(shared) == 1 else None
     return optimization_goal, combined_goal(

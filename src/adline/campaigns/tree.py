@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, bindparam, case, func, select
@@ -20,6 +21,7 @@ from adline.campaigns.delivery_status import AdGroupChildren, CampaignChildren, 
 from adline.campaigns.models import AdCampaign
 from adline.companies.models import User
 from adline.issues.models import PlatformIssue
+from adline.metrics.formulas import GroupGoal, ad_group_goal
 
 
 def _count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -40,6 +42,13 @@ class LiveGroup:
     budget_type: str | None
     budget_amount_micros: int | None
     regions: dict[str, Any] | None
+
+    @cached_property
+    def goal(self) -> GroupGoal:
+        """What it optimizes for (`ad_group_goal`), worked out once per read."""
+        return ad_group_goal(
+            self.optimization_goal, self.conversion_location, self.conversion_event
+        )
 
 
 LIVE_GROUP_COLUMNS = tuple(getattr(AdGroup, field.name) for field in fields(LiveGroup))
