@@ -41,6 +41,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    TextClause,
     bindparam,
     cast,
     delete,
@@ -157,12 +158,8 @@ class _Changes:
 
     days: dict[tuple[str, date], _Counters] = field(default_factory=dict)
     lifetimes: dict[str, _Counters] = field(default_factory=dict)
-    entry_days: dict[tuple[str, date, str, str, str], list[int]] = field(
-        default_factory=lambda: defaultdict(lambda: [0, 0])
-    )
-    entry_lifetimes: dict[tuple[str, str, str, str], list[int]] = field(
-        default_factory=lambda: defaultdict(lambda: [0, 0])
-    )
+    # Event-map entry changes per (object id, day, source, map, name): [amount, entries].
+    entry_days: dict[tuple[str, date, str, str, str], list[int]] = field(default_factory=dict)
     # (level, object id, day) whose peak may have dropped: recomputed from the hours.
     lowered: set[tuple[Level, str, date]] = field(default_factory=set)
 
@@ -171,16 +168,18 @@ class _Changes:
         object_id: str,
         day: date,
         source: str,
-        name_key: tuple[str, str],
+        map_name: str,
+        name: str,
         amount: int,
         entries: int,
     ) -> None:
-        entry = self.entry_days[(object_id, day, source, *name_key)]
-        entry[0] += amount
-        entry[1] += entries
-        life = self.entry_lifetimes[(object_id, source, *name_key)]
-        life[0] += amount
-        life[1] += entries
+        key = (object_id, day, source, map_name, name)
+        entry = self.entry_days.get(key)
+        if entry is None:
+            self.entry_days[key] = [amount, entries]
+        else:
+            entry[0] += amount
+            entry[1] += entries
 
 
 def _hour_changes(
@@ -254,7 +253,7 @@ def _hour_changes(
     for (ad, day, map_name, name), (amount, count) in entries.items():
         _, campaign, group = owners[ad]
         for object_id in (ad, group, campaign):
-            summary.add_entry(object_id, day, NETWORK, (map_name, name), amount, count)
+            summary.add_entry(object_id, day, NETWORK, map_name, name, amount, count)
     return summary
 
 
@@ -297,28 +296,124 @@ async def _upsert(
         await connection.execute(upsert, rows)
 
 
+# PostgreSQL: a batch's event-map entry changes per (object, day, source, map, name) in one
+# statement: they move the daily entries, their sums per entry move the lifetime entries,
+# and they move the cumulative entries (`_cumulate`, here in one pass). Data-modifying CTEs
+# of one statement all read the rows as they were before it, and each writes its own table.
+# The text is the same for any number of changes: prepared once.
+POSTGRES_WRITE_ENTRIES = text(
+    """
+WITH asked AS (
+    SELECT * FROM unnest(
+        CAST(:object_id AS TEXT[]), CAST(:day AS DATE[]), CAST(:source AS TEXT[]),
+        CAST(:map AS TEXT[]), CAST(:name AS TEXT[]), CAST(:amount AS BIGINT[]),
+        CAST(:entries AS BIGINT[])
+    ) AS asked(object_id, day, source, map, name, amount, entries)
+),
+days AS (
+    INSERT INTO stat_entry_days (object_id, day, source, map, name, amount, entries)
+    SELECT object_id, day, source, map, name, amount, entries FROM asked
+    ON CONFLICT (object_id, day, source, map, name) DO UPDATE SET
+        amount = stat_entry_days.amount + excluded.amount,
+        entries = stat_entry_days.entries + excluded.entries
+),
+lifetimes AS (
+    INSERT INTO stat_entry_lifetimes (object_id, source, map, name, amount, entries)
+    SELECT object_id, source, map, name, sum(amount), sum(entries) FROM asked
+    GROUP BY object_id, source, map, name
+    HAVING sum(amount) <> 0 OR sum(entries) <> 0
+    ON CONFLICT (object_id, source, map, name) DO UPDATE SET
+        amount = stat_entry_lifetimes.amount + excluded.amount,
+        entries = stat_entry_lifetimes.entries + excluded.entries
+),
+-- The stored cumulative rows each change moves: those of its entry from its day on.
+-- OFFSET 0: each entry looks its rows up in the primary key.
+stored AS (
+    SELECT later.object_id, later.source, later.map, later.name, later.day
+    FROM (
+        SELECT object_id, source, map, name, min(day) AS day FROM asked
+        GROUP BY object_id, source, map, name
+    ) AS first
+    CROSS JOIN LATERAL (
+        SELECT c.object_id, c.source, c.map, c.name, c.day FROM stat_entry_cumulative AS c
+        WHERE c.object_id = first.object_id AND c.source = first.source
+            AND c.map = first.map AND c.name = first.name AND c.day >= first.day
+        OFFSET 0
+    ) AS later
+),
+-- Every row to write, stored or new (a changed day without a row), with the sum of the
+-- changes up to its day.
+moved AS (
+    SELECT object_id, source, map, name, day, bool_or(is_stored) AS is_stored,
+        sum(sum(amount)) OVER entry AS amount, sum(sum(entries)) OVER entry AS entries
+    FROM (
+        SELECT object_id, source, map, name, day, amount, entries, false AS is_stored
+        FROM asked
+        UNION ALL
+        SELECT object_id, source, map, name, day, 0, 0, true FROM stored
+    ) AS rows
+    GROUP BY object_id, source, map, name, day
+    WINDOW entry AS (PARTITION BY object_id, source, map, name ORDER BY day)
+)
+-- A stored row moves by its sum; a new one starts from the latest row before its day.
+INSERT INTO stat_entry_cumulative (object_id, source, map, name, day, amount, entries)
+SELECT moved.object_id, moved.source, moved.map, moved.name, moved.day,
+    moved.amount + coalesce(before.amount, 0), moved.entries + coalesce(before.entries, 0)
+FROM moved
+LEFT JOIN LATERAL (
+    SELECT c.amount, c.entries FROM stat_entry_cumulative AS c
+    WHERE NOT moved.is_stored AND c.object_id = moved.object_id
+        AND c.source = moved.source AND c.map = moved.map AND c.name = moved.name
+        AND c.day < moved.day
+    ORDER BY c.day DESC LIMIT 1
+) AS before ON true
+ON CONFLICT (object_id, source, map, name, day) DO UPDATE SET
+    amount = stat_entry_cumulative.amount + excluded.amount,
+    entries = stat_entry_cumulative.entries + excluded.entries
+"""
+)
+
+
 async def _write_entries(connection: AsyncConnection, dialect: str, summary: _Changes) -> None:
+    """Move the daily, lifetime and cumulative event-map entries by `summary`'s changes.
+    The caller holds the stats lock of the objects' campaigns."""
+    if dialect == "postgresql":
+        columns: tuple[list[Any], ...] = ([], [], [], [], [], [], [])
+        for key, (amount, entries) in sorted(summary.entry_days.items()):
+            if amount or entries:
+                for column, value in zip(columns, (*key, amount, entries), strict=True):
+                    column.append(value)
+        if columns[0]:
+            names = ("object_id", "day", "source", "map", "name", "amount", "entries")
+            await connection.execute(POSTGRES_WRITE_ENTRIES, dict(zip(names, columns, strict=True)))
+        return
     day_rows = [
         {"object_id": o, "day": d, "source": s, "map": m, "name": n, "amount": a, "entries": e}
         for (o, d, s, m, n), (a, e) in sorted(summary.entry_days.items())
         if a or e
     ]
+    lifetimes: dict[tuple[str, str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for (object_id, _, source, map_name, name), (amount, entries) in summary.entry_days.items():
+        life = lifetimes[(object_id, source, map_name, name)]
+        life[0] += amount
+        life[1] += entries
     life_rows = [
         {"object_id": o, "source": s, "map": m, "name": n, "amount": a, "entries": e}
-        for (o, s, m, n), (a, e) in sorted(summary.entry_lifetimes.items())
+        for (o, s, m, n), (a, e) in sorted(lifetimes.items())
         if a or e
     ]
     await _upsert(connection, StatEntryDay, day_rows)
     await _upsert(connection, StatEntryLifetime, life_rows)
-    await _cumulate(connection, dialect, day_rows)
+    await _cumulate(connection, day_rows)
 
 
 _ENTRY_KEY = ("object_id", "source", "map", "name")
 
 
-async def _cumulate(connection: AsyncConnection, dialect: str, rows: list[dict[str, Any]]) -> None:
-    """Move the cumulative entries by each day's change (`rows`: object, day, source, map,
-    name, amount, entries): the change of day d adds to the entry's rows of every day >= d.
+async def _cumulate(connection: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    """SQLite: move the cumulative entries by each day's change (`rows`: object, day, source,
+    map, name, amount, entries): the change of day d adds to the entry's rows of every day
+    >= d (PostgreSQL does it within `POSTGRES_WRITE_ENTRIES`).
 
     First each changed day gets its row if it has none (a copy of the latest row before it,
     or zero), then every row from that day on moves. The caller holds the stats lock of the
@@ -327,50 +422,6 @@ async def _cumulate(connection: AsyncConnection, dialect: str, rows: list[dict[s
         return
     table = STAT_ENTRY_CUMULATIVE
     names = [*_ENTRY_KEY, "day", "amount", "entries"]
-    if dialect == "postgresql":
-        asked = unnest_rows(table, rows).subquery("asked")
-        same = [table.c[name] == asked.c[name] for name in _ENTRY_KEY]
-        before = (
-            select(table.c.amount, table.c.entries)
-            .where(*same, table.c.day < asked.c.day)
-            .order_by(table.c.day.desc())
-            .limit(1)
-            .lateral("before")
-        )
-        fill = select(
-            *(asked.c[name] for name in _ENTRY_KEY),
-            asked.c.day,
-            func.coalesce(before.c.amount, 0),
-            func.coalesce(before.c.entries, 0),
-        ).select_from(asked.outerjoin(before, true()))
-        await connection.execute(
-            postgresql.insert(table).from_select(names, fill).on_conflict_do_nothing()
-        )
-        # OFFSET 0: each changed entry looks its later rows up in the primary key.
-        later = (
-            select(*(table.c[name] for name in _ENTRY_KEY), table.c.day)
-            .where(*same, table.c.day >= asked.c.day)
-            .offset(0)
-            .lateral("later")
-        )
-        later_key = [later.c[name] for name in (*_ENTRY_KEY, "day")]
-        moves = (
-            select(*later_key, integer_sum(asked.c.amount), integer_sum(asked.c.entries))
-            .select_from(asked.join(later, true()))
-            .group_by(*later_key)
-        )
-        insert = postgresql.insert(table)
-        # Every row exists by now: the "insert" always updates, through the primary key.
-        await connection.execute(
-            insert.from_select(names, moves).on_conflict_do_update(
-                index_elements=[*_ENTRY_KEY, "day"],
-                set_={
-                    "amount": table.c.amount + insert.excluded.amount,
-                    "entries": table.c.entries + insert.excluded.entries,
-                },
-            )
-        )
-        return
     keys = {name: bindparam(f"k_{name}", type_=table.c[name].type) for name in _ENTRY_KEY}
     day = bindparam("k_day", type_=Date())
     same = [table.c[name] == keys[name] for name in _ENTRY_KEY]
@@ -507,6 +558,65 @@ def _lifetime_peaks_statement() -> Any:
     )
 
 
+COUNTER_ROW_COLUMNS = (
+    "object_id",
+    "day",
+    "company_id",
+    "level",
+    "ad_campaign_id",
+    "ad_group_id",
+    *SUMMED,
+    *PEAKS,
+)
+
+
+def _postgres_write_counters() -> TextClause:
+    """PostgreSQL: the counters' changes per (object, UTC day) move the daily rollups, and,
+    summed (peaks: the largest) per aligned span and per object, the spans and lifetimes:
+    one statement (data-modifying CTEs, each writing its own table), prepared once."""
+    types = {"day": "DATE", **dict.fromkeys((*SUMMED, *PEAKS), "BIGINT")}
+    arrays = ", ".join(
+        f"CAST(:{name} AS {types.get(name, 'TEXT')}[])" for name in COUNTER_ROW_COLUMNS
+    )
+    counters = [*SUMMED, *PEAKS]
+
+    def moved(table: str) -> str:
+        return ", ".join(
+            [f"{name} = {table}.{name} + excluded.{name}" for name in SUMMED]
+            + [f"{name} = greatest({table}.{name}, excluded.{name})" for name in PEAKS]
+        )
+
+    totals = ", ".join([f"sum({name})" for name in SUMMED] + [f"max({name})" for name in PEAKS])
+    owners = "company_id, level, ad_campaign_id, ad_group_id"
+    ordinal = "(day - DATE '0001-01-01' + 1)"
+    return text(
+        f"""
+WITH asked AS (
+    SELECT * FROM unnest({arrays}) AS asked({", ".join(COUNTER_ROW_COLUMNS)})
+),
+spans AS (
+    INSERT INTO stat_spans (object_id, span, start, company_id, {", ".join(counters)})
+    SELECT object_id, span_length, day - {ordinal} % span_length, company_id, {totals}
+    FROM asked CROSS JOIN unnest(CAST(:spans AS INTEGER[])) AS span_length
+    GROUP BY object_id, span_length, day - {ordinal} % span_length, company_id
+    ON CONFLICT (object_id, span, start) DO UPDATE SET {moved("stat_spans")}
+),
+lifetimes AS (
+    INSERT INTO stat_lifetimes (object_id, {owners}, {", ".join(counters)})
+    SELECT object_id, {owners}, {totals} FROM asked
+    GROUP BY object_id, {owners}
+    ON CONFLICT (object_id) DO UPDATE SET {moved("stat_lifetimes")}
+)
+INSERT INTO stat_days ({", ".join(COUNTER_ROW_COLUMNS)})
+SELECT * FROM asked
+ON CONFLICT (object_id, day) DO UPDATE SET {moved("stat_days")}
+"""
+    ).bindparams(spans=list(SPANS))
+
+
+POSTGRES_WRITE_COUNTERS = _postgres_write_counters()
+
+
 async def apply_hour_changes(
     session: AsyncSession,
     changes: Sequence[tuple[Mapping[str, Any] | None, Mapping[str, Any]]],
@@ -524,8 +634,15 @@ async def apply_hour_changes(
         bucket.row(object_id=object_id, day=day)
         for (object_id, day), bucket in sorted(summary.days.items())
     ]
-    life_rows = [bucket.row(object_id=oid) for oid, bucket in sorted(summary.lifetimes.items())]
-    await _upsert(connection, StatDay, day_rows)
+    if dialect == "postgresql":
+        # Days, spans and lifetimes in one statement; the peaks a correction lowered are
+        # recomputed below, after it, as on SQLite.
+        await connection.execute(
+            POSTGRES_WRITE_COUNTERS,
+            {name: [row[name] for row in day_rows] for name in COUNTER_ROW_COLUMNS},
+        )
+    else:
+        await _upsert(connection, StatDay, day_rows)
     await _write_entries(connection, dialect, summary)
     by_level: dict[Level, list[dict[str, Any]]] = defaultdict(list)
     for level, object_id, day in sorted(summary.lowered):
@@ -534,7 +651,8 @@ async def apply_hour_changes(
         )
     for level, params in by_level.items():
         await connection.execute(_day_peaks_statement(level), params)
-    await _upsert(connection, StatSpan, _span_rows(summary))
+    if dialect != "postgresql":
+        await _upsert(connection, StatSpan, _span_rows(summary))
     lowered_spans = sorted(
         {
             (object_id, span, span_start(day, span))
@@ -550,7 +668,9 @@ async def apply_hour_changes(
                 for object_id, span, first in lowered_spans
             ],
         )
-    await _upsert(connection, StatLifetime, life_rows)
+    if dialect != "postgresql":
+        life_rows = [bucket.row(object_id=oid) for oid, bucket in sorted(summary.lifetimes.items())]
+        await _upsert(connection, StatLifetime, life_rows)
     lowered_objects = sorted({object_id for _, object_id, _ in summary.lowered})
     if lowered_objects:
         await connection.execute(
@@ -655,7 +775,7 @@ async def add_attributed_events(session: AsyncSession, events: Iterable[Attribut
     for (source, touch, day, event_name, custom_name), (count, value) in grouped.items():
         for map_name, name, amount in event_entries(event_name, custom_name, count, value):
             for object_id in touch:
-                summary.add_entry(object_id, day, source, (map_name, name), amount, count)
+                summary.add_entry(object_id, day, source, map_name, name, amount, count)
     connection = await session.connection()
     await _write_entries(connection, connection.dialect.name, summary)
 
