@@ -8,6 +8,7 @@ See docs/metrics.md.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -16,18 +17,22 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     ColumnElement,
     Date,
+    Integer,
     String,
     TableValuedAlias,
     Text,
+    TextualSelect,
     bindparam,
     case,
     cast,
     func,
     literal_column,
     select,
+    text,
     true,
     tuple_,
     union_all,
@@ -37,7 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from adline.ads.models import Ad
 from adline.core.clock import Clock
-from adline.core.db import unnest_rows
+from adline.core.db import UTCDateTime
 from adline.funding import service as funding
 from adline.metrics.formulas import StatTotals
 from adline.metrics.window import AttributionModel, StatsWindow
@@ -170,9 +175,10 @@ async def ingest(
     (a re-delivery, or an older revision arriving late); a higher revision replaces the
     stored row whole (a correction never adds to it). Ingests of a campaign's hours take
     turns (`lock_campaign_stats`): each reads the rows it replaces, writes the changed
-    rows in one upsert statement (sent in multi-row batches), and moves the rollups by the
-    difference (`adline.stats.rollups`), all in the caller's transaction, so two workers
-    ingesting the same hours concurrently cannot double-apply or let an older revision win.
+    rows in one upsert statement (on PostgreSQL the read and the upsert are one statement),
+    and moves the rollups by the difference (`adline.stats.rollups`), all in the caller's
+    transaction, so two workers ingesting the same hours concurrently cannot double-apply or
+    let an older revision win.
 
     Rows for unknown ads, and when `company_id` is given (an adapter working for one
     company) rows for another company's ads, are skipped and logged. Within `rows` the
@@ -203,7 +209,12 @@ async def ingest(
     if not values:
         return 0
     await lock_campaign_stats(session, {row["ad_campaign_id"] for row in values})
-    stored = await _stored_rows(session, [(row["ad_id"], row["hour_start"]) for row in values])
+    postgres = _dialect(session) == "postgresql"
+    if postgres:
+        # One statement reads the stored rows and writes the new revisions.
+        stored = await _write_hours_postgres(session, values)
+    else:
+        stored = await _stored_rows(session, [(row["ad_id"], row["hour_start"]) for row in values])
     changes: list[tuple[dict[str, Any] | None, dict[str, Any]]] = []
     for new in values:
         old = stored.get((new["ad_id"], new["hour_start"]))
@@ -211,26 +222,16 @@ async def ingest(
             changes.append((old, new))
     if not changes:
         return 0
-    changed = [new for _, new in changes]
-    postgres = _dialect(session) == "postgresql"
-    insert: Any = (postgresql.insert if postgres else sqlite.insert)(AdStatHour)
-    # PostgreSQL: every row in one statement (an array per column); SQLite: one compiled
-    # statement executed per row by its driver.
-    statement = (
-        insert.from_select(list(changed[0]), unnest_rows(HOURS_TABLE, changed))
-        if postgres
-        else insert
-    )
-    upsert = statement.on_conflict_do_update(
-        index_elements=[AdStatHour.ad_id, AdStatHour.hour_start],
-        set_={name: insert.excluded[name] for name in values[0] if name not in KEY},
-        where=insert.excluded.revision > AdStatHour.revision,
-    )
-    connection = await session.connection()
-    if postgres:
-        await connection.execute(upsert)
-    else:
-        await connection.execute(upsert, changed)
+    if not postgres:
+        # One compiled statement, executed per row by the driver.
+        insert: Any = sqlite.insert(AdStatHour)
+        upsert = insert.on_conflict_do_update(
+            index_elements=[AdStatHour.ad_id, AdStatHour.hour_start],
+            set_={name: insert.excluded[name] for name in values[0] if name not in KEY},
+            where=insert.excluded.revision > AdStatHour.revision,
+        )
+        connection = await session.connection()
+        await connection.execute(upsert, [new for _, new in changes])
     await rollups.apply_hour_changes(session, changes)
     # The funding ledger records the spend in the same transaction (docs/funding.md).
     spent: dict[str, tuple[str, int]] = {}
@@ -242,46 +243,98 @@ async def ingest(
     return len(changes)
 
 
+def _postgres_write_hours() -> TextualSelect:
+    """PostgreSQL: the batch's rows, one array per column, upserted into `ad_stat_hours` (a
+    stored row is replaced only by a higher revision), answering the stored rows they met
+    as they were before: every data-modifying CTE of a statement reads the rows as they
+    were when it began. Each key is looked up in the primary key (a LATERAL lookup per key),
+    a plan that holds whatever the table's statistics say (they may be missing: autovacuum
+    can be off). One text for any number of rows: prepared once."""
+    columns = list(HOURS_TABLE.columns)
+
+    def array_type(column: Any) -> str:
+        if isinstance(column.type, BigInteger | Integer):
+            return "BIGINT[]"
+        if isinstance(column.type, UTCDateTime):
+            return "TIMESTAMP[]"
+        return "TEXT[]"
+
+    names = ", ".join(column.name for column in columns)
+    arrays = ", ".join(f"CAST(:{column.name} AS {array_type(column)})" for column in columns)
+    inserted = ", ".join(
+        f"CAST(asked.{column.name} AS JSON)"
+        if isinstance(column.type, JSON)
+        else f"asked.{column.name}"
+        for column in columns
+    )
+    replaced = ", ".join(
+        f"{column.name} = excluded.{column.name}" for column in columns if column.name not in KEY
+    )
+    return text(
+        f"""
+WITH asked AS (SELECT * FROM unnest({arrays}) AS asked({names})),
+stored AS (
+    SELECT found.* FROM asked CROSS JOIN LATERAL (
+        SELECT * FROM ad_stat_hours AS hours
+        WHERE hours.ad_id = asked.ad_id AND hours.hour_start = asked.hour_start LIMIT 1
+    ) AS found
+),
+written AS (
+    INSERT INTO ad_stat_hours ({names}) SELECT {inserted} FROM asked
+    ON CONFLICT (ad_id, hour_start) DO UPDATE SET {replaced}
+    WHERE excluded.revision > ad_stat_hours.revision
+)
+SELECT * FROM stored
+"""
+    ).columns(*columns)
+
+
+POSTGRES_WRITE_HOURS = _postgres_write_hours()
+
+
+async def _write_hours_postgres(
+    session: AsyncSession, values: Sequence[Mapping[str, Any]]
+) -> dict[tuple[str, datetime], dict[str, Any]]:
+    """`POSTGRES_WRITE_HOURS` for `values` (column values, sorted by key, so that concurrent
+    ingests take the rows' locks in one order); answers the stored rows they met, by key."""
+    parameters: dict[str, list[Any]] = {}
+    for column in HOURS_TABLE.columns:
+        if isinstance(column.type, JSON):
+            parameters[column.name] = [json.dumps(row[column.name]) for row in values]
+        elif isinstance(column.type, UTCDateTime):
+            parameters[column.name] = [
+                row[column.name].astimezone(UTC).replace(tzinfo=None) for row in values
+            ]
+        else:
+            parameters[column.name] = [row[column.name] for row in values]
+    connection = await session.connection()
+    rows = (await connection.execute(POSTGRES_WRITE_HOURS, parameters)).mappings()
+    return {(row["ad_id"], row["hour_start"]): dict(row) for row in rows}
+
+
 async def _stored_rows(
     session: AsyncSession, keys: Sequence[tuple[str, datetime]]
 ) -> dict[tuple[str, datetime], dict[str, Any]]:
-    """The stored rows of these (ad, hour) keys, as column values.
-
-    PostgreSQL: the keys go in as arrays, each looked up in the primary key (a LATERAL
-    lookup per key), a plan that holds whatever the table's statistics say (they may be
-    missing: autovacuum can be off). SQLite: a batch usually covers the same hours of many
-    ads, so one query for every ad and hour of the batch (their cross product, at most a
-    few times the keys) beats matching key by key; otherwise the keys are matched as pairs."""
+    """SQLite: the stored rows of these (ad, hour) keys, as column values (PostgreSQL reads
+    them in `POSTGRES_WRITE_HOURS`). A batch usually covers the same hours of many ads, so
+    one query for every ad and hour of the batch (their cross product, at most a few times
+    the keys) beats matching key by key; otherwise the keys are matched as pairs."""
     table = HOURS_TABLE
     wanted = set(keys)
     pairs = sorted(wanted)
     statements = []
-    if _dialect(session) == "postgresql":
-        for offset in range(0, len(pairs), 5000):
-            chunk = [
-                {"ad_id": ad, "hour_start": hour} for ad, hour in pairs[offset : offset + 5000]
-            ]
-            asked = unnest_rows(table, chunk).subquery("asked")
-            found = (
-                select(table)
-                .where(table.c.ad_id == asked.c.ad_id, table.c.hour_start == asked.c.hour_start)
-                .limit(1)
-                .lateral("found")
-            )
-            statements.append(select(found).select_from(asked.join(found, true())))
+    ads = sorted({ad_id for ad_id, _ in wanted})
+    hours = sorted({hour for _, hour in wanted})
+    if len(ads) * len(hours) <= 4 * len(wanted) and len(ads) + len(hours) <= CHUNK:
+        statements.append(
+            select(table).where(table.c.ad_id.in_(ads), table.c.hour_start.in_(hours))
+        )
     else:
-        ads = sorted({ad_id for ad_id, _ in wanted})
-        hours = sorted({hour for _, hour in wanted})
-        if len(ads) * len(hours) <= 4 * len(wanted) and len(ads) + len(hours) <= CHUNK:
+        for offset in range(0, len(pairs), CHUNK):
+            chunk_pairs = pairs[offset : offset + CHUNK]
             statements.append(
-                select(table).where(table.c.ad_id.in_(ads), table.c.hour_start.in_(hours))
+                select(table).where(tuple_(table.c.ad_id, table.c.hour_start).in_(chunk_pairs))
             )
-        else:
-            for offset in range(0, len(pairs), CHUNK):
-                chunk_pairs = pairs[offset : offset + CHUNK]
-                statements.append(
-                    select(table).where(tuple_(table.c.ad_id, table.c.hour_start).in_(chunk_pairs))
-                )
     stored: dict[tuple[str, datetime], dict[str, Any]] = {}
     for statement in statements:
         for row in (await session.execute(statement)).mappings():
