@@ -54,14 +54,13 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from adline.campaigns.models import AdCampaign
 from adline.companies.models import Company
 from adline.conversions.models import ConversionEvent
-from adline.core.db import Base, lock_row, unnest_rows
+from adline.core.db import Base, lock_row
 from adline.stats.models import (
     AdStatHour,
     StatDay,
@@ -117,15 +116,6 @@ def span_start(day: date, span: int) -> date:
     """The first day of the aligned span of `span` days that holds `day`."""
     ordinal = day.toordinal()
     return date.fromordinal(ordinal - ordinal % span)
-
-
-def _insert(dialect: str, table: Any) -> Any:
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-
-
-def _greatest(dialect: str, a: Any, b: Any) -> ColumnElement[int]:
-    # SQLite's two-argument max() is its GREATEST.
-    return func.greatest(a, b) if dialect == "postgresql" else func.max(a, b)
 
 
 # --- what changed ---------------------------------------------------------------------------
@@ -260,6 +250,24 @@ def _hour_changes(
 # --- writing ------------------------------------------------------------------------------
 
 
+def _sqlite_upsert_text(table: Table, names: tuple[str, ...]) -> str:
+    """SQLite: `INSERT … ON CONFLICT DO UPDATE` of one row of `names` (qmark parameters)
+    into a rollup table: sums add up, peaks keep the larger figure."""
+    keys = [column.name for column in table.primary_key.columns]
+    moves = [
+        f"{name} = {name} + excluded.{name}"
+        for name in (*SUMMED, "amount", "entries")
+        if name in table.c
+    ] + [f"{name} = max({name}, excluded.{name})" for name in PEAKS if name in table.c]
+    return (
+        f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)}) "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {', '.join(moves)}"
+    )
+
+
+_SQLITE_UPSERTS: dict[tuple[str, tuple[str, ...]], str] = {}
+
+
 async def _upsert(
     connection: AsyncConnection,
     model: type[StatDay]
@@ -269,31 +277,26 @@ async def _upsert(
     | type[StatSpan],
     rows: list[dict[str, Any]],
 ) -> None:
-    """Add `rows` into a rollup table: sums add up, peaks keep the larger figure.
+    """SQLite: add `rows` into a rollup table (PostgreSQL writes the rollups in
+    `POSTGRES_WRITE_COUNTERS` and `POSTGRES_WRITE_ENTRIES`).
 
-    PostgreSQL gets all rows in one statement (an array per column, unnested), SQLite one
-    compiled statement executed for each row (its driver loops in C)."""
+    One statement text per table and columns, executed for each row by the driver (it
+    loops in C), with the values as the driver takes them (days as ISO text, as SQLAlchemy
+    stores them on SQLite): no per-row work in SQLAlchemy."""
     if not rows:
         return
     table = _table(model)
-    keys = [column.name for column in table.primary_key.columns]
-    dialect = connection.dialect.name
-    insert: Any = _insert(dialect, table)
-    statement = (
-        insert.from_select(list(rows[0]), unnest_rows(table, rows))
-        if dialect == "postgresql"
-        else insert
+    names = tuple(rows[0])
+    statement = _SQLITE_UPSERTS.get((table.name, names))
+    if statement is None:
+        statement = _SQLITE_UPSERTS[(table.name, names)] = _sqlite_upsert_text(table, names)
+    await connection.exec_driver_sql(
+        statement,
+        [
+            tuple(value.isoformat() if type(value) is date else value for value in row.values())
+            for row in rows
+        ],
     )
-    summed = [name for name in (*SUMMED, "amount", "entries") if name in table.c]
-    set_: dict[str, Any] = {name: table.c[name] + insert.excluded[name] for name in summed}
-    for name in PEAKS:
-        if name in table.c:
-            set_[name] = _greatest(dialect, table.c[name], insert.excluded[name])
-    upsert = statement.on_conflict_do_update(index_elements=keys, set_=set_)
-    if dialect == "postgresql":
-        await connection.execute(upsert)
-    else:
-        await connection.execute(upsert, rows)
 
 
 # PostgreSQL: a batch's event-map entry changes per (object, day, source, map, name) in one
@@ -410,6 +413,25 @@ async def _write_entries(connection: AsyncConnection, dialect: str, summary: _Ch
 _ENTRY_KEY = ("object_id", "source", "map", "name")
 
 
+# SQLite: the two statements of `_cumulate`, each executed once per changed entry and day
+# (named parameters: the entry's key, the day, the change).
+_ENTRY_IS = " AND ".join(f"{name} = :{name}" for name in _ENTRY_KEY)
+SQLITE_CUMULATIVE_FILL = (
+    "INSERT OR IGNORE INTO stat_entry_cumulative "
+    "(object_id, source, map, name, day, amount, entries) "
+    "SELECT :object_id, :source, :map, :name, :day, "
+    + ", ".join(
+        f"coalesce((SELECT {column} FROM stat_entry_cumulative WHERE {_ENTRY_IS} "
+        "AND day < :day ORDER BY day DESC LIMIT 1), 0)"
+        for column in ("amount", "entries")
+    )
+)
+SQLITE_CUMULATIVE_MOVE = (
+    "UPDATE stat_entry_cumulative SET amount = amount + :amount, entries = entries + :entries "
+    f"WHERE {_ENTRY_IS} AND day >= :day"
+)
+
+
 async def _cumulate(connection: AsyncConnection, rows: list[dict[str, Any]]) -> None:
     """SQLite: move the cumulative entries by each day's change (`rows`: object, day, source,
     map, name, amount, entries): the change of day d adds to the entry's rows of every day
@@ -417,50 +439,13 @@ async def _cumulate(connection: AsyncConnection, rows: list[dict[str, Any]]) -> 
 
     First each changed day gets its row if it has none (a copy of the latest row before it,
     or zero), then every row from that day on moves. The caller holds the stats lock of the
-    objects' campaigns, so no other writer moves these entries meanwhile."""
+    objects' campaigns, so no other writer moves these entries meanwhile. The values go to
+    the driver as it takes them (days as ISO text, as SQLAlchemy stores them on SQLite)."""
     if not rows:
         return
-    table = STAT_ENTRY_CUMULATIVE
-    names = [*_ENTRY_KEY, "day", "amount", "entries"]
-    keys = {name: bindparam(f"k_{name}", type_=table.c[name].type) for name in _ENTRY_KEY}
-    day = bindparam("k_day", type_=Date())
-    same = [table.c[name] == keys[name] for name in _ENTRY_KEY]
-
-    def before_(column: str) -> Any:
-        return (
-            select(table.c[column])
-            .where(*same, table.c.day < day)
-            .order_by(table.c.day.desc())
-            .limit(1)
-            .scalar_subquery()
-        )
-
-    fill = select(
-        *keys.values(),
-        day,
-        func.coalesce(before_("amount"), 0),
-        func.coalesce(before_("entries"), 0),
-    )
-    params = [
-        {
-            **{f"k_{name}": row[name] for name in (*_ENTRY_KEY, "day")},
-            "d_amount": row["amount"],
-            "d_entries": row["entries"],
-        }
-        for row in rows
-    ]
-    await connection.execute(
-        sqlite.insert(table).from_select(names, fill).prefix_with("OR IGNORE"), params
-    )
-    await connection.execute(
-        update(table)
-        .where(*same, table.c.day >= day)
-        .values(
-            amount=table.c.amount + bindparam("d_amount", type_=BigInteger()),
-            entries=table.c.entries + bindparam("d_entries", type_=BigInteger()),
-        ),
-        params,
-    )
+    params = [{**row, "day": row["day"].isoformat()} for row in rows]
+    await connection.exec_driver_sql(SQLITE_CUMULATIVE_FILL, params)
+    await connection.exec_driver_sql(SQLITE_CUMULATIVE_MOVE, params)
 
 
 def _span_rows(summary: _Changes) -> list[dict[str, Any]]:
