@@ -8,11 +8,14 @@ once the handler has returned and before the response is sent.
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator, Mapping, Sequence
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
+import aiosqlite
 from fastapi import Request
 from sqlalchemy import (
     DateTime,
@@ -30,7 +33,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -54,6 +57,7 @@ class Base(DeclarativeBase):
 
 
 RowT = TypeVar("RowT", bound=Base)
+ResultT = TypeVar("ResultT")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -73,9 +77,114 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
+class _PrefetchedCursor:
+    """The cursor of a `OneTripConnection`: a statement runs, its rows are fetched and its
+    sqlite3 cursor is closed in one call on the connection's thread. (aiosqlite's own cursor,
+    as SQLAlchemy drives it, takes four: open, execute, fetch, close.)"""
+
+    arraysize = 1
+
+    def __init__(self, connection: OneTripConnection) -> None:
+        self._connection = connection
+        self._rows: list[Any] = []
+        self.description: Any = None
+        self.rowcount = -1
+        self.lastrowid: int | None = None
+
+    async def __aenter__(self) -> _PrefetchedCursor:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        self._rows = []
+
+    @staticmethod
+    def _run(
+        raw: sqlite3.Connection, operation: str, parameters: Any, many: bool
+    ) -> tuple[Any, int, int | None, list[Any]]:
+        cursor = raw.cursor()
+        try:
+            if many:
+                cursor.executemany(operation, parameters)
+            elif parameters is None:
+                cursor.execute(operation)
+            else:
+                cursor.execute(operation, parameters)
+            rows = cursor.fetchall() if cursor.description else []
+            return cursor.description, cursor.rowcount, cursor.lastrowid, rows
+        finally:
+            cursor.close()
+
+    async def _call(self, operation: str, parameters: Any, many: bool) -> _PrefetchedCursor:
+        connection = self._connection
+        self.description, self.rowcount, self.lastrowid, self._rows = await connection.on_thread(
+            partial(self._run, connection._conn, operation, parameters, many)
+        )
+        return self
+
+    async def execute(self, operation: str, parameters: Any = None) -> _PrefetchedCursor:
+        return await self._call(operation, parameters, many=False)
+
+    async def executemany(self, operation: str, parameters: Any) -> _PrefetchedCursor:
+        return await self._call(operation, parameters, many=True)
+
+    async def fetchall(self) -> list[Any]:
+        rows, self._rows = self._rows, []
+        return rows
+
+    async def fetchone(self) -> Any:
+        return self._rows.pop(0) if self._rows else None
+
+    async def fetchmany(self, size: int | None = None) -> list[Any]:
+        count = self.arraysize if size is None else size
+        rows, self._rows = self._rows[:count], self._rows[count:]
+        return rows
+
+    async def close(self) -> None:
+        self._rows = []
+
+
+class OneTripConnection(aiosqlite.Connection):
+    """aiosqlite with fewer trips to the connection's thread, each a thread handoff (and,
+    with many requests in flight, a wait for the GIL): one per statement, and none for a
+    commit or rollback with no transaction open (sqlite3's are no-ops then)."""
+
+    def cursor(self) -> _PrefetchedCursor:  # type: ignore[override]
+        return _PrefetchedCursor(self)
+
+    async def on_thread(self, function: Callable[[], ResultT]) -> ResultT:
+        """`function()`, called on the connection's thread."""
+        execute: Callable[[Callable[[], ResultT]], Awaitable[ResultT]] = self._execute
+        return await execute(function)
+
+    async def commit(self) -> None:
+        if self._conn.in_transaction:
+            await super().commit()
+
+    async def rollback(self) -> None:
+        if self._conn.in_transaction:
+            await super().rollback()
+
+
+def _sqlite_connector(url: str, timeout: float) -> Any:
+    """`async_creator` of a SQLite engine: a `OneTripConnection` with the arguments
+    SQLAlchemy's aiosqlite dialect would give `aiosqlite.connect` for `url`."""
+    parsed = make_url(url)
+    args, kwargs = parsed.get_dialect()().create_connect_args(parsed)
+    kwargs = {**kwargs, "timeout": timeout}
+
+    async def connect() -> OneTripConnection:
+        connection = OneTripConnection(partial(sqlite3.connect, *args, **kwargs), 64)
+        # As SQLAlchemy does for aiosqlite: the thread never holds the process open.
+        connection._thread.daemon = True
+        await connection
+        return connection
+
+    return connect
+
+
 def create_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, async_creator=_sqlite_connector(url, timeout=30))
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
