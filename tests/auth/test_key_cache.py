@@ -165,3 +165,61 @@ def test_the_cache_forgets_after_its_ttl_and_keeps_a_bounded_number() -> None:
     cache.put("c", known(now))
     assert cache.get("a") is None  # the oldest entry went
     assert cache.get("b") is not None and cache.get("c") is not None
+
+
+async def test_misses_during_a_read_of_the_same_key_join_it() -> None:
+    cache = KeyCache(ttl=0.5)
+    reads: list[str] = []
+    release = asyncio.Event()
+
+    async def read(found: KnownKey | None) -> KnownKey | None:
+        reads.append("read")
+        await release.wait()
+        return found
+
+    first = asyncio.create_task(cache.read_through("a", lambda: read(known(time.monotonic()))))
+    await asyncio.sleep(0)
+    joined = [asyncio.create_task(cache.read_through("a", lambda: read(None))) for _ in range(5)]
+    await asyncio.sleep(0)
+    release.set()
+    answers = await asyncio.gather(first, *joined)
+    assert reads == ["read"]
+    assert all(answer is not None and answer.key_id == "apik_x" for answer in answers)
+    assert cache.get("a") is not None
+
+
+async def test_a_key_not_found_is_read_again_by_each_request_that_joined() -> None:
+    # A key created a moment ago works at once: a read that found nothing is not shared.
+    cache = KeyCache(ttl=0.5)
+    release = asyncio.Event()
+
+    async def not_yet() -> KnownKey | None:
+        await release.wait()
+        return None
+
+    async def now_there() -> KnownKey | None:
+        return known(time.monotonic())
+
+    first = asyncio.create_task(cache.read_through("a", not_yet))
+    await asyncio.sleep(0)
+    second = asyncio.create_task(cache.read_through("a", now_there))
+    await asyncio.sleep(0)
+    release.set()
+    assert await first is None
+    assert await second is not None
+
+
+async def test_a_read_begun_before_a_change_in_this_process_is_not_cached() -> None:
+    cache = KeyCache(ttl=0.5)
+    release = asyncio.Event()
+
+    async def read() -> KnownKey | None:
+        await release.wait()
+        return known(time.monotonic())
+
+    reading = asyncio.create_task(cache.read_through("a", read))
+    await asyncio.sleep(0)
+    cache.clear()  # e.g. the key was revoked meanwhile
+    release.set()
+    assert await reading is not None  # its own request has it, as before
+    assert cache.get("a") is None

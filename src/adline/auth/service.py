@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import ipaddress
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Select, bindparam, or_, select
@@ -168,12 +170,48 @@ class KeyCache:
 
     A revocation (or any change to a key) made in another process takes effect here within
     `ttl`; one made in this process clears the cache at once. Unknown and revoked keys are
-    never cached, so a new key works at once. Bounded: the oldest entries go first."""
+    never cached, so a new key works at once. Bounded: the oldest entries go first.
+
+    A miss while the same key is already being read joins that read (`read_through`): when
+    an entry expires under many requests in flight, one of them reads the key, not all."""
 
     def __init__(self, ttl: float = 0.5, max_entries: int = 10_000) -> None:
         self.ttl = ttl
         self.max_entries = max_entries
         self._keys: OrderedDict[str, KnownKey] = OrderedDict()
+        # Reads under way, by secret hash: a future of the key found, or of None when the
+        # read found none or failed (a request that joined then reads for itself).
+        self._reads: dict[str, asyncio.Future[KnownKey | None]] = {}
+        # Moved by `clear`: a read begun before a change in this process is not cached.
+        self._generation = 0
+
+    async def read_through(
+        self, secret_hash: str, read: Callable[[], Awaitable[KnownKey | None]]
+    ) -> KnownKey | None:
+        """The cached key, else the one a read under way finds (it began after the entry
+        expired, so it is as fresh), else `read()`'s, cached."""
+        known = self.get(secret_hash)
+        if known is not None:
+            return known
+        loop = asyncio.get_running_loop()
+        pending = self._reads.get(secret_hash)
+        if pending is not None and pending.get_loop() is loop:
+            known = await asyncio.shield(pending)
+            if known is not None:
+                return known
+        generation = self._generation
+        reading: asyncio.Future[KnownKey | None] = loop.create_future()
+        self._reads[secret_hash] = reading
+        known = None
+        try:
+            known = await read()
+        finally:
+            if self._reads.get(secret_hash) is reading:
+                del self._reads[secret_hash]
+            reading.set_result(known)
+        if known is not None and generation == self._generation:
+            self.put(secret_hash, known)
+        return known
 
     def get(self, secret_hash: str) -> KnownKey | None:
         known = self._keys.get(secret_hash)
@@ -189,6 +227,8 @@ class KeyCache:
 
     def clear(self) -> None:
         self._keys.clear()
+        self._reads.clear()
+        self._generation += 1
 
 
 KEY_CACHE = KeyCache()
@@ -219,9 +259,10 @@ KEY_STATEMENT = (
 
 
 async def _known_key(session: AsyncSession, secret_hash: str) -> KnownKey | None:
-    known = KEY_CACHE.get(secret_hash)
-    if known is not None:
-        return known
+    return await KEY_CACHE.read_through(secret_hash, partial(_read_key, session, secret_hash))
+
+
+async def _read_key(session: AsyncSession, secret_hash: str) -> KnownKey | None:
     row = (await session.execute(KEY_STATEMENT, {"secret_hash": secret_hash})).first()
     if row is None:
         return None
@@ -239,7 +280,6 @@ async def _known_key(session: AsyncSession, secret_hash: str) -> KnownKey | None
         # Not the current secret: the one the latest rotation replaced.
         grace_ends_at=None if row.secret_hash == secret_hash else row.previous_secret_expires_at,
     )
-    KEY_CACHE.put(secret_hash, known)
     return known
 
 
