@@ -184,7 +184,13 @@ def _sqlite_connector(url: str, timeout: float) -> Any:
 
 def create_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, async_creator=_sqlite_connector(url, timeout=30))
+        database = make_url(url).database
+        in_memory = not database or database == ":memory:" or "mode=memory" in url
+        # A file's pool keeps every connection it may open (as many as SQLAlchemy's default
+        # 5 + 10 overflow): an overflow connection is otherwise closed when returned, and
+        # under load each request would open one (a thread and the pragmas below) anew.
+        pool = {} if in_memory else {"pool_size": 15, "max_overflow": 0}
+        engine = create_async_engine(url, async_creator=_sqlite_connector(url, timeout=30), **pool)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
@@ -200,10 +206,13 @@ def create_engine(url: str) -> AsyncEngine:
     # cost estimates alone) compiles for longer than the query runs.
     # No pre-ping: it would cost a round trip per request. A connection the server dropped
     # fails one statement; SQLAlchemy then recognises the disconnect and refreshes the pool.
+    # No overflow: a returned overflow connection is closed, and under load requests then
+    # open new ones (a backend started, asyncpg's statements prepared again) all the time;
+    # the pool keeps as many as it may open (30, the same cap as 10 + 20 overflow before).
     return create_async_engine(
         url,
-        pool_size=10,
-        max_overflow=20,
+        pool_size=30,
+        max_overflow=0,
         connect_args={"server_settings": {"jit": "off"}},
     )
 
@@ -213,8 +222,9 @@ def create_engine(url: str) -> AsyncEngine:
 # an open transaction) must never wait for another from that same pool, or a burst as large
 # as the pool would hold every connection while waiting for one more. Each checkout here
 # lasts one autocommit statement.
-BOOKKEEPING_POOL_SIZE = 4
-BOOKKEEPING_POOL_OVERFLOW = 8
+# Kept open (no overflow, as for the main pool): at most 12 connections, as 4 + 8 before.
+BOOKKEEPING_POOL_SIZE = 12
+BOOKKEEPING_POOL_OVERFLOW = 0
 _bookkeeping_engines: WeakKeyDictionary[Engine, AsyncEngine] = WeakKeyDictionary()
 
 
