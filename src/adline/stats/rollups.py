@@ -141,13 +141,20 @@ class _Counters:
             **self.peaks,
         }
 
+    def add(self, other: _Counters) -> None:
+        """Fold `other` in: sums add up, peaks keep the larger figure."""
+        for name in SUMMED:
+            self.sums[name] += other.sums[name]
+        for name in PEAKS:
+            self.peaks[name] = max(self.peaks[name], other.peaks[name])
+
 
 @dataclass
 class _Changes:
-    """What a set of hourly changes does to the rollups, summed per bucket."""
+    """What a set of hourly changes does to the rollups, summed per bucket (spans and
+    lifetimes are the days folded further: `_span_rows`, `_lifetime_rows`)."""
 
     days: dict[tuple[str, date], _Counters] = field(default_factory=dict)
-    lifetimes: dict[str, _Counters] = field(default_factory=dict)
     # Event-map entry changes per (object id, day, source, map, name): [amount, entries].
     entry_days: dict[tuple[str, date, str, str, str], list[int]] = field(default_factory=dict)
     # (level, object id, day) whose peak may have dropped: recomputed from the hours.
@@ -176,8 +183,8 @@ def _hour_changes(
     changes: Sequence[tuple[Mapping[str, Any] | None, Mapping[str, Any]]],
 ) -> _Changes:
     """Each change puts the new row's figures in and takes the old row's out: first per ad
-    and day, then folded into the ad's group and campaign, by day and for all time (an ad
-    never changes group or campaign, so its old and new rows have the same owners)."""
+    and day, then folded into the ad's group and campaign by day (an ad never changes group
+    or campaign, so its old and new rows have the same owners)."""
     ad_days: dict[tuple[str, date], list[int]] = {}
     owners: dict[str, tuple[str, str, str]] = {}
     entries: dict[tuple[str, date, str, str], list[int]] = {}
@@ -225,16 +232,10 @@ def _hour_changes(
             if day_counters is None:
                 day_counters = _Counters(company, level, campaign, group_id)
                 summary.days[(object_id, day)] = day_counters
-            lifetime = summary.lifetimes.get(object_id)
-            if lifetime is None:
-                lifetime = summary.lifetimes[object_id] = _Counters(
-                    company, level, campaign, group_id
-                )
-            for counters in (day_counters, lifetime):
-                for index, name in enumerate(SUMMED):
-                    counters.sums[name] += bucket[index]
-                for index, name in enumerate(PEAKS, start=width):
-                    counters.peaks[name] = max(counters.peaks[name], bucket[index])
+            for index, name in enumerate(SUMMED):
+                day_counters.sums[name] += bucket[index]
+            for index, name in enumerate(PEAKS, start=width):
+                day_counters.peaks[name] = max(day_counters.peaks[name], bucket[index])
     for ad, day in lowered:
         _, campaign, group = owners[ad]
         summary.lowered.update(
@@ -448,6 +449,19 @@ async def _cumulate(connection: AsyncConnection, rows: list[dict[str, Any]]) -> 
     await connection.exec_driver_sql(SQLITE_CUMULATIVE_MOVE, params)
 
 
+def _lifetime_rows(summary: _Changes) -> list[dict[str, Any]]:
+    """The changes of the days, summed per object for all time."""
+    lifetimes: dict[str, _Counters] = {}
+    for (object_id, _), counters in summary.days.items():
+        held = lifetimes.get(object_id)
+        if held is None:
+            held = lifetimes[object_id] = _Counters(
+                counters.company_id, counters.level, counters.ad_campaign_id, counters.ad_group_id
+            )
+        held.add(counters)
+    return [counters.row(object_id=object_id) for object_id, counters in sorted(lifetimes.items())]
+
+
 def _span_rows(summary: _Changes) -> list[dict[str, Any]]:
     """The changes of the days, summed into the aligned spans that hold them."""
     spans: dict[tuple[str, int, date], _Counters] = {}
@@ -459,10 +473,7 @@ def _span_rows(summary: _Changes) -> list[dict[str, Any]]:
                 held = spans[key] = _Counters(
                     counters.company_id, counters.level, counters.ad_campaign_id, None
                 )
-            for name in SUMMED:
-                held.sums[name] += counters.sums[name]
-            for name in PEAKS:
-                held.peaks[name] = max(held.peaks[name], counters.peaks[name])
+            held.add(counters)
     return [
         {
             "object_id": object_id,
@@ -654,8 +665,7 @@ async def apply_hour_changes(
             ],
         )
     if dialect != "postgresql":
-        life_rows = [bucket.row(object_id=oid) for oid, bucket in sorted(summary.lifetimes.items())]
-        await _upsert(connection, StatLifetime, life_rows)
+        await _upsert(connection, StatLifetime, _lifetime_rows(summary))
     lowered_objects = sorted({object_id for _, object_id, _ in summary.lowered})
     if lowered_objects:
         await connection.execute(
