@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, TypeVar
@@ -21,18 +21,9 @@ from sqlalchemy import (
     DateTime,
     Engine,
     MetaData,
-    Select,
-    String,
-    Table,
-    Text,
-    bindparam,
-    cast,
     event,
-    func,
-    select,
     update,
 )
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -312,31 +303,6 @@ async def lock_row(session: AsyncSession, column: InstrumentedAttribute[Any], ro
         .values({column: column})
         .execution_options(synchronize_session=False)
     )
-
-
-def _array_type(column: Any) -> Any:
-    # Strings as TEXT: a cast to VARCHAR(n) would silently cut a longer value.
-    if isinstance(column.type, String):
-        return postgresql.ARRAY(Text())
-    return postgresql.ARRAY(column.type)
-
-
-def unnest_rows(table: Table, rows: Sequence[Mapping[str, Any]]) -> Select[Any]:
-    """PostgreSQL: `rows` (dicts with the same keys, columns of `table`) as a SELECT of one
-    array per column, unnested back into rows. One statement, prepared once, carries any
-    number of rows (no parameter per value); use it in `INSERT ... SELECT`."""
-    names = list(rows[0])
-    arrays = [
-        cast(
-            bindparam(
-                f"unnest_{name}", [row[name] for row in rows], type_=_array_type(table.c[name])
-            ),
-            _array_type(table.c[name]),
-        )
-        for name in names
-    ]
-    source = func.unnest(*arrays).table_valued(*names).render_derived(name="new_rows")
-    return select(*(cast(source.c[name], table.c[name].type) for name in names))
 
 
 def column_values(row: Base) -> dict[str, Any]:
