@@ -18,8 +18,11 @@ from weakref import WeakKeyDictionary
 import aiosqlite
 from fastapi import Request
 from sqlalchemy import (
+    BigInteger,
+    Date,
     DateTime,
     Engine,
+    Integer,
     MetaData,
     event,
     update,
@@ -303,6 +306,21 @@ async def lock_row(session: AsyncSession, column: InstrumentedAttribute[Any], ro
         .values({column: column})
         .execution_options(synchronize_session=False)
     )
+
+
+def postgres_array_type(column: Any) -> str:
+    """PostgreSQL: the array type a column's values travel in when a batch of rows is sent as
+    one array per column and `unnest`ed (one statement text for any number of rows):
+    integers as BIGINT[], `UTCDateTime` as TIMESTAMP[] (naive UTC), days as DATE[], the
+    rest as TEXT[] (a cast to VARCHAR(n) would silently cut a longer value; JSON is cast
+    back by the statement)."""
+    if isinstance(column.type, BigInteger | Integer):
+        return "BIGINT[]"
+    if isinstance(column.type, UTCDateTime):
+        return "TIMESTAMP[]"
+    if isinstance(column.type, Date):
+        return "DATE[]"
+    return "TEXT[]"
 
 
 def column_values(row: Base) -> dict[str, Any]:

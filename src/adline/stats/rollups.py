@@ -60,7 +60,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from adline.campaigns.models import AdCampaign
 from adline.companies.models import Company
 from adline.conversions.models import ConversionEvent
-from adline.core.db import Base, lock_row
+from adline.core.db import Base, lock_row, postgres_array_type
 from adline.stats.models import (
     AdStatHour,
     StatDay,
@@ -570,9 +570,9 @@ def _postgres_write_counters() -> TextClause:
     """PostgreSQL: the counters' changes per (object, UTC day) move the daily rollups, and,
     summed (peaks: the largest) per aligned span and per object, the spans and lifetimes:
     one statement (data-modifying CTEs, each writing its own table), prepared once."""
-    types = {"day": "DATE", **dict.fromkeys((*SUMMED, *PEAKS), "BIGINT")}
+    days = _table(StatDay)
     arrays = ", ".join(
-        f"CAST(:{name} AS {types.get(name, 'TEXT')}[])" for name in COUNTER_ROW_COLUMNS
+        f"CAST(:{name} AS {postgres_array_type(days.c[name])})" for name in COUNTER_ROW_COLUMNS
     )
     counters = [*SUMMED, *PEAKS]
 

@@ -21,7 +21,6 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Date,
-    Integer,
     String,
     TableValuedAlias,
     Text,
@@ -42,7 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from adline.ads.models import Ad
 from adline.core.clock import Clock
-from adline.core.db import UTCDateTime
+from adline.core.db import UTCDateTime, postgres_array_type
 from adline.funding import service as funding
 from adline.metrics.formulas import StatTotals
 from adline.metrics.window import AttributionModel, StatsWindow
@@ -251,16 +250,10 @@ def _postgres_write_hours() -> TextualSelect:
     a plan that holds whatever the table's statistics say (they may be missing: autovacuum
     can be off). One text for any number of rows: prepared once."""
     columns = list(HOURS_TABLE.columns)
-
-    def array_type(column: Any) -> str:
-        if isinstance(column.type, BigInteger | Integer):
-            return "BIGINT[]"
-        if isinstance(column.type, UTCDateTime):
-            return "TIMESTAMP[]"
-        return "TEXT[]"
-
     names = ", ".join(column.name for column in columns)
-    arrays = ", ".join(f"CAST(:{column.name} AS {array_type(column)})" for column in columns)
+    arrays = ", ".join(
+        f"CAST(:{column.name} AS {postgres_array_type(column)})" for column in columns
+    )
     inserted = ", ".join(
         f"CAST(asked.{column.name} AS JSON)"
         if isinstance(column.type, JSON)
