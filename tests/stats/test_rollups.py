@@ -32,7 +32,6 @@ from adline.stats.models import (
     StatEntryDay,
     StatEntryLifetime,
     StatLifetime,
-    StatSpan,
 )
 from adline.stats.service import HourStats, ingest, totals_by_level
 from tests.conftest import START, Tenant
@@ -193,14 +192,7 @@ def _steps(rows: list[Any]) -> set[tuple[Any, ...]]:
 async def _snapshot(engine: AsyncEngine, object_ids: list[str]) -> dict[str, set[Any]]:
     snapshot: dict[str, set[Any]] = {}
     async with create_sessionmaker(engine)() as session:
-        for model in (
-            StatDay,
-            StatLifetime,
-            StatEntryDay,
-            StatEntryLifetime,
-            StatSpan,
-            StatEntryCumulative,
-        ):
+        for model in rollups.ROLLUP_MODELS:
             columns = [column.key for column in model.__table__.columns]
             rows = list(
                 (

@@ -104,6 +104,15 @@ STAT_ENTRY_DAYS = _table(StatEntryDay)
 STAT_ENTRY_LIFETIMES = _table(StatEntryLifetime)
 STAT_SPANS = _table(StatSpan)
 STAT_ENTRY_CUMULATIVE = _table(StatEntryCumulative)
+# Every table the rollups keep (what a rebuild recomputes).
+ROLLUP_MODELS = (
+    StatDay,
+    StatLifetime,
+    StatEntryDay,
+    StatEntryLifetime,
+    StatSpan,
+    StatEntryCumulative,
+)
 HOURS_TABLE = _table(AdStatHour)
 EVENTS_TABLE = _table(ConversionEvent)
 
@@ -1042,17 +1051,7 @@ def lock_statement(dialect: str) -> list[Executable]:
     """Keep writers of the rollups out while a rebuild runs (readers go on)."""
     if dialect != "postgresql":
         return []
-    tables = ", ".join(
-        table.__tablename__
-        for table in (
-            StatDay,
-            StatLifetime,
-            StatEntryDay,
-            StatEntryLifetime,
-            StatSpan,
-            StatEntryCumulative,
-        )
-    )
+    tables = ", ".join(model.__tablename__ for model in ROLLUP_MODELS)
     return [
         text(f"LOCK TABLE ad_stat_hours, conversion_events, {tables} IN SHARE ROW EXCLUSIVE MODE")
     ]
