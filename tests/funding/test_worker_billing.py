@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adline.core.clock import ManualClock
 from adline.core.db import create_sessionmaker
+from adline.delivery.model import CORRECTION_MINUTES, MAX_CORRECTIONS
 from adline.delivery.registry import AdapterRegistry
 from adline.delivery.worker import DeliveryWorker
 from adline.funding.processor import ATTACHES_THEN_FAILS
@@ -23,6 +24,9 @@ from tests.worker.test_worker import live_campaign
 database_url, engine = own_store.database_url, own_store.engine
 
 THRESHOLD_MICROS = 10_000_000  # $10: the $20/day campaign crosses it within a day
+# By then the simulator has published every report of the hours before a stop, its late
+# corrections included (each up to CORRECTION_MINUTES after the one before).
+SETTLE_HOURS = MAX_CORRECTIONS * CORRECTION_MINUTES[1] // 60 + 2
 
 
 async def hours(run: DeliveryWorker, clock: ManualClock, count: int) -> None:
@@ -57,7 +61,7 @@ async def test_a_failing_card_stops_delivery_until_a_working_one_is_saved(
     assert read["spend"] >= THRESHOLD_MICROS / 1_000_000
 
     # Stopped: once the reports of what it spent before the stop are in, nothing more.
-    await hours(run, clock, 8)
+    await hours(run, clock, SETTLE_HOURS)
     settled = (await ok(await poor_client.get(path)))["spend"]
     await hours(run, clock, 12)
     assert (await ok(await poor_client.get(path)))["spend"] == settled
