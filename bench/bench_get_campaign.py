@@ -139,7 +139,7 @@ def main() -> None:
                 f"{seeded['conversions_seconds']:.1f} s",
                 flush=True,
             )
-            server = Server(database_url, workdir, code)
+            server = Server(database_url, workdir, code, args.workers)
             try:
                 server.wait_ready()
                 headers = {

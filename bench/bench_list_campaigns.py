@@ -149,7 +149,7 @@ def main() -> None:
                 f"stats_from={(end - timedelta(days=args.days)).date()}"
                 f"&stats_to={(end - timedelta(days=1)).date()}"
             )
-            server = Server(database_url, workdir, code)
+            server = Server(database_url, workdir, code, args.workers)
             try:
                 server.wait_ready()
                 headers = {

@@ -134,7 +134,9 @@ def seed_store(
 class Server:
     """`adline serve` in a subprocess; stdout and stderr go to files in `workdir`."""
 
-    def __init__(self, database_url: str, workdir: Path, code: Path | None) -> None:
+    def __init__(
+        self, database_url: str, workdir: Path, code: Path | None, workers: int = 1
+    ) -> None:
         self.port = free_port()
         self.base_url = f"http://{HOST}:{self.port}"
         self.env = {
@@ -156,7 +158,15 @@ class Server:
         self._stdout = self.stdout_path.open("wb")
         self._stderr = self.stderr_path.open("wb")
         self.process = subprocess.Popen(
-            [adline_executable(), "serve", "--host", HOST, "--port", str(self.port)],
+            [
+                adline_executable(),
+                "serve",
+                "--host",
+                HOST,
+                "--port",
+                str(self.port),
+                *(["--workers", str(workers)] if workers > 1 else []),
+            ],
             stdin=subprocess.DEVNULL,
             stdout=self._stdout,
             stderr=self._stderr,
@@ -433,6 +443,13 @@ def add_common_arguments(parser: argparse.ArgumentParser, *, seconds: float) -> 
         "--wrk-threads", type=int, default=1, help="wrk threads (default 1: 2 cores are shared)"
     )
     parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes (`adline serve --workers`; above 1 needs PostgreSQL, as in "
+        "production, docs/deployment.md) (default 1)",
+    )
+    parser.add_argument(
         "--rev",
         default=None,
         help="serve (and seed with) src/ of this git revision, exported to the temporary "
@@ -462,6 +479,8 @@ def check_common_arguments(parser: argparse.ArgumentParser, args: argparse.Names
         parser.error("need 0 < --seconds <= 600 and 0 <= --warmup <= 60")
     if args.rounds < 1:
         parser.error("need --rounds >= 1")
+    if args.workers < 1 or (args.workers > 1 and not (args.postgres or args.database_url)):
+        parser.error("need --workers >= 1, and PostgreSQL (--postgres) for more than one")
     generator: str = args.generator
     if generator == "auto":
         generator = "wrk" if shutil.which("wrk") else "httpx"

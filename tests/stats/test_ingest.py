@@ -19,6 +19,7 @@ from adline.core.clock import ManualClock
 from adline.core.db import create_sessionmaker
 from adline.metrics.formulas import StatTotals
 from adline.metrics.window import StatsWindow
+from adline.stats.models import AdStatHour
 from adline.stats.service import HourStats, ingest
 from tests.hierarchy.builders import ad_body, build_tree, ok
 from tests.stats.helpers import hour, read_totals, store
@@ -126,6 +127,37 @@ async def test_a_redelivery_changes_nothing_and_a_correction_replaces(
     assert await store(engine, clock, [first]) == 0  # late and older: ignored
     stored = (await read_totals(engine, "ad", [ad]))[ad]
     assert stored == StatTotals(impressions=80, event_counts={"lead": 1})
+
+
+async def test_a_stored_hour_reads_back_as_ingested(
+    client: httpx.AsyncClient, engine: AsyncEngine, clock: ManualClock
+) -> None:
+    """The row's values as the ORM reads them: the hour and the arrival time as aware UTC
+    datetimes, the maps as written (SQLite's rows go through the driver's own loop)."""
+    tree = await build_tree(client)
+    ad = tree.ad["id"]
+    row = hour(
+        ad,
+        BASE + timedelta(hours=5),
+        3,
+        impressions=7,
+        spend_micros=1_250_000,
+        event_counts={"purchase": 2},
+        custom_event_value_micros={'say "hi"': 10},
+    )
+    assert await store(engine, clock, [row]) == 1
+    async with create_sessionmaker(engine)() as session:
+        stored = await session.get(AdStatHour, (ad, BASE + timedelta(hours=5)))
+    assert stored is not None
+    assert (stored.hour_start, stored.revision) == (BASE + timedelta(hours=5), 3)
+    assert stored.reported_at == clock.now()
+    assert stored.hour_start.tzinfo is not None
+    assert (stored.impressions, stored.spend_micros) == (7, 1_250_000)
+    assert stored.event_counts == {"purchase": 2}
+    assert stored.custom_event_value_micros == {'say "hi"': 10}
+    assert stored.event_value_micros == {}
+    # The key matches the stored row: the same hour again is a re-delivery, not a new row.
+    assert await store(engine, clock, [row]) == 0
 
 
 async def test_in_one_batch_the_highest_revision_wins(

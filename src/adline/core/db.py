@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, TypeVar
@@ -24,11 +24,13 @@ from sqlalchemy import (
     Engine,
     Integer,
     MetaData,
+    Table,
     event,
     update,
 )
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -321,6 +323,33 @@ def postgres_array_type(column: Any) -> str:
     if isinstance(column.type, Date):
         return "DATE[]"
     return "TEXT[]"
+
+
+async def execute_rows_in_driver(
+    connection: AsyncConnection,
+    statement: str,
+    table: Table,
+    names: Sequence[str],
+    rows: Iterable[Mapping[str, Any]],
+) -> None:
+    """Execute `statement` (the driver's own SQL text, one positional parameter per name in
+    `names`) once per row, looping in the driver: each value converted by its column's
+    type exactly as SQLAlchemy converts it (dates and times as it stores them, JSON through
+    the engine's serializer), without SQLAlchemy's per-row execution work. For SQLite's
+    bulk writes; PostgreSQL's send arrays (`postgres_array_type`)."""
+    dialect = connection.dialect
+    processors = [
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
+    ]
+    converters = [(index, convert) for index, convert in enumerate(processors) if convert]
+    parameters = []
+    for row in rows:
+        values = [row[name] for name in names]
+        for index, convert in converters:
+            values[index] = convert(values[index])
+        parameters.append(tuple(values))
+    if parameters:
+        await connection.exec_driver_sql(statement, parameters)
 
 
 def column_values(row: Base) -> dict[str, Any]:

@@ -60,7 +60,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from adline.campaigns.models import AdCampaign
 from adline.companies.models import Company
 from adline.conversions.models import ConversionEvent
-from adline.core.db import Base, lock_row, postgres_array_type
+from adline.core.db import Base, execute_rows_in_driver, lock_row, postgres_array_type
 from adline.stats.models import (
     AdStatHour,
     StatDay,
@@ -290,9 +290,8 @@ async def _upsert(
     """SQLite: add `rows` into a rollup table (PostgreSQL writes the rollups in
     `POSTGRES_WRITE_COUNTERS` and `POSTGRES_WRITE_ENTRIES`).
 
-    One statement text per table and columns, executed for each row by the driver (it
-    loops in C), with the values as the driver takes them (days as ISO text, as SQLAlchemy
-    stores them on SQLite): no per-row work in SQLAlchemy."""
+    One statement text per table and columns, executed for each row by the driver
+    (`core.db.execute_rows_in_driver`)."""
     if not rows:
         return
     table = _table(model)
@@ -300,13 +299,7 @@ async def _upsert(
     statement = _SQLITE_UPSERTS.get((table.name, names))
     if statement is None:
         statement = _SQLITE_UPSERTS[(table.name, names)] = _sqlite_upsert_text(table, names)
-    await connection.exec_driver_sql(
-        statement,
-        [
-            tuple(value.isoformat() if type(value) is date else value for value in row.values())
-            for row in rows
-        ],
-    )
+    await execute_rows_in_driver(connection, statement, table, names, rows)
 
 
 # PostgreSQL: a batch's event-map entry changes per (object, day, source, map, name) in one

@@ -36,12 +36,12 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adline.ads.models import Ad
 from adline.core.clock import Clock
-from adline.core.db import UTCDateTime, postgres_array_type
+from adline.core.db import UTCDateTime, execute_rows_in_driver, postgres_array_type
 from adline.funding import service as funding
 from adline.metrics.formulas import StatTotals
 from adline.metrics.window import AttributionModel, StatsWindow
@@ -222,15 +222,13 @@ async def ingest(
     if not changes:
         return 0
     if not postgres:
-        # One compiled statement, executed per row by the driver.
-        insert: Any = sqlite.insert(AdStatHour)
-        upsert = insert.on_conflict_do_update(
-            index_elements=[AdStatHour.ad_id, AdStatHour.hour_start],
-            set_={name: insert.excluded[name] for name in values[0] if name not in KEY},
-            where=insert.excluded.revision > AdStatHour.revision,
+        await execute_rows_in_driver(
+            await session.connection(),
+            SQLITE_WRITE_HOURS,
+            HOURS_TABLE,
+            HOURS_COLUMN_NAMES,
+            (new for _, new in changes),
         )
-        connection = await session.connection()
-        await connection.execute(upsert, [new for _, new in changes])
     await rollups.apply_hour_changes(session, changes)
     # The funding ledger records the spend in the same transaction (docs/funding.md).
     spent: dict[str, tuple[str, int]] = {}
@@ -240,6 +238,20 @@ async def ingest(
         spent[new["ad_campaign_id"]] = (company, before + added)
     await funding.record_spend(session, clock, spent)
     return len(changes)
+
+
+def _sqlite_write_hours() -> str:
+    """SQLite: one row upserted into `ad_stat_hours` (qmark parameters, in
+    `HOURS_COLUMN_NAMES` order), replacing a stored row only with a higher revision."""
+    replaced = ", ".join(
+        f"{name} = excluded.{name}" for name in HOURS_COLUMN_NAMES if name not in KEY
+    )
+    return (
+        f"INSERT INTO ad_stat_hours ({', '.join(HOURS_COLUMN_NAMES)}) "
+        f"VALUES ({', '.join('?' for _ in HOURS_COLUMN_NAMES)}) "
+        f"ON CONFLICT (ad_id, hour_start) DO UPDATE SET {replaced} "
+        "WHERE excluded.revision > ad_stat_hours.revision"
+    )
 
 
 def _postgres_write_hours() -> TextualSelect:
@@ -283,6 +295,8 @@ SELECT * FROM stored
 
 
 POSTGRES_WRITE_HOURS = _postgres_write_hours()
+HOURS_COLUMN_NAMES = tuple(column.name for column in HOURS_TABLE.columns)
+SQLITE_WRITE_HOURS = _sqlite_write_hours()
 
 
 async def _write_hours_postgres(
