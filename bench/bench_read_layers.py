@@ -7,13 +7,17 @@ Standalone: not part of the test suite, never imported by it. Run from the repo 
 
 It seeds a store as bench_get_campaign.py does (bench/store.py: one campaign of 3 ad
 groups x 2 ads with `--days` (90) days of hourly stats and 3 attributed conversions a
-day), builds the app in this process, adds five probe routes that stop at successive
+day), builds the app in this process, adds seven probe routes that stop at successive
 layers of a read, and calls the app directly through ASGI (no sockets, no HTTP parsing:
 those cost every endpoint alike) with `--concurrency` requests in flight:
 
   - `/healthz`: the floor;
   - a plain route under /api/v1 (no dependency of its own): the edge's middleware for the
     API (rate limit headers, versions, idempotency) and the route table;
+  - one SQL statement as bare as SQLAlchemy's async engine runs it (the campaign's row by
+    its key: a pooled connection, its driver's own SQL text, autocommit, no ORM, no
+    dependency), outside /api/v1 and under it: the least any route that reads the
+    database costs in this stack;
   - + the auth dependency and the request's session (`CanReadAds`, `SessionDep`);
   - + the four stats window parameters (`Window`);
   - + one ORM statement (the campaign's row);
@@ -38,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import uvloop
+from fastapi import Request
 from fastapi.responses import JSONResponse
 from serve import bench_store, seed_store, store_name
 from sqlalchemy import select
@@ -109,6 +114,30 @@ async def measure(url: str, seeded: dict[str, Any], args: argparse.Namespace) ->
         campaign = (await session.execute(statement)).scalar_one()
         return JSONResponse({"id": campaign.id})
 
+    async def campaign_row(request: Request, campaign_id: str) -> JSONResponse:
+        engine = request.app.state.engine
+        mark = "$1" if engine.dialect.name == "postgresql" else "?"
+        async with engine.connect() as connection:
+            if mark == "$1":
+                # As the app's reads run on PostgreSQL: no BEGIN and COMMIT around them
+                # (SQLite reads outside a transaction anyway).
+                await connection.execution_options(isolation_level="AUTOCOMMIT")
+            row = (
+                await connection.exec_driver_sql(
+                    f"SELECT id, title, status FROM ad_campaigns WHERE id = {mark}",
+                    (campaign_id,),
+                )
+            ).one()
+        return JSONResponse({"id": row[0]})
+
+    @app.get("/probe_statement/{campaign_id}")
+    async def probe_statement(request: Request, campaign_id: str) -> JSONResponse:
+        return await campaign_row(request, campaign_id)
+
+    @app.get("/api/v1/probe_statement/{campaign_id}")
+    async def probe_api_statement(request: Request, campaign_id: str) -> JSONResponse:
+        return await campaign_row(request, campaign_id)
+
     campaign_id = seeded["campaigns"][0]["id"]
     headers = [
         (b"host", b"adline.bench"),
@@ -118,6 +147,8 @@ async def measure(url: str, seeded: dict[str, Any], args: argparse.Namespace) ->
     layers = [
         ("GET /healthz (floor)", "/healthz"),
         ("plain route under /api/v1", "/api/v1/probe_plain"),
+        ("one bare statement", f"/probe_statement/{campaign_id}"),
+        ("one bare statement, /api/v1", f"/api/v1/probe_statement/{campaign_id}"),
         ("+ auth and session", "/api/v1/probe_auth"),
         ("+ stats window parameters", "/api/v1/probe_window"),
         ("+ one ORM statement", f"/api/v1/probe_query/{campaign_id}"),
