@@ -332,22 +332,28 @@ async def execute_rows_in_driver(
     names: Sequence[str],
     rows: Iterable[Mapping[str, Any]],
 ) -> None:
-    """Execute `statement` (the driver's own SQL text, one positional parameter per name in
-    `names`) once per row, looping in the driver: each value converted by its column's
-    type exactly as SQLAlchemy converts it (dates and times as it stores them, JSON through
-    the engine's serializer), without SQLAlchemy's per-row execution work. For SQLite's
-    bulk writes; PostgreSQL's send arrays (`postgres_array_type`)."""
+    """Execute `statement` (the driver's own SQL text, with a named parameter `:name` per
+    name in `names`, each a column of `table`) once per row, looping in the driver: each
+    value converted by its column's type exactly as SQLAlchemy converts it (dates and times
+    as it stores them, JSON through the engine's serializer), without SQLAlchemy's per-row
+    execution work. For SQLite's bulk writes; PostgreSQL's send arrays
+    (`postgres_array_type`)."""
     dialect = connection.dialect
-    processors = [
-        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
+    plain: list[str] = []
+    converted: list[tuple[str, Callable[[Any], Any]]] = []
+    for name in names:
+        convert = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if convert is None:
+            plain.append(name)
+        else:
+            converted.append((name, convert))
+    parameters = [
+        {
+            **{name: row[name] for name in plain},
+            **{name: convert(row[name]) for name, convert in converted},
+        }
+        for row in rows
     ]
-    converters = [(index, convert) for index, convert in enumerate(processors) if convert]
-    parameters = []
-    for row in rows:
-        values = [row[name] for name in names]
-        for index, convert in converters:
-            values[index] = convert(values[index])
-        parameters.append(tuple(values))
     if parameters:
         await connection.exec_driver_sql(statement, parameters)
 

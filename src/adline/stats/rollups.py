@@ -261,7 +261,7 @@ def _hour_changes(
 
 
 def _sqlite_upsert_text(table: Table, names: tuple[str, ...]) -> str:
-    """SQLite: `INSERT … ON CONFLICT DO UPDATE` of one row of `names` (qmark parameters)
+    """SQLite: `INSERT … ON CONFLICT DO UPDATE` of one row of `names` (named parameters)
     into a rollup table: sums add up, peaks keep the larger figure."""
     keys = [column.name for column in table.primary_key.columns]
     moves = [
@@ -270,7 +270,8 @@ def _sqlite_upsert_text(table: Table, names: tuple[str, ...]) -> str:
         if name in table.c
     ] + [f"{name} = max({name}, excluded.{name})" for name in PEAKS if name in table.c]
     return (
-        f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)}) "
+        f"INSERT INTO {table.name} ({', '.join(names)}) "
+        f"VALUES ({', '.join(f':{name}' for name in names)}) "
         f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {', '.join(moves)}"
     )
 
@@ -433,6 +434,7 @@ SQLITE_CUMULATIVE_MOVE = (
     "UPDATE stat_entry_cumulative SET amount = amount + :amount, entries = entries + :entries "
     f"WHERE {_ENTRY_IS} AND day >= :day"
 )
+CUMULATIVE_NAMES = (*_ENTRY_KEY, "day", "amount", "entries")
 
 
 async def _cumulate(connection: AsyncConnection, rows: list[dict[str, Any]]) -> None:
@@ -442,13 +444,13 @@ async def _cumulate(connection: AsyncConnection, rows: list[dict[str, Any]]) -> 
 
     First each changed day gets its row if it has none (a copy of the latest row before it,
     or zero), then every row from that day on moves. The caller holds the stats lock of the
-    objects' campaigns, so no other writer moves these entries meanwhile. The values go to
-    the driver as it takes them (days as ISO text, as SQLAlchemy stores them on SQLite)."""
+    objects' campaigns, so no other writer moves these entries meanwhile."""
     if not rows:
         return
-    params = [{**row, "day": row["day"].isoformat()} for row in rows]
-    await connection.exec_driver_sql(SQLITE_CUMULATIVE_FILL, params)
-    await connection.exec_driver_sql(SQLITE_CUMULATIVE_MOVE, params)
+    for statement in (SQLITE_CUMULATIVE_FILL, SQLITE_CUMULATIVE_MOVE):
+        await execute_rows_in_driver(
+            connection, statement, STAT_ENTRY_CUMULATIVE, CUMULATIVE_NAMES, rows
+        )
 
 
 def _lifetime_rows(summary: _Changes) -> list[dict[str, Any]]:

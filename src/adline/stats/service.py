@@ -241,14 +241,14 @@ async def ingest(
 
 
 def _sqlite_write_hours() -> str:
-    """SQLite: one row upserted into `ad_stat_hours` (qmark parameters, in
-    `HOURS_COLUMN_NAMES` order), replacing a stored row only with a higher revision."""
+    """SQLite: one row upserted into `ad_stat_hours` (a named parameter per column),
+    replacing a stored row only with a higher revision."""
     replaced = ", ".join(
         f"{name} = excluded.{name}" for name in HOURS_COLUMN_NAMES if name not in KEY
     )
     return (
         f"INSERT INTO ad_stat_hours ({', '.join(HOURS_COLUMN_NAMES)}) "
-        f"VALUES ({', '.join('?' for _ in HOURS_COLUMN_NAMES)}) "
+        f"VALUES ({', '.join(f':{name}' for name in HOURS_COLUMN_NAMES)}) "
         f"ON CONFLICT (ad_id, hour_start) DO UPDATE SET {replaced} "
         "WHERE excluded.revision > ad_stat_hours.revision"
     )
