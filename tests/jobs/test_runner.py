@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adline.core.clock import ManualClock
@@ -22,7 +22,6 @@ from adline.jobs import service
 from adline.jobs.models import FAILED, QUEUED, RUNNING, SUCCEEDED, Job
 from adline.jobs.registry import JobContext, LeaseLost, RetryLater
 from adline.jobs.runner import BACKOFF_BASE, JobRunner, PeriodicJob, backoff
-from adline.jobs.service import WAKE_CHANNEL
 from tests.jobs.conftest import Handlers
 
 LEASE = timedelta(seconds=60)
@@ -323,9 +322,11 @@ class TestRunForever:
         runner = JobRunner(sessionmaker, clock, kinds={kind}, poll_interval=timedelta(hours=1))
         task = asyncio.create_task(runner.run_forever())
         try:
-            # Once the runner is idle and listening (a job enqueued before would be claimed
-            # by its first poll, proving nothing).
-            await wait_until_listening(engine)
+            # Once the runner listens and is idle again after the claim it makes when
+            # listening starts (a job enqueued before would be claimed by it or by the first
+            # poll, proving nothing).
+            await asyncio.wait_for(runner.listening.wait(), timeout=30)
+            await asyncio.sleep(0.5)
             await enqueue(sessionmaker, clock, kind)
             await asyncio.wait_for(ran.wait(), timeout=30)
         finally:
@@ -333,22 +334,41 @@ class TestRunForever:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
+    async def test_on_postgresql_a_job_announced_before_the_runner_listens_is_claimed_when_it_does(
+        self,
+        engine: AsyncEngine,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        clock: ManualClock,
+        handlers: Handlers,
+    ) -> None:
+        """The announcement of a job enqueued while the runner is not listening (before it
+        first listens, or while its listening connection is lost) reaches no one; the
+        runner claims when it listens again instead of waiting for its next poll."""
+        if engine.dialect.name != "postgresql":
+            pytest.skip("LISTEN/NOTIFY is PostgreSQL's; SQLite runners poll")
+        ran = asyncio.Event()
 
-async def wait_until_listening(engine: AsyncEngine) -> None:
-    """Until some connection LISTENs on the jobs channel (pg_stat_activity shows it)."""
-    for _ in range(3000):
-        async with engine.connect() as connection:
-            listening = await connection.scalar(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity "
-                    "WHERE query LIKE :listen AND datname = current_database()"
-                ),
-                {"listen": f"LISTEN %{WAKE_CHANNEL}%"},
-            )
-        if listening:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("no runner listens")
+        async def record(ctx: JobContext, payload: dict[str, Any]) -> None:
+            ran.set()
+
+        kind = handlers.register(record)
+        runner = JobRunner(sessionmaker, clock, kinds={kind}, poll_interval=timedelta(hours=1))
+        # What `run_forever` runs side by side, the claims first and the listening later.
+        claims = asyncio.create_task(runner._drain(stop_when_idle=False))
+        listener: asyncio.Task[None] | None = None
+        try:
+            await asyncio.sleep(0.5)  # the first poll found nothing; idle for an hour
+            await enqueue(sessionmaker, clock, kind)
+            await asyncio.sleep(0.5)
+            assert not ran.is_set()  # announced, but to no one
+            listener = asyncio.create_task(runner._listen(engine))
+            await asyncio.wait_for(ran.wait(), timeout=30)
+        finally:
+            for task in (claims, listener):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
 
 
 class TestPeriodic:

@@ -159,6 +159,8 @@ class JobRunner:
         self._enqueued_slots: dict[str, datetime] = {}
         # Set when PostgreSQL announces a job (service.WAKE_CHANNEL): stop waiting, claim.
         self._wake = asyncio.Event()
+        # Set while this runner listens for announced jobs (PostgreSQL).
+        self.listening = asyncio.Event()
 
     @property
     def kinds(self) -> frozenset[str]:
@@ -215,8 +217,9 @@ class JobRunner:
                 await listener
 
     async def _listen(self, engine: AsyncEngine) -> None:
-        """Set `_wake` at each announced job; listen again when the connection is lost
-        (polling covers the gap)."""
+        """Set `_wake` at each announced job, and once each time listening starts (for the
+        jobs enqueued before it); listen again when the connection is lost (polling covers
+        the gap until then)."""
         while True:
             try:
                 await self._listen_on_one_connection(engine)
@@ -237,9 +240,14 @@ class JobRunner:
                 return
             driver.add_termination_listener(on_lost)
             await driver.add_listener(service.WAKE_CHANNEL, self._announced)
+            # A job enqueued before the LISTEN took effect (after the last claim, or while
+            # the connection was lost) was announced to no one: claim once now.
+            self._wake.set()
+            self.listening.set()
             try:
                 await lost
             finally:
+                self.listening.clear()
                 driver.remove_termination_listener(on_lost)
                 if not driver.is_closed():
                     await driver.remove_listener(service.WAKE_CHANNEL, self._announced)
