@@ -80,6 +80,36 @@ class TestPost:
         assert first.id == again.id and first.id.startswith("ldgr_")
         assert first.balance_micros is None  # the outside world keeps no cached balance
 
+    async def test_accounts_are_made_once_and_answered_in_the_order_asked(
+        self,
+        engine: AsyncEngine,
+        clock: ManualClock,
+        poor: Tenant,
+        poor_client,  # type: ignore[no-untyped-def]
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        monkeypatch.setattr(ledger, "ACCOUNTS_CHUNK", 2)  # several statements' worth
+        campaigns = [
+            (await build_tree(poor_client, title=f"C{n}")).campaign["id"] for n in range(3)
+        ]
+        wanted = [
+            ("campaign", campaigns[2]),
+            ("network_spend", None),
+            ("campaign", campaigns[0]),
+            ("campaign", campaigns[1]),
+        ]
+        async with create_sessionmaker(engine)() as session, session.begin():
+            made_first = await ledger.ensure_account(
+                session, clock, poor.company_id, "campaign", campaigns[0]
+            )
+            accounts = await ledger.ensure_accounts(session, clock, poor.company_id, wanted)
+        assert [(a.kind, a.ad_campaign_id) for a in accounts] == wanted
+        assert accounts[2].id == made_first.id
+        async with create_sessionmaker(engine)() as session, session.begin():
+            again = await ledger.ensure_accounts(session, clock, poor.company_id, wanted[::-1])
+        assert [a.id for a in again] == [a.id for a in accounts][::-1]
+        assert [a.balance_micros for a in accounts] == [0, None, 0, 0]
+
 
 class TestConcurrentDebits:
     async def test_two_credits_cannot_both_spend_the_balance(
@@ -107,6 +137,36 @@ class TestConcurrentDebits:
 
         assert sorted(outcomes) == ["credited", "refused"]
         assert await balance(engine, poor.company_id) == 4_000_000
+        assert await reconciled(engine, poor.company_id) == []
+
+    async def test_spend_of_the_same_campaigns_in_concurrent_transactions_all_lands(
+        self,
+        engine: AsyncEngine,
+        clock: ManualClock,
+        poor: Tenant,
+        poor_client,  # type: ignore[no-untyped-def]
+    ) -> None:
+        """Each transaction locks the campaigns' accounts it moves, in one order whatever
+        order they come in: none deadlocks, none is lost."""
+        campaigns = [
+            (await build_tree(poor_client, title=f"C{n}")).campaign["id"] for n in range(4)
+        ]
+        sessions = create_sessionmaker(engine)
+
+        async def spend(order: list[str], micros: int) -> None:
+            async with sessions() as session, session.begin():
+                await service.record_spend(
+                    session, clock, {campaign: (poor.company_id, micros) for campaign in order}
+                )
+
+        await asyncio.gather(
+            *(spend(campaigns if n % 2 else campaigns[::-1], 1_000 * (n + 1)) for n in range(6))
+        )
+        async with sessions() as session:
+            accounts = await ledger.ensure_accounts(
+                session, clock, poor.company_id, [("campaign", c) for c in campaigns]
+            )
+        assert [a.balance_micros for a in accounts] == [-21_000] * 4
         assert await reconciled(engine, poor.company_id) == []
 
 

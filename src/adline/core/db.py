@@ -26,6 +26,7 @@ from sqlalchemy import (
     MetaData,
     Table,
     event,
+    select,
     update,
 )
 from sqlalchemy.engine import Dialect, make_url
@@ -296,18 +297,43 @@ async def session_dependency(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 async def lock_row(session: AsyncSession, column: InstrumentedAttribute[Any], row_id: str) -> None:
-    """Lock one row (by `id`) for the rest of the transaction with a no-op write of `column`.
+    """Lock one row (by `id`) for the rest of the transaction (`lock_rows`)."""
+    await lock_rows(session, column, [row_id])
 
-    The row lock on PostgreSQL, the database's write lock on SQLite: whoever comes second
-    waits, then reads what the first committed. Make it the transaction's first write
-    (before reads that must be current). `column` is one the write leaves as it was."""
+
+# Ids locked per statement by `lock_rows` (a bound parameter each).
+LOCK_CHUNK = 500
+
+
+async def lock_rows(
+    session: AsyncSession, column: InstrumentedAttribute[Any], row_ids: Iterable[str]
+) -> None:
+    """Lock rows of `column`'s table (by `id`) for the rest of the transaction.
+
+    The rows' locks on PostgreSQL (`FOR NO KEY UPDATE`, what an update of a non-key column
+    takes), taken in id order so that two transactions locking overlapping rows cannot
+    deadlock; the database's write lock on SQLite (a no-op write of `column`, which must be
+    one the write leaves as it was): whoever comes second waits, then reads what the first
+    committed. Make it the transaction's first write (before reads that must be current)."""
+    ids = sorted(set(row_ids))
+    if not ids:
+        return
     model = column.class_
-    await session.execute(
-        update(model)
-        .where(model.id == row_id)
-        .values({column: column})
-        .execution_options(synchronize_session=False)
-    )
+    if session.get_bind().dialect.name != "postgresql":
+        await session.execute(
+            update(model)
+            .where(model.id == ids[0])
+            .values({column: column})
+            .execution_options(synchronize_session=False)
+        )
+        return
+    for offset in range(0, len(ids), LOCK_CHUNK):
+        await session.execute(
+            select(model.id)
+            .where(model.id.in_(ids[offset : offset + LOCK_CHUNK]))
+            .order_by(model.id)
+            .with_for_update(key_share=True)
+        )
 
 
 def postgres_array_type(column: Any) -> str:

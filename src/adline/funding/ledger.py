@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from adline.core.clock import Clock
-from adline.core.db import lock_row
+from adline.core.db import lock_rows
 from adline.core.ids import new_id
 from adline.funding.models import LedgerAccount, LedgerEntry, LedgerTransaction
 
@@ -83,28 +84,66 @@ async def ensure_account(
     kind: str,
     campaign_id: str | None = None,
 ) -> LedgerAccount:
-    """The account, made on first use (concurrent first uses make one: the key is unique)."""
-    if kind not in ACCOUNT_KINDS:
-        raise ValueError(f"unknown account kind {kind!r}")
-    found = await get_account(session, company_id, kind, campaign_id)
-    if found is not None:
-        return found
-    postgres = session.get_bind().dialect.name == "postgresql"
-    insert = (postgresql.insert if postgres else sqlite.insert)(LedgerAccount)
-    await session.execute(
-        insert.values(
-            id=new_id("ldgr"),
-            company_id=company_id,
-            kind=kind,
-            ad_campaign_id=campaign_id if kind == "campaign" else None,
-            key=account_key(company_id, kind, campaign_id),
-            balance_micros=0 if kind in CACHED_KINDS else None,
-            created_at=clock.now(),
-        ).on_conflict_do_nothing(index_elements=["key"])
-    )
-    made = await get_account(session, company_id, kind, campaign_id)
-    assert made is not None
-    return made
+    """The account, made on first use (`ensure_accounts`)."""
+    [account] = await ensure_accounts(session, clock, company_id, [(kind, campaign_id)])
+    return account
+
+
+# Accounts read or made per statement (a bound parameter each).
+ACCOUNTS_CHUNK = 500
+
+
+async def ensure_accounts(
+    session: AsyncSession,
+    clock: Clock,
+    company_id: str,
+    wanted: Sequence[tuple[str, str | None]],
+) -> list[LedgerAccount]:
+    """The company's accounts of these (kind, campaign id or None), in order, those missing
+    made on first use (concurrent first uses make one: the key is unique). A statement reads
+    up to ACCOUNTS_CHUNK of them, one more makes the missing ones."""
+    for kind, _ in wanted:
+        if kind not in ACCOUNT_KINDS:
+            raise ValueError(f"unknown account kind {kind!r}")
+    keys = [account_key(company_id, kind, campaign_id) for kind, campaign_id in wanted]
+    found = await _accounts_by_key(session, keys)
+    missing = {key: spec for key, spec in zip(keys, wanted, strict=True) if key not in found}
+    if missing:
+        postgres = session.get_bind().dialect.name == "postgresql"
+        insert = (postgresql.insert if postgres else sqlite.insert)(LedgerAccount)
+        now = clock.now()
+        rows = [
+            {
+                "id": new_id("ldgr"),
+                "company_id": company_id,
+                "kind": kind,
+                "ad_campaign_id": campaign_id if kind == "campaign" else None,
+                "key": key,
+                "balance_micros": 0 if kind in CACHED_KINDS else None,
+                "created_at": now,
+            }
+            for key, (kind, campaign_id) in sorted(missing.items())
+        ]
+        for offset in range(0, len(rows), ACCOUNTS_CHUNK):
+            await session.execute(
+                insert.values(rows[offset : offset + ACCOUNTS_CHUNK]).on_conflict_do_nothing(
+                    index_elements=["key"]
+                )
+            )
+        found.update(await _accounts_by_key(session, list(missing)))
+    return [found[key] for key in keys]
+
+
+async def _accounts_by_key(session: AsyncSession, keys: Sequence[str]) -> dict[str, LedgerAccount]:
+    wanted = sorted(set(keys))
+    found: dict[str, LedgerAccount] = {}
+    for offset in range(0, len(wanted), ACCOUNTS_CHUNK):
+        chunk = wanted[offset : offset + ACCOUNTS_CHUNK]
+        for account in await session.scalars(
+            select(LedgerAccount).where(LedgerAccount.key.in_(chunk))
+        ):
+            found[account.key] = account
+    return found
 
 
 @dataclass(frozen=True)
@@ -159,17 +198,17 @@ async def post(
     change: dict[str, int] = {}
     for leg in legs:
         change[leg.account.id] = change.get(leg.account.id, 0) + leg.amount_micros
-    for account in cached:
-        # Locked in id order (no deadlocks), then read afresh.
-        await lock_row(session, LedgerAccount.balance_micros, account.id)
+    # Locked in id order (no deadlocks), then read afresh.
+    await lock_rows(session, LedgerAccount.balance_micros, [account.id for account in cached])
     if reference is not None and cached:
         # Asked again under the locks: a concurrent retry that wrote it while this one
         # waited is answered, not written twice (nor refused by the unique reference).
         done = await find_transaction(session, reference)
         if done is not None:
             return done
+    balances = await _balances(session, [account.id for account in cached])
     for account in cached:
-        await session.refresh(account, ["balance_micros"])
+        set_committed_value(account, "balance_micros", balances[account.id])
         balance = (account.balance_micros or 0) + change[account.id]
         if change[account.id] < 0 and balance < 0 and account.id not in may_go_negative:
             raise InsufficientFunds(account, account.balance_micros or 0)
@@ -198,6 +237,20 @@ async def post(
         account.balance_micros = (account.balance_micros or 0) + change[account.id]
     await session.flush()
     return transaction
+
+
+async def _balances(session: AsyncSession, account_ids: Sequence[str]) -> dict[str, int | None]:
+    """The accounts' cached balances as stored now (read afresh, whatever the session holds)."""
+    balances: dict[str, int | None] = {}
+    for offset in range(0, len(account_ids), ACCOUNTS_CHUNK):
+        chunk = list(account_ids[offset : offset + ACCOUNTS_CHUNK])
+        rows = await session.execute(
+            select(LedgerAccount.id, LedgerAccount.balance_micros).where(
+                LedgerAccount.id.in_(chunk)
+            )
+        )
+        balances.update({account_id: balance for account_id, balance in rows})
+    return balances
 
 
 async def entry_sums(session: AsyncSession, account_ids: Sequence[str]) -> dict[str, int]:

@@ -312,13 +312,18 @@ async def record_spend(
             by_company[company_id][campaign_id] = micros
     for company_id in sorted(by_company):
         spent = by_company[company_id]
-        network = await ledger.ensure_account(session, clock, company_id, "network_spend")
+        campaign_ids = sorted(spent)
+        network, *accounts = await ledger.ensure_accounts(
+            session,
+            clock,
+            company_id,
+            [("network_spend", None), *(("campaign", campaign_id) for campaign_id in campaign_ids)],
+        )
         legs = [ledger.Leg(network, sum(spent.values()))]
-        for campaign_id in sorted(spent):
-            account = await ledger.ensure_account(
-                session, clock, company_id, "campaign", campaign_id
-            )
-            legs.append(ledger.Leg(account, -spent[campaign_id]))
+        legs += [
+            ledger.Leg(account, -spent[campaign_id])
+            for account, campaign_id in zip(accounts, campaign_ids, strict=True)
+        ]
         await ledger.post(
             session,
             clock,
