@@ -5,11 +5,11 @@ Balances are sums of entries. The company balance and each campaign's credits al
 the sum in `balance_micros`, written in the same transaction as the entries, so a debit
 can check it cheaply; `reconcile` (`adline funding reconcile`) proves cache and sums agree.
 
-Concurrency, as in `adline.spend_caps.ledger`: a transaction that takes money out of a
-cached account first locks that account's row (`core.db.lock_row`: the row lock on
-PostgreSQL, the database's write lock on SQLite), in account-id order, then reads the
-balance afresh. Whoever comes second waits and sees the first one's debit, so two
-concurrent debits can never take a balance below zero together.
+Concurrency, as in `adline.spend_caps.ledger`: a transaction that moves cached accounts
+first locks their rows (`core.db.lock_rows`: the rows' locks on PostgreSQL, taken in
+account-id order; the database's write lock on SQLite), then reads the balances afresh.
+Whoever comes second waits and sees the first one's debit, so two concurrent debits can
+never take a balance below zero together.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ async def get_account(
     session: AsyncSession, company_id: str, kind: str, campaign_id: str | None = None
 ) -> LedgerAccount | None:
     key = account_key(company_id, kind, campaign_id)
-    return (await session.scalars(select(LedgerAccount).where(LedgerAccount.key == key))).first()
+    return (await _accounts_by_key(session, [key])).get(key)
 
 
 async def ensure_account(
