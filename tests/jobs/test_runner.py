@@ -310,16 +310,7 @@ class TestRunForever:
         clock: ManualClock,
         handlers: Handlers,
     ) -> None:
-        if engine.dialect.name != "postgresql":
-            pytest.skip("LISTEN/NOTIFY is PostgreSQL's; SQLite runners poll")
-        ran = asyncio.Event()
-
-        async def record(ctx: JobContext, payload: dict[str, Any]) -> None:
-            ran.set()
-
-        kind = handlers.register(record)
-        # A poll interval no test waits for: only the notification can start the job.
-        runner = JobRunner(sessionmaker, clock, kinds={kind}, poll_interval=timedelta(hours=1))
+        runner, kind, ran = idle_listening_runner(engine, sessionmaker, clock, handlers)
         task = asyncio.create_task(runner.run_forever())
         try:
             # Once the runner listens and is idle again after the claim it makes when
@@ -344,15 +335,7 @@ class TestRunForever:
         """The announcement of a job enqueued while the runner is not listening (before it
         first listens, or while its listening connection is lost) reaches no one; the
         runner claims when it listens again instead of waiting for its next poll."""
-        if engine.dialect.name != "postgresql":
-            pytest.skip("LISTEN/NOTIFY is PostgreSQL's; SQLite runners poll")
-        ran = asyncio.Event()
-
-        async def record(ctx: JobContext, payload: dict[str, Any]) -> None:
-            ran.set()
-
-        kind = handlers.register(record)
-        runner = JobRunner(sessionmaker, clock, kinds={kind}, poll_interval=timedelta(hours=1))
+        runner, kind, ran = idle_listening_runner(engine, sessionmaker, clock, handlers)
         # What `run_forever` runs side by side, the claims first and the listening later.
         claims = asyncio.create_task(runner._drain(stop_when_idle=False))
         listener: asyncio.Task[None] | None = None
@@ -369,6 +352,26 @@ class TestRunForever:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
+
+
+def idle_listening_runner(
+    engine: AsyncEngine,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: ManualClock,
+    handlers: Handlers,
+) -> tuple[JobRunner, str, asyncio.Event]:
+    """PostgreSQL only: a runner of one new kind whose jobs set the event, polling every hour
+    (no test waits for it: only an announcement, or listening starting, makes it claim)."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's; SQLite runners poll")
+    ran = asyncio.Event()
+
+    async def record(ctx: JobContext, payload: dict[str, Any]) -> None:
+        ran.set()
+
+    kind = handlers.register(record)
+    runner = JobRunner(sessionmaker, clock, kinds={kind}, poll_interval=timedelta(hours=1))
+    return runner, kind, ran
 
 
 class TestPeriodic:
