@@ -18,7 +18,6 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     ColumnElement,
     Select,
     String,
@@ -41,7 +40,7 @@ from adline.conversions.models import AdClick, ConversionEvent
 from adline.conversions.rates import usd_per_unit
 from adline.conversions.schemas import EventCreate, EventFields
 from adline.core.clock import Clock
-from adline.core.db import UTCDateTime
+from adline.core.db import postgres_array_type, postgres_array_values
 from adline.core.errors import AdlineError, InvalidRequest, NotFound, ParameterMissing
 from adline.core.http import validate_body
 from adline.core.ids import new_id
@@ -334,15 +333,9 @@ ARRAY_COLUMNS = [column for column in EVENTS_TABLE.columns if column.name not in
 def _postgres_insert() -> TextClause:
     names = [column.name for column in EVENTS_TABLE.columns]
 
-    def array_type(column: Any) -> str:
-        # Strings as TEXT (a cast to VARCHAR(n) would cut a long one; the column refuses it).
-        if isinstance(column.type, BigInteger):
-            return "BIGINT[]"
-        if isinstance(column.type, UTCDateTime):
-            return "TIMESTAMP[]"
-        return "TEXT[]"
-
-    arrays = ", ".join(f"CAST(:{column.name} AS {array_type(column)})" for column in ARRAY_COLUMNS)
+    arrays = ", ".join(
+        f"CAST(:{column.name} AS {postgres_array_type(column)})" for column in ARRAY_COLUMNS
+    )
     values = ", ".join(
         f":{name}"
         if name in SHARED_COLUMNS
@@ -362,10 +355,6 @@ def _postgres_insert() -> TextClause:
 POSTGRES_INSERT = _postgres_insert()
 
 
-def _naive_utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None)
-
-
 async def _insert_new(
     session: AsyncSession, company_id: str, rows: list[dict[str, Any]]
 ) -> dict[str, str]:
@@ -377,10 +366,9 @@ async def _insert_new(
     if _dialect(session) == "postgresql":
         parameters: dict[str, Any] = {"company_id": company_id}
         for column in ARRAY_COLUMNS:
-            parameters[column.name] = [row[column.name] for row in rows]
-        for name in ("event_time", "created_at"):
-            parameters[name] = [_naive_utc(moment) for moment in parameters[name]]
-        parameters["details"] = [json.dumps(details) for details in parameters["details"]]
+            parameters[column.name] = postgres_array_values(
+                column, (row[column.name] for row in rows)
+            )
         result = await connection.execute(POSTGRES_INSERT, parameters)
     else:
         statement = (

@@ -8,6 +8,7 @@ once the handler has returned and before the response is sent.
 from __future__ import annotations
 
 import copy
+import json
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ from weakref import WeakKeyDictionary
 import aiosqlite
 from fastapi import Request
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Date,
     DateTime,
@@ -57,6 +59,15 @@ RowT = TypeVar("RowT", bound=Base)
 ResultT = TypeVar("ResultT")
 
 
+def stored_utc(value: datetime | None) -> datetime | None:
+    """An aware datetime as a `UTCDateTime` column stores it: naive UTC."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Stored as naive UTC (SQLite has no time zones), always read back as aware UTC."""
 
@@ -64,11 +75,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(UTC).replace(tzinfo=None)
+        return stored_utc(value)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)
@@ -307,8 +314,9 @@ LOCK_CHUNK = 500
 
 async def lock_rows(
     session: AsyncSession, column: InstrumentedAttribute[Any], row_ids: Iterable[str]
-) -> None:
-    """Lock rows of `column`'s table (by `id`) for the rest of the transaction.
+) -> dict[str, Any]:
+    """Lock rows of `column`'s table (by `id`) for the rest of the transaction; answers each
+    locked row's `column` as it stands now, under the lock.
 
     The rows' locks on PostgreSQL (`FOR NO KEY UPDATE`, what an update of a non-key column
     takes), taken in id order so that two transactions locking overlapping rows cannot
@@ -317,23 +325,27 @@ async def lock_rows(
     committed. Make it the transaction's first write (before reads that must be current)."""
     ids = sorted(set(row_ids))
     if not ids:
-        return
+        return {}
     model = column.class_
-    if session.get_bind().dialect.name != "postgresql":
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if not postgres:
         await session.execute(
             update(model)
             .where(model.id == ids[0])
             .values({column: column})
             .execution_options(synchronize_session=False)
         )
-        return
+    values: dict[str, Any] = {}
     for offset in range(0, len(ids), LOCK_CHUNK):
-        await session.execute(
-            select(model.id)
+        statement = (
+            select(model.id, column)
             .where(model.id.in_(ids[offset : offset + LOCK_CHUNK]))
             .order_by(model.id)
-            .with_for_update(key_share=True)
         )
+        if postgres:
+            statement = statement.with_for_update(key_share=True)
+        values.update({row_id: value for row_id, value in await session.execute(statement)})
+    return values
 
 
 def postgres_array_type(column: Any) -> str:
@@ -349,6 +361,17 @@ def postgres_array_type(column: Any) -> str:
     if isinstance(column.type, Date):
         return "DATE[]"
     return "TEXT[]"
+
+
+def postgres_array_values(column: Any, values: Iterable[Any]) -> list[Any]:
+    """A column's values as its `postgres_array_type` array takes them: `UTCDateTime` as
+    naive UTC (its own conversion), JSON as text (the statement casts it back), the rest as
+    they are."""
+    if isinstance(column.type, JSON):
+        return [json.dumps(value) for value in values]
+    if isinstance(column.type, UTCDateTime):
+        return [stored_utc(value) for value in values]
+    return list(values)
 
 
 async def execute_rows_in_driver(

@@ -198,15 +198,16 @@ async def post(
     change: dict[str, int] = {}
     for leg in legs:
         change[leg.account.id] = change.get(leg.account.id, 0) + leg.amount_micros
-    # Locked in id order (no deadlocks), then read afresh.
-    await lock_rows(session, LedgerAccount.balance_micros, [account.id for account in cached])
+    # Locked in id order (no deadlocks), their balances read afresh under the locks.
+    balances = await lock_rows(
+        session, LedgerAccount.balance_micros, [account.id for account in cached]
+    )
     if reference is not None and cached:
         # Asked again under the locks: a concurrent retry that wrote it while this one
         # waited is answered, not written twice (nor refused by the unique reference).
         done = await find_transaction(session, reference)
         if done is not None:
             return done
-    balances = await _balances(session, [account.id for account in cached])
     for account in cached:
         set_committed_value(account, "balance_micros", balances[account.id])
         balance = (account.balance_micros or 0) + change[account.id]
@@ -237,20 +238,6 @@ async def post(
         account.balance_micros = (account.balance_micros or 0) + change[account.id]
     await session.flush()
     return transaction
-
-
-async def _balances(session: AsyncSession, account_ids: Sequence[str]) -> dict[str, int | None]:
-    """The accounts' cached balances as stored now (read afresh, whatever the session holds)."""
-    balances: dict[str, int | None] = {}
-    for offset in range(0, len(account_ids), ACCOUNTS_CHUNK):
-        chunk = list(account_ids[offset : offset + ACCOUNTS_CHUNK])
-        rows = await session.execute(
-            select(LedgerAccount.id, LedgerAccount.balance_micros).where(
-                LedgerAccount.id.in_(chunk)
-            )
-        )
-        balances.update({account_id: balance for account_id, balance in rows})
-    return balances
 
 
 async def entry_sums(session: AsyncSession, account_ids: Sequence[str]) -> dict[str, int]:

@@ -13,12 +13,11 @@ is committed, so nobody else is granted it. When what is left of the amount is l
 the campaigns ask for, it is split in proportion to what they ask, so they all reach the
 end together and the cap is spent nearly to the micro.
 
-Concurrency: `allocate` starts its transaction by locking the cap's row
-(`core.db.lock_row`: the row lock on PostgreSQL, the database's write lock on SQLite) before
-anything is read;
-a second worker waits, then reads the first one's grants. Limits only grow within a
-period, except when the amount is lowered below what is committed: then every campaign is
-held at what it has reported (stopped), and what was committed stays committed.
+Concurrency: `allocate` starts its transaction by locking the cap's row (`core.db.lock_row`:
+the row lock on PostgreSQL, the database's write lock on SQLite) before anything is read; a
+second worker waits, then reads the first one's grants. Limits only grow within a period,
+except when the amount is lowered below what is committed: then every campaign is held at
+what it has reported (stopped), and what was committed stays committed.
 """
 
 from __future__ import annotations

@@ -8,7 +8,6 @@ See docs/metrics.md.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -41,7 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from adline.ads.models import Ad
 from adline.core.clock import Clock
-from adline.core.db import UTCDateTime, execute_rows_in_driver, postgres_array_type
+from adline.core.db import execute_rows_in_driver, postgres_array_type, postgres_array_values
 from adline.funding import service as funding
 from adline.metrics.formulas import StatTotals
 from adline.metrics.window import AttributionModel, StatsWindow
@@ -304,16 +303,10 @@ async def _write_hours_postgres(
 ) -> dict[tuple[str, datetime], dict[str, Any]]:
     """`POSTGRES_WRITE_HOURS` for `values` (column values, sorted by key, so that concurrent
     ingests take the rows' locks in one order); answers the stored rows they met, by key."""
-    parameters: dict[str, list[Any]] = {}
-    for column in HOURS_TABLE.columns:
-        if isinstance(column.type, JSON):
-            parameters[column.name] = [json.dumps(row[column.name]) for row in values]
-        elif isinstance(column.type, UTCDateTime):
-            parameters[column.name] = [
-                row[column.name].astimezone(UTC).replace(tzinfo=None) for row in values
-            ]
-        else:
-            parameters[column.name] = [row[column.name] for row in values]
+    parameters = {
+        column.name: postgres_array_values(column, (row[column.name] for row in values))
+        for column in HOURS_TABLE.columns
+    }
     connection = await session.connection()
     rows = (await connection.execute(POSTGRES_WRITE_HOURS, parameters)).mappings()
     return {(row["ad_id"], row["hour_start"]): dict(row) for row in rows}
